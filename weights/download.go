@@ -1,0 +1,151 @@
+package weights
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	neturl "net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// HashPrefix returns the SHA-256 prefix a file name promises, as torch.hub reads it: the hex
+// digits after the last '-' up to the next '.' ("vgg19-dcbb9e9d.pth" → "dcbb9e9d").
+func HashPrefix(fileName string) (string, bool) {
+	base := filepath.Base(fileName)
+	i := strings.LastIndexByte(base, '-')
+	if i < 0 {
+		return "", false
+	}
+	rest := base[i+1:]
+	if j := strings.IndexByte(rest, '.'); j >= 0 {
+		rest = rest[:j]
+	}
+	if rest == "" {
+		return "", false
+	}
+	for _, c := range rest {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return "", false
+		}
+	}
+	return rest, true
+}
+
+// Download fetches url into the file dst. The bytes go to a temporary file next to dst while a
+// progress bar is drawn on progress (nil for none); the SHA-256 must start with the prefix in
+// dst's name ([HashPrefix]); only then is the file renamed to dst. On any error, including ctx
+// being cancelled, the temporary file is removed and dst is left as it was. client nil means
+// http.DefaultClient.
+func Download(ctx context.Context, client *http.Client, url, dst string, progress io.Writer) (err error) {
+	prefix, ok := HashPrefix(dst)
+	if !ok {
+		return fmt.Errorf("downloading %s: file name %s carries no SHA-256 prefix (name-<hex>.ext) to check it against", url, filepath.Base(dst))
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("downloading %s: %w", url, err)
+		}
+	}()
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			return ue.Err // without repeating the URL
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("server answered %s", resp.Status)
+	}
+
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".*.part")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+
+	hash := sha256.New()
+	var w io.Writer = io.MultiWriter(tmp, hash)
+	var bar *progressbar.ProgressBar
+	if progress != nil {
+		bar = newBytesBar(resp.ContentLength, "downloading "+filepath.Base(dst), progress)
+		w = io.MultiWriter(w, bar)
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		if bar != nil {
+			fmt.Fprintln(progress)
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("connection closed after %d of %d bytes", n, resp.ContentLength)
+		}
+		return err
+	}
+	if resp.ContentLength >= 0 && n != resp.ContentLength {
+		return fmt.Errorf("got %d bytes, the server announced %d", n, resp.ContentLength)
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	digest := hex.EncodeToString(hash.Sum(nil))
+	if !strings.HasPrefix(digest, prefix) {
+		return fmt.Errorf("SHA-256 is %s, which does not start with %s as %s promises: the download is damaged or the server "+
+			"sent another file; nothing was kept", digest, prefix, filepath.Base(dst))
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}
+
+// newBytesBar is progressbar.DefaultBytes writing to w.
+func newBytesBar(total int64, description string, w io.Writer) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(description),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionSetWidth(10),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionShowCount(),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionFullWidth(),
+		progressbar.OptionSetRenderBlankState(true),
+	)
+}

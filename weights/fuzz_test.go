@@ -1,0 +1,49 @@
+package weights
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzReadPyTorch: any input gives tensors or an error, without even a recovered panic. As a
+// plain test it runs the seeds; `go test -fuzz FuzzReadPyTorch ./weights/` explores further.
+func FuzzReadPyTorch(f *testing.F) {
+	for _, name := range []string{FixtureWeights, FixtureWeightsLegacy, "tiny_dtypes.pth", "tiny_dtypes_legacy.pth", "malicious.pth"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "f.pth")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ReadPyTorch(path, nil)
+		if err != nil && strings.Contains(err.Error(), "reading crashed") {
+			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzReadSafetensors is the same for safetensors files.
+func FuzzReadSafetensors(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("testdata", FixtureFeatures))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b[:4096])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "f.safetensors")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := ReadSafetensors(path, nil)
+		if err != nil && strings.Contains(err.Error(), "reading crashed") {
+			t.Fatal(err)
+		}
+	})
+}

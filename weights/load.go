@@ -1,0 +1,262 @@
+package weights
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// CacheEnv is the environment variable that overrides the cache directory.
+const CacheEnv = "ESTIL_CACHE_DIR"
+
+// Metadata keys of the compact files.
+const (
+	metaModel  = "estil.model"
+	metaSource = "estil.source"
+)
+
+// CacheDir returns where checkpoints are kept: $ESTIL_CACHE_DIR if set, else estil/ in the
+// user's cache directory (~/.cache/estil on Linux).
+func CacheDir() (string, error) {
+	if dir := os.Getenv(CacheEnv); dir != "" {
+		return dir, nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory for the weights (%v); set %s", err, CacheEnv)
+	}
+	return filepath.Join(dir, "estil"), nil
+}
+
+// Option changes how [Load] works.
+type Option func(*config)
+
+type config struct {
+	cacheDir string
+	baseURL  string
+	client   *http.Client
+	progress io.Writer
+	seed     int64
+}
+
+// WithCacheDir keeps and looks for files in dir instead of [CacheDir].
+func WithCacheDir(dir string) Option { return func(c *config) { c.cacheDir = dir } }
+
+// WithBaseURL downloads from base + "/" + Model.FileName instead of Model.URL (a mirror, or a
+// test server).
+func WithBaseURL(base string) Option { return func(c *config) { c.baseURL = base } }
+
+// WithHTTPClient downloads with client instead of http.DefaultClient.
+func WithHTTPClient(client *http.Client) Option { return func(c *config) { c.client = client } }
+
+// WithProgress draws the download progress bar and writes the few notes Load prints (e.g.
+// "converting …") on w; nil silences them. The default is os.Stderr.
+func WithProgress(w io.Writer) Option { return func(c *config) { c.progress = w } }
+
+// WithSeed sets the seed of the "random" spec (default 1).
+func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }
+
+func (c *config) logf(format string, args ...any) {
+	if c.progress != nil {
+		fmt.Fprintf(c.progress, format+"\n", args...)
+	}
+}
+
+// Load returns the VGG19 features for model according to spec:
+//
+//   - "": the pretrained weights from the cache, getting them if needed (see package doc): the
+//     compact safetensors file if present and valid, else the .pth converted to it, else a
+//     download of the .pth first.
+//   - "random" or "random:SEED": [Random] weights (seed from [WithSeed], default 1).
+//   - anything else: a local file, a PyTorch checkpoint (.pth) or a safetensors file (format
+//     told by content). Tiny VGG19-shaped networks are accepted (see [ValidateLayout]).
+//
+// Errors are one line saying which file, what is wrong and what to do.
+func Load(ctx context.Context, spec string, model Model, opts ...Option) (*Set, error) {
+	cfg := &config{progress: os.Stderr, seed: 1}
+	for _, o := range opts {
+		o(cfg)
+	}
+	switch {
+	case spec == "":
+		return loadCached(ctx, model, cfg)
+	case spec == "random":
+		return Random(model, cfg.seed), nil
+	case strings.HasPrefix(spec, "random:"):
+		seed, err := strconv.ParseInt(strings.TrimPrefix(spec, "random:"), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("weights %q: the seed after \"random:\" must be an integer", spec)
+		}
+		return Random(model, seed), nil
+	default:
+		return ReadFile(spec, model)
+	}
+}
+
+// isFeature keeps the tensors of VGG19's convolutional part.
+func isFeature(name string) bool { return strings.HasPrefix(name, "features.") }
+
+// ReadFile reads the VGG19 features of model from a PyTorch checkpoint or a safetensors file
+// (told apart by content) and validates them. It refuses a file known to belong to another model
+// (by its compact-file metadata or its torch.hub file name), since its input preprocessing would
+// be wrong.
+func ReadFile(path string, model Model) (*Set, error) {
+	kind, err := sniff(path)
+	if err != nil {
+		return nil, err
+	}
+	var tensors map[string]Tensor
+	switch kind {
+	case "safetensors":
+		var meta map[string]string
+		tensors, meta, err = ReadSafetensors(path, nil)
+		if err != nil {
+			return nil, withHint(err, "check the file, or get it again")
+		}
+		if other := meta[metaModel]; other != "" && other != model.Name {
+			return nil, wrongModel(path, other, model)
+		}
+		for name := range tensors {
+			if !isFeature(name) {
+				delete(tensors, name)
+			}
+		}
+	default:
+		if prefix, ok := HashPrefix(path); ok {
+			for _, m := range Models() {
+				if m.SHA256Prefix == prefix && m.Name != model.Name {
+					return nil, wrongModel(path, m.Name, model)
+				}
+			}
+		}
+		tensors, err = ReadPyTorch(path, isFeature)
+		if err != nil {
+			return nil, withHint(err, "check the file, or get it again")
+		}
+	}
+	set := &Set{Model: model, Tensors: tensors, Source: path}
+	if _, err := set.Validate(); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+func wrongModel(path, holds string, asked Model) error {
+	return fmt.Errorf("weights file %s holds the %s model, but %s was asked for: choose model %s (input preprocessing differs)",
+		path, holds, asked.Name, holds)
+}
+
+// withHint appends what to do to errors about damaged files.
+func withHint(err error, hint string) error {
+	if errors.Is(err, ErrCorrupt) {
+		return fmt.Errorf("%w; %s", err, hint)
+	}
+	return err
+}
+
+// sniff tells a PyTorch checkpoint ("pytorch") from a safetensors file by their first bytes.
+func sniff(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("weights file %s does not exist (give a .pth or .safetensors file, \"random\", or nothing for the default weights)", path)
+		}
+		return "", fmt.Errorf("weights file %s: %w", path, err)
+	}
+	defer f.Close()
+	var head [9]byte
+	n, _ := io.ReadFull(f, head[:])
+	switch {
+	case n >= 4 && string(head[:4]) == "PK\x03\x04", n >= 1 && head[0] == 0x80:
+		return "pytorch", nil
+	case n == 9 && head[8] == '{':
+		return "safetensors", nil
+	case n == 0:
+		return "", fmt.Errorf("weights file %s is empty; delete it or get it again", path)
+	}
+	return "", fmt.Errorf("weights file %s is neither a PyTorch checkpoint nor a safetensors file", path)
+}
+
+// loadCached implements Load's default: compact file, else .pth, else download.
+func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
+	dir := cfg.cacheDir
+	if dir == "" {
+		var err error
+		if dir, err = CacheDir(); err != nil {
+			return nil, err
+		}
+	}
+	compact := filepath.Join(dir, model.CompactFileName())
+	pth := filepath.Join(dir, model.FileName)
+
+	if _, err := os.Stat(compact); err == nil {
+		set, err := readCompact(compact, model)
+		if err == nil {
+			return set, nil
+		}
+		// It is derived from the .pth, so rebuild it rather than fail.
+		cfg.logf("ignoring %s (%v); rebuilding it", compact, err)
+		if err := os.Remove(compact); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("removing damaged %s: %w", compact, err)
+		}
+	}
+
+	if _, err := os.Stat(pth); errors.Is(err, fs.ErrNotExist) {
+		url := model.URL
+		if cfg.baseURL != "" {
+			url = strings.TrimSuffix(cfg.baseURL, "/") + "/" + model.FileName
+		}
+		if err := Download(ctx, cfg.client, url, pth, cfg.progress); err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("getting the %s weights: %w", model.Name, ctx.Err())
+			}
+			return nil, fmt.Errorf("getting the %s weights: %w (check the network; or download %s yourself into %s; "+
+				"or use the weights \"random\" to run without them)", model.Name, err, url, dir)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("weights file %s: %w", pth, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	cfg.logf("converting %s to %s (once)", model.FileName, model.CompactFileName())
+	tensors, err := ReadPyTorch(pth, isFeature)
+	if err != nil {
+		return nil, withHint(err, "delete it and run again to download it anew")
+	}
+	set := &Set{Model: model, Tensors: tensors, Source: pth}
+	if _, err := set.Validate(); err != nil {
+		return nil, fmt.Errorf("%w; delete %s and run again to download it anew", err, pth)
+	}
+	meta := map[string]string{metaModel: model.Name, metaSource: model.FileName}
+	if err := WriteSafetensors(compact, tensors, meta); err != nil {
+		cfg.logf("warning: could not keep the converted weights (%v); the next run will convert again", err)
+	} else {
+		set.Source = compact
+	}
+	return set, nil
+}
+
+// readCompact reads a compact file and checks it is what the cache expects for model.
+func readCompact(path string, model Model) (*Set, error) {
+	tensors, meta, err := ReadSafetensors(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if meta[metaModel] != model.Name || meta[metaSource] != model.FileName {
+		return nil, fmt.Errorf("it was made for %s from %s, not %s from %s", meta[metaModel], meta[metaSource], model.Name, model.FileName)
+	}
+	set := &Set{Model: model, Tensors: tensors, Source: path}
+	if _, err := set.Validate(); err != nil {
+		return nil, err
+	}
+	return set, nil
+}

@@ -1,0 +1,181 @@
+package weights
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// tinyModel is a Model whose "official" checkpoint is the tiny fixture, served by a test server.
+func tinyModel(body []byte) Model {
+	m := VGG19
+	m.Name = "tiny"
+	m.SHA256Prefix = prefixOf(body)
+	m.FileName = "tiny_vgg19-" + m.SHA256Prefix + ".pth"
+	m.URL = "http://invalid.invalid/models/" + m.FileName
+	return m
+}
+
+func TestLoadDefaultDownloadsConvertsAndCaches(t *testing.T) {
+	body := readTestdata(t, FixtureWeights)
+	model := tinyModel(body)
+	srv := newFixtureServer(t, model.FileName, body)
+	dir := t.TempDir()
+	ctx := context.Background()
+	var log bytes.Buffer
+	opts := []Option{WithCacheDir(dir), WithBaseURL(srv.URL + "/models/"), WithProgress(&log)}
+	want, err := ReadPyTorch("testdata/"+FixtureWeights, isFeature)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// First run: download, convert, keep the compact file.
+	set, err := Load(ctx, "", model, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact := filepath.Join(dir, model.CompactFileName())
+	if set.Source != compact || set.Random || contentDigest(set.Tensors) != contentDigest(want) {
+		t.Errorf("first load: source %s", set.Source)
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{model.CompactFileName(), model.FileName}) {
+		t.Errorf("cache holds %v", names)
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("%d requests", n)
+	}
+	if !strings.Contains(log.String(), "converting") {
+		t.Errorf("log %q", log.String())
+	}
+
+	// Second run: the compact file alone.
+	if err := os.Remove(filepath.Join(dir, model.FileName)); err != nil {
+		t.Fatal(err)
+	}
+	set, err = Load(ctx, "", model, opts...)
+	if err != nil || contentDigest(set.Tensors) != contentDigest(want) {
+		t.Fatalf("second load: %v", err)
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("%d requests", n)
+	}
+
+	// A damaged compact file is rebuilt from the .pth (downloaded again here, as it was removed).
+	b, _ := os.ReadFile(compact)
+	b[len(b)-1] ^= 1
+	writeFile(t, dir, model.CompactFileName(), b)
+	set, err = Load(ctx, "", model, opts...)
+	if err != nil || contentDigest(set.Tensors) != contentDigest(want) {
+		t.Fatalf("after damage: %v", err)
+	}
+	if !strings.Contains(log.String(), "ignoring "+compact) {
+		t.Errorf("log %q", log.String())
+	}
+	if _, err := readCompact(compact, model); err != nil {
+		t.Errorf("compact file not rebuilt: %v", err)
+	}
+
+	// A compact file made for another model is not trusted.
+	other := model
+	other.Name = "other"
+	if _, err := readCompact(compact, other); err == nil {
+		t.Error("compact file of another model accepted")
+	}
+
+	// A damaged .pth in the cache: one-line error saying to delete it.
+	os.Remove(compact)
+	pth := filepath.Join(dir, model.FileName)
+	writeFile(t, dir, model.FileName, body[:len(body)/3])
+	_, err = Load(ctx, "", model, opts...)
+	if err == nil || !strings.Contains(err.Error(), pth+" is truncated or corrupt") || !strings.Contains(err.Error(), "delete it") ||
+		strings.Contains(err.Error(), "\n") {
+		t.Errorf("damaged .pth: %v", err)
+	}
+
+	// Download failure: nothing left, and the error says what to do.
+	os.Remove(pth)
+	srv.mode.Store("truncate")
+	go func() { <-srv.sentHalf }()
+	_, err = Load(ctx, "", model, opts...)
+	if err == nil || !strings.Contains(err.Error(), "getting the tiny weights") || !strings.Contains(err.Error(), "random") {
+		t.Errorf("failed download: %v", err)
+	}
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Errorf("left behind: %v", names)
+	}
+}
+
+func TestLoadSpecs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, spec := range []string{"testdata/" + FixtureWeights, "testdata/" + FixtureWeightsLegacy} {
+		set, err := Load(ctx, spec, VGG19Caffe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if set.Source != spec || set.Model.Name != "vgg19-caffe" || len(set.Tensors) != 32 {
+			t.Errorf("%s: %s %s %d", spec, set.Source, set.Model.Name, len(set.Tensors))
+		}
+	}
+	// A compact file given by path.
+	set, _ := Load(ctx, "testdata/"+FixtureWeights, VGG19)
+	st := filepath.Join(dir, "tiny.safetensors")
+	if err := WriteSafetensors(st, set.Tensors, map[string]string{metaModel: "vgg19"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Load(ctx, st, VGG19); err != nil || contentDigest(got.Tensors) != contentDigest(set.Tensors) {
+		t.Errorf("safetensors path: %v", err)
+	}
+	if _, err := Load(ctx, st, VGG19Caffe); err == nil || !strings.Contains(err.Error(), "choose model vgg19") {
+		t.Errorf("wrong model for a compact file: %v", err)
+	}
+	// A .pth named like the other model's checkpoint.
+	caffeNamed := writeFile(t, dir, VGG19Caffe.FileName, readTestdata(t, FixtureWeights))
+	if _, err := Load(ctx, caffeNamed, VGG19); err == nil || !strings.Contains(err.Error(), "choose model vgg19-caffe") {
+		t.Errorf("wrong model for a .pth: %v", err)
+	}
+
+	r, err := Load(ctx, "random", VGG19, WithSeed(5))
+	if err != nil || !r.Random || r.Source != "random (seed 5)" {
+		t.Errorf("random: %v %v", r, err)
+	}
+	r2, err := Load(ctx, "random:5", VGG19)
+	if err != nil || contentDigest(r2.Tensors) != contentDigest(r.Tensors) {
+		t.Errorf("random:5: %v", err)
+	}
+
+	for spec, want := range map[string]string{
+		"random:x":                                            "must be an integer",
+		filepath.Join(dir, "nope.pth"):                        "does not exist",
+		writeFile(t, dir, "empty.pth", nil):                   "is empty",
+		writeFile(t, dir, "text.pth", []byte("hello, world")): "neither a PyTorch checkpoint nor a safetensors file",
+		"testdata/malicious.pth":                              "posix.system",
+		"testdata/tiny_dtypes.pth":                            "missing tensor features.0.weight",
+		writeFile(t, dir, "cut.pth", readTestdata(t, FixtureWeightsLegacy)[:20000]): "truncated or corrupt",
+	} {
+		_, err := Load(ctx, spec, VGG19)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Load(%q): %v, want a one-line error with %q", spec, err, want)
+		}
+	}
+}
+
+func TestCacheDir(t *testing.T) {
+	t.Setenv(CacheEnv, "/some/where")
+	if d, err := CacheDir(); err != nil || d != "/some/where" {
+		t.Errorf("CacheDir = %s, %v", d, err)
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	t.Setenv(CacheEnv, "")
+	t.Setenv("XDG_CACHE_HOME", "/xdg")
+	if d, err := CacheDir(); err != nil || d != "/xdg/estil" {
+		t.Errorf("CacheDir = %s, %v", d, err)
+	}
+}
