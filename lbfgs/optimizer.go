@@ -1,0 +1,548 @@
+package lbfgs
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// Why a Step ended: torch's loop conditions (the Stopped field of Result).
+const (
+	StopOptimalAtStart        = "tolerance_grad at start: max|g| <= tolerance_grad before any iteration"
+	StopDirectionalDerivative = "tolerance_change: directional derivative g·d > -tolerance_change"
+	StopMaxIter               = "max_iter: iterations reached max_iter"
+	StopMaxEval               = "max_eval: function evaluations reached max_eval"
+	StopToleranceGrad         = "tolerance_grad: max|g| <= tolerance_grad"
+	StopStepSize              = "tolerance_change: max|t·d| <= tolerance_change"
+	StopLossChange            = "tolerance_change: |loss - prev_loss| < tolerance_change"
+	StopNotFinite             = "error: loss or gradient not finite"
+	StopObserver              = "error: an observer returned an error"
+	StopError                 = "error"
+	StopIterations            = "iterations: all requested iterations done" // Adam
+)
+
+// Iteration describes one L-BFGS iteration (one step x ← x + t·d), given to the OnIteration observer
+// after the step and its evaluation(s), before torch's stopping tests.
+//
+// An iteration that ends the Step on the directional-derivative test takes no step and isn't reported.
+type Iteration struct {
+	// N counts iterations since the optimizer was created (or Reset), from 1: torch's state['n_iter'].
+	N int
+	// Loss is the latest evaluated loss (at the new x). In fixed-step mode torch doesn't evaluate after
+	// the last iteration of a Step (n_iter == max_iter); Loss is then the loss before that step.
+	Loss float64
+	// StepLength is t.
+	StepLength float64
+	// GradNorm is the max-norm ‖g‖∞ of the latest gradient: the quantity compared with tolerance_grad.
+	GradNorm float64
+	// Curvature is sᵀy of the pair (s, y) formed at the start of this iteration (0 on the very first
+	// iteration, which forms none). The pair entered the history only if sᵀy > 1e-10.
+	Curvature float64
+	// HistoryUsed is the number of (s, y) pairs the two-loop recursion used for this direction.
+	HistoryUsed int
+	// FuncEvals counts evaluations since the optimizer was created: torch's state['func_evals'].
+	FuncEvals int
+}
+
+// Result is what Step returns.
+type Result struct {
+	// X is the new x. The caller owns it (as it owns the x passed to Step, which Step never frees); it
+	// is the x given to Step when no step was taken. After an error, X is the last x whose loss was
+	// evaluated and finite (the x given to Step if none).
+	X *tensors.Tensor
+	// Loss is the loss at the x given to Step: what torch's step(closure) returns.
+	Loss float64
+	// LastLoss is the last finite loss evaluated, torch's local `loss` at the end of step(): the loss at
+	// X, except in fixed-step mode when the Step ended on max_iter (torch moves x one last time without
+	// evaluating it).
+	LastLoss float64
+	// Iterations and Evaluations made during this Step.
+	Iterations, Evaluations int
+	// Stopped tells which of torch's conditions ended the Step (one of the Stop* constants).
+	Stopped string
+}
+
+// Optimizer is L-BFGS with torch.optim.LBFGS semantics. Configure it with the builder methods, then call
+// Step repeatedly; the state (history, last direction and step, counters) carries over between calls,
+// as torch's does. An Optimizer is not safe for concurrent use.
+type Optimizer struct {
+	backend backends.Backend
+	fn      Function
+	inputs  []*tensors.Tensor
+
+	lr          float64
+	maxIter     int
+	maxEval     int // 0: max_iter*5/4
+	tolGrad     float64
+	tolChange   float64
+	historySize int
+	strongWolfe bool
+	onEval      func(Evaluation) error
+	onIter      func(Iteration) error
+	configErr   error
+
+	ev    *evaluator
+	tl    *twoLoop
+	owned arena
+	st    state
+}
+
+// state is torch's optimizer state (self.state[param]).
+type state struct {
+	shape     shapes.Shape // of x; the state belongs to this shape
+	funcEvals int
+	nIter     int
+	d         *tensors.Tensor
+	t         float64
+	hist      history
+	hDiag     float64
+	prevG     *tensors.Tensor
+	prevLoss  float64
+	zeros     *tensors.Tensor // padding for the two-loop graph
+}
+
+// New creates an L-BFGS optimizer of f on the given backend, with torch's defaults: lr 1, max_iter 20,
+// max_eval max_iter·5/4, tolerance_grad 1e-7, tolerance_change 1e-9, history_size 100, no line search.
+func New(backend backends.Backend, f Function) *Optimizer {
+	o := &Optimizer{
+		backend:     backend,
+		fn:          f,
+		lr:          1,
+		maxIter:     20,
+		tolGrad:     1e-7,
+		tolChange:   1e-9,
+		historySize: 100,
+		owned:       arena{},
+	}
+	if backend == nil {
+		o.configErr = errors.New("lbfgs.New: nil backend")
+	}
+	if f == nil {
+		o.configErr = errors.New("lbfgs.New: nil Function")
+	}
+	return o
+}
+
+func (o *Optimizer) setErr(format string, args ...any) {
+	if o.configErr == nil {
+		o.configErr = fmt.Errorf(format, args...)
+	}
+}
+
+// LR sets the learning rate (torch's lr, default 1): the fixed step, or the first trial step of the
+// line search.
+func (o *Optimizer) LR(lr float64) *Optimizer {
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		o.setErr("lbfgs: LR must be a positive finite number, got %g", lr)
+	}
+	o.lr = lr
+	return o
+}
+
+// MaxIter sets the maximum number of iterations per Step (torch's max_iter, default 20).
+func (o *Optimizer) MaxIter(n int) *Optimizer {
+	if n < 1 {
+		o.setErr("lbfgs: MaxIter must be >= 1, got %d", n)
+	}
+	o.maxIter = n
+	return o
+}
+
+// MaxEval sets the maximum number of function evaluations per Step (torch's max_eval, default
+// max_iter·5/4, integer division, computed when Step runs).
+func (o *Optimizer) MaxEval(n int) *Optimizer {
+	if n < 1 {
+		o.setErr("lbfgs: MaxEval must be >= 1, got %d", n)
+	}
+	o.maxEval = n
+	return o
+}
+
+// ToleranceGrad sets torch's tolerance_grad (default 1e-7): a Step ends when ‖g‖∞ <= tolerance_grad.
+func (o *Optimizer) ToleranceGrad(tol float64) *Optimizer {
+	o.tolGrad = tol
+	return o
+}
+
+// ToleranceChange sets torch's tolerance_change (default 1e-9), the threshold of the directional
+// derivative, step size and loss-change tests. (As in torch, the line search's own bracket-size test
+// always uses 1e-9.)
+func (o *Optimizer) ToleranceChange(tol float64) *Optimizer {
+	o.tolChange = tol
+	return o
+}
+
+// HistorySize sets the number m of (s, y) pairs kept (torch's history_size, default 100). Memory on the
+// device is about (2m + 4)·size(x).
+func (o *Optimizer) HistorySize(m int) *Optimizer {
+	if m < 1 {
+		o.setErr("lbfgs: HistorySize must be >= 1, got %d", m)
+	}
+	o.historySize = m
+	return o
+}
+
+// StrongWolfe selects torch's line_search_fn="strong_wolfe" (true) or None (false, the default:
+// fixed step lr).
+func (o *Optimizer) StrongWolfe(on bool) *Optimizer {
+	o.strongWolfe = on
+	return o
+}
+
+// Inputs sets the constant tensors passed to the Function as its inputs (e.g. model weights). They
+// are graph parameters: changing them (with the same shapes) doesn't recompile anything.
+func (o *Optimizer) Inputs(inputs ...*tensors.Tensor) *Optimizer {
+	o.inputs = inputs
+	return o
+}
+
+// OnEvaluation sets an observer called after each evaluation of the Function. If it returns an error,
+// Step stops and returns it (wrapped).
+func (o *Optimizer) OnEvaluation(fn func(Evaluation) error) *Optimizer {
+	o.onEval = fn
+	return o
+}
+
+// OnIteration sets an observer called after each iteration. If it returns an error, Step stops and
+// returns it (wrapped).
+func (o *Optimizer) OnIteration(fn func(Iteration) error) *Optimizer {
+	o.onIter = fn
+	return o
+}
+
+// Reset forgets the optimizer state (history, direction, counters), freeing its device memory, as if
+// a new torch.optim.LBFGS were created. Compiled graphs are kept.
+func (o *Optimizer) Reset() {
+	o.owned.release()
+	o.st = state{}
+}
+
+// Finalize frees the state and the compiled graphs. The Optimizer can't be used afterwards.
+func (o *Optimizer) Finalize() {
+	o.Reset()
+	if o.ev != nil {
+		o.ev.finalize()
+	}
+	if o.tl != nil {
+		o.tl.finalize()
+	}
+	o.ev, o.tl = nil, nil
+	o.configErr = errors.New("lbfgs: Optimizer was finalized")
+}
+
+// rnd rounds a threshold to x's dtype: torch compares float32 tensors with Python numbers in float32.
+func rnd(v float64, dtype dtypes.DType) float64 {
+	if dtype == dtypes.Float32 {
+		return float64(float32(v))
+	}
+	return v
+}
+
+// mulDT and divDT are a·b and a/b rounded as a tensor of the given dtype would be.
+func mulDT(a, b float64, dtype dtypes.DType) float64 {
+	if dtype == dtypes.Float32 {
+		return float64(float32(a) * float32(b))
+	}
+	return a * b
+}
+
+func divDT(a, b float64, dtype dtypes.DType) float64 {
+	if dtype == dtypes.Float32 {
+		return float64(float32(a) / float32(b))
+	}
+	return a / b
+}
+
+// stepRun holds the locals of one Step: torch's step() variables that aren't in state.
+type stepRun struct {
+	o     *Optimizer
+	res   *Result
+	xGood *tensors.Tensor // last x whose loss was evaluated and finite
+	x     *tensors.Tensor
+	g     *tensors.Tensor // flat_grad
+	d     *tensors.Tensor
+	prevG *tensors.Tensor
+	evals int // current_evals
+	loss  float64
+	gInf  float64
+	// failure is the Stopped reason of an error (StopNotFinite, StopObserver); StopError if empty.
+	failure string
+}
+
+// live lists the device tensors the Step still needs.
+func (r *stepRun) live(extra ...*tensors.Tensor) []*tensors.Tensor {
+	st := &r.o.st
+	keep := append([]*tensors.Tensor{r.x, r.xGood, r.g, r.d, r.prevG, st.zeros}, st.hist.tensors()...)
+	return append(keep, extra...)
+}
+
+// evaluate runs one evaluation (at x if d is nil, else at x + t·d), counts it, calls the observer and
+// checks that the result is finite.
+func (r *stepRun) evaluate(x *tensors.Tensor, t float64, d *tensors.Tensor) (point, error) {
+	o := r.o
+	p, extras, err := o.ev.eval(x, t, d, o.inputs, o.onEval != nil)
+	if err != nil {
+		return p, err
+	}
+	o.owned.add(p.g)
+	o.st.funcEvals++
+	r.evals++
+	if o.onEval != nil {
+		if err := o.onEval(Evaluation{N: o.st.funcEvals, Loss: p.loss, Extras: extras}); err != nil {
+			r.failure = StopObserver
+			return p, fmt.Errorf("lbfgs: observer stopped at evaluation %d: %w", o.st.funcEvals, err)
+		}
+	}
+	if !p.finite() {
+		r.failure = StopNotFinite
+		return p, fmt.Errorf("lbfgs: evaluation %d: loss=%g, max|g|=%g: %w", o.st.funcEvals, p.loss, p.gInf,
+			ErrNotFinite)
+	}
+	return p, nil
+}
+
+// fail ends a Step after an error: the result holds the last x with a finite loss, and the state is
+// reset (it may be half-updated), so that a next Step starts afresh.
+func (r *stepRun) fail(err error) (*Result, error) {
+	o := r.o
+	r.res.X = r.xGood
+	r.res.Evaluations = r.evals
+	o.owned.disown(r.xGood)
+	o.Reset()
+	r.res.Stopped = r.failure
+	if r.failure == "" {
+		r.res.Stopped = StopError
+	}
+	return r.res, err
+}
+
+// Step runs one call of torch's LBFGS.step(closure) starting at x, and returns the new x. x itself is
+// neither modified nor freed. The shape of x must stay the same between Steps (or call Reset).
+//
+// Errors: a loss or gradient that is NaN or ±Inf (errors.Is(err, ErrNotFinite)), an observer's error
+// (wrapped), or a graph error (e.g. a Function with the wrong shapes). Result is then still returned,
+// with X the last iterate whose loss was evaluated and finite, and the optimizer state is reset, so that
+// a following Step starts afresh like a new torch.optim.LBFGS.
+func (o *Optimizer) Step(x *tensors.Tensor) (*Result, error) {
+	if o.configErr != nil {
+		return nil, o.configErr
+	}
+	if x == nil {
+		return nil, errors.New("lbfgs.Step: nil x")
+	}
+	dtype := x.DType()
+	if dtype != dtypes.Float32 && dtype != dtypes.Float64 {
+		return nil, fmt.Errorf("lbfgs.Step: x must be float32 or float64, got %s", x.Shape())
+	}
+	st := &o.st
+	if st.nIter > 0 || st.funcEvals > 0 {
+		if !st.shape.Equal(x.Shape()) {
+			return nil, fmt.Errorf("lbfgs.Step: x has shape %s but the optimizer state was built for %s "+
+				"(call Reset to start over)", x.Shape(), st.shape)
+		}
+	}
+	st.shape = x.Shape()
+	if o.ev == nil {
+		var err error
+		if o.ev, err = newEvaluator(o.backend, o.fn); err != nil {
+			return nil, err
+		}
+		if o.tl, err = newTwoLoop(o.backend); err != nil {
+			return nil, err
+		}
+	}
+	maxEval := o.maxEval
+	if maxEval == 0 {
+		maxEval = o.maxIter * 5 / 4
+	}
+
+	r := &stepRun{o: o, res: &Result{X: x}, x: x, xGood: x, d: st.d, prevG: st.prevG}
+
+	// Evaluate the initial f(x) and df/dx.
+	p, err := r.evaluate(x, 0, nil)
+	if err != nil {
+		return r.fail(err)
+	}
+	r.loss, r.g, r.gInf = p.loss, p.g, p.gInf
+	r.res.Loss, r.res.LastLoss = p.loss, p.loss
+
+	// Optimal condition.
+	if r.gInf <= rnd(o.tolGrad, dtype) {
+		r.res.Stopped = StopOptimalAtStart
+		return r.finish(), nil
+	}
+
+	t := st.t
+	hDiag := st.hDiag
+	nIter := 0
+	r.res.Stopped = StopMaxIter // if max_iter < 1: torch's loop doesn't run.
+	for nIter < o.maxIter {
+		nIter++
+		st.nIter++
+		r.res.Iterations = nIter
+
+		// Compute the descent direction.
+		var curvature, gtd, dInf float64
+		if st.nIter == 1 {
+			st.hist.clear() // the arena frees the tensors.
+			hDiag = 1
+			if st.zeros == nil {
+				if st.zeros, err = o.ev.zerosLike(x); err != nil {
+					return r.fail(err)
+				}
+				o.owned.add(st.zeros)
+			}
+		} else {
+			// Update the memory with (s, y) = (t·d, g − g_prev).
+			s, y, ys, yy, err := o.tl.pair(r.g, r.prevG, r.d, t)
+			if err != nil {
+				return r.fail(err)
+			}
+			o.owned.add(s, y)
+			curvature = ys
+			if ys > rnd(1e-10, dtype) {
+				st.hist.push(s, y, ys, o.historySize)
+				hDiag = divDT(ys, yy, dtype) // torch: H_diag = ys / y.dot(y)
+			}
+		}
+		// d = −H·g by the two-loop recursion (with no pairs and γ = 1, d = −g exactly).
+		d, gtdV, dInfV, err := o.tl.direction(r.g, &st.hist, hDiag, st.zeros, o.historySize)
+		if err != nil {
+			return r.fail(err)
+		}
+		o.owned.add(d)
+		r.d, gtd, dInf = d, gtdV, dInfV
+		historyUsed := st.hist.len()
+
+		r.prevG = r.g
+		st.prevLoss = r.loss
+
+		// Compute the step length.
+		if st.nIter == 1 {
+			l1, err := o.tl.l1(r.g)
+			if err != nil {
+				return r.fail(err)
+			}
+			// torch: t = min(1., 1. / flat_grad.abs().sum()) * lr
+			inv := divDT(1, rnd(l1, dtype), dtype)
+			if inv < 1 {
+				t = mulDT(inv, o.lr, dtype)
+			} else {
+				t = o.lr
+			}
+		} else {
+			t = o.lr
+		}
+
+		// Directional derivative is below tolerance.
+		if gtd > -rnd(o.tolChange, dtype) {
+			r.res.Stopped = StopDirectionalDerivative
+			break
+		}
+
+		// Take the step.
+		var optCond bool
+		lsEvals := 0
+		if o.strongWolfe {
+			xInit := r.x
+			obj := func(t float64) (point, error) { return r.evaluate(xInit, t, r.d) }
+			keep := func(ts ...*tensors.Tensor) { o.owned.release(r.live(ts...)...) }
+			// torch calls _strong_wolfe with its default tolerance_change = 1e-9.
+			best, n, err := strongWolfe(obj, keep, t, dInf, r.loss, point{loss: r.loss, gInf: r.gInf, g: r.g}, gtd, 1e-9)
+			lsEvals = n
+			if err != nil {
+				return r.fail(err)
+			}
+			t = best.t
+			r.loss, r.g, r.gInf = best.f, best.p.g, best.p.gInf
+			newX, err := o.ev.axpy(xInit, t, r.d)
+			if err != nil {
+				return r.fail(err)
+			}
+			o.owned.add(newX)
+			r.x, r.xGood = newX, newX // its loss was evaluated (and finite) by the line search.
+			optCond = r.gInf <= rnd(o.tolGrad, dtype)
+		} else {
+			newX, err := o.ev.axpy(r.x, t, r.d)
+			if err != nil {
+				return r.fail(err)
+			}
+			o.owned.add(newX)
+			r.x = newX
+			if nIter != o.maxIter {
+				// Re-evaluate the function only if not in the last iteration (torch: "in a stochastic
+				// setting, no use to re-evaluate that function here").
+				p, err := r.evaluate(r.x, 0, nil)
+				if err != nil {
+					if p.g != nil && p.finite() { // an observer stopped at a good point.
+						r.xGood, r.res.LastLoss = r.x, p.loss
+					}
+					return r.fail(err)
+				}
+				r.loss, r.g, r.gInf = p.loss, p.g, p.gInf
+				r.xGood = r.x
+				optCond = r.gInf <= rnd(o.tolGrad, dtype)
+				lsEvals = 1
+			}
+		}
+		_ = lsEvals // counted in evaluate: current_evals += ls_func_evals; state['func_evals'] += ls_func_evals
+		r.res.LastLoss = r.loss
+
+		if o.onIter != nil {
+			it := Iteration{N: st.nIter, Loss: r.loss, StepLength: t, GradNorm: r.gInf, Curvature: curvature,
+				HistoryUsed: historyUsed, FuncEvals: st.funcEvals}
+			if err := o.onIter(it); err != nil {
+				r.failure = StopObserver
+				return r.fail(fmt.Errorf("lbfgs: observer stopped at iteration %d: %w", st.nIter, err))
+			}
+		}
+		// Free what this iteration no longer needs (line-search trial gradients, rejected pairs, old x…).
+		o.owned.release(r.live()...)
+
+		// Check the conditions.
+		if nIter == o.maxIter {
+			r.res.Stopped = StopMaxIter
+			break
+		}
+		if r.evals >= maxEval {
+			r.res.Stopped = StopMaxEval
+			break
+		}
+		if optCond {
+			r.res.Stopped = StopToleranceGrad
+			break
+		}
+		// Lack of progress.
+		if mulDT(dInf, math.Abs(t), dtype) <= rnd(o.tolChange, dtype) { // torch: d.mul(t).abs().max()
+			r.res.Stopped = StopStepSize
+			break
+		}
+		if math.Abs(r.loss-st.prevLoss) < o.tolChange {
+			r.res.Stopped = StopLossChange
+			break
+		}
+	}
+
+	st.d = r.d
+	st.t = t
+	st.hDiag = hDiag
+	st.prevG = r.prevG
+	return r.finish(), nil
+}
+
+// finish hands the new x to the caller and frees what the state doesn't need.
+func (r *stepRun) finish() *Result {
+	o := r.o
+	r.res.X = r.x
+	r.res.Evaluations = r.evals
+	st := &o.st
+	keep := append([]*tensors.Tensor{st.d, st.prevG, st.zeros, r.x}, st.hist.tensors()...)
+	o.owned.release(keep...)
+	o.owned.disown(r.x) // the caller owns X.
+	return r.res
+}
