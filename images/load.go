@@ -1,0 +1,218 @@
+package images
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"io/fs"
+	"os"
+
+	"golang.org/x/image/webp"
+)
+
+// DefaultMaxPixels is the largest image, in pixels (width × height), that
+// [Load] decodes unless told otherwise with [MaxPixels]: 50 megapixels, a
+// little more than the largest camera pictures, about 200 MB once decoded.
+const DefaultMaxPixels = 50_000_000
+
+// supportedFormats is how errors name the formats [Load] reads.
+const supportedFormats = "JPEG, PNG, WebP or GIF"
+
+// A LoadOption changes how [Load] reads a picture.
+type LoadOption func(*loadConfig)
+
+type loadConfig struct {
+	maxPixels int64
+}
+
+// MaxPixels sets the largest width × height [Load] accepts; n <= 0 removes
+// the limit. The limit is checked against the header, before any pixel is
+// decoded, so that a small file claiming a huge picture (a "decompression
+// bomb") is refused without allocating memory for it.
+func MaxPixels(n int) LoadOption {
+	return func(c *loadConfig) { c.maxPixels = int64(n) }
+}
+
+// format is one of the picture formats Load reads.
+type format struct {
+	name         string
+	decodeConfig func(io.Reader) (image.Config, error)
+	decode       func(io.Reader) (image.Image, error)
+}
+
+var (
+	formatPNG  = format{"PNG", png.DecodeConfig, png.Decode}
+	formatJPEG = format{"JPEG", jpeg.DecodeConfig, jpeg.Decode}
+	formatGIF  = format{"GIF", gif.DecodeConfig, gif.Decode} // gif.Decode returns the first frame.
+	formatWebP = format{"WebP", webp.DecodeConfig, webp.Decode}
+)
+
+// Load reads the picture at path. It reads JPEG, PNG, WebP and GIF (the first
+// frame of an animation), whatever the file's extension.
+//
+// Before decoding, Load reads the picture's header and refuses pictures of
+// zero size or with more than [DefaultMaxPixels] pixels (see [MaxPixels]).
+//
+// Errors are one line naming path, what is wrong and what to do. Those for a
+// missing or unreadable file wrap [fs.ErrNotExist] or [fs.ErrPermission], and
+// those for a file in an unknown format wrap [image.ErrFormat].
+func Load(path string, opts ...LoadOption) (image.Image, error) {
+	cfg := loadConfig{maxPixels: DefaultMaxPixels}
+	for _, o := range opts {
+		o(&cfg)
+	}
+
+	f, err := openImage(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+
+	var head [32]byte
+	n, err := io.ReadFull(f, head[:])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, fmt.Errorf("image %q: cannot read file: %v", path, err)
+	}
+	fm, ok := sniff(head[:n])
+	if !ok {
+		what := "is not"
+		if kind := sniffUnsupported(head[:n]); kind != "" {
+			what = "looks like " + kind + ", not"
+		}
+		return nil, &wrapError{
+			msg: fmt.Sprintf("image %q %s a picture in a format estil reads (%s); convert it to PNG or JPEG",
+				path, what, supportedFormats),
+			err: image.ErrFormat,
+		}
+	}
+
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("image %q: cannot read file: %v", path, err)
+	}
+	c, err := fm.decodeConfig(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("image %q starts like a %s file but its header is damaged (%v); the file is corrupt or truncated, re-export or re-download it",
+			path, fm.name, err)
+	}
+	if c.Width <= 0 || c.Height <= 0 {
+		return nil, fmt.Errorf("image %q has zero size (%d×%d pixels); re-export it with some pixels in it",
+			path, c.Width, c.Height)
+	}
+	if pixels := int64(c.Width) * int64(c.Height); cfg.maxPixels > 0 && pixels > cfg.maxPixels {
+		return nil, fmt.Errorf("image %q claims %d×%d pixels (%s), more than the %s limit; downscale it first, or raise the limit if it is genuine",
+			path, c.Width, c.Height, formatPixels(pixels), formatPixels(cfg.maxPixels))
+	}
+
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("image %q: cannot read file: %v", path, err)
+	}
+	img, err := fm.decode(bufio.NewReader(f))
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("image %q (%s, %d×%d) is corrupt or truncated: %v; re-export or re-download it",
+			path, fm.name, c.Width, c.Height, err)
+	}
+	return img, nil
+}
+
+// openImage opens path for reading, explaining the usual ways that fails.
+func openImage(path string) (*os.File, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("image %q: %w; check the path", path, fs.ErrNotExist)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("image %q cannot be reached: %w; check the permissions of the folders above it", path, fs.ErrPermission)
+	case err != nil:
+		return nil, fmt.Errorf("image %q: %v", path, err)
+	case fi.IsDir():
+		return nil, fmt.Errorf("image %q is a directory, not a file; give the path of a picture (%s)", path, supportedFormats)
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("image %q is not a regular file (%v); give the path of a picture file", path, fi.Mode().Type())
+	case fi.Size() == 0:
+		return nil, fmt.Errorf("image %q is an empty file (0 bytes); re-export or re-download it", path)
+	}
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("image %q cannot be read: %w; check the file's permissions", path, fs.ErrPermission)
+	case err != nil:
+		return nil, fmt.Errorf("image %q cannot be opened: %v", path, err)
+	}
+	return f, nil
+}
+
+// sniff recognizes the formats Load reads from the first bytes of a file.
+func sniff(b []byte) (format, bool) {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return formatPNG, true
+	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
+		return formatJPEG, true
+	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
+		return formatGIF, true
+	case len(b) >= 12 && string(b[0:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		return formatWebP, true
+	}
+	return format{}, false
+}
+
+// sniffUnsupported names, for a clearer error, some kinds of file people
+// mistake for supported pictures; it returns "" for anything else.
+func sniffUnsupported(b []byte) string {
+	if len(b) >= 12 && string(b[4:8]) == "ftyp" {
+		switch string(b[8:12]) {
+		case "avif", "avis":
+			return "an AVIF picture"
+		case "heic", "heix", "hevc", "heim", "heis", "mif1", "msf1":
+			return "a HEIC/HEIF picture"
+		default:
+			return "an MP4/QuickTime video"
+		}
+	}
+	t := bytes.ToLower(bytes.TrimLeft(b, " \t\r\n\ufeff"))
+	switch {
+	case bytes.HasPrefix(b, []byte("BM")):
+		return "a BMP picture"
+	case bytes.HasPrefix(b, []byte("II*\x00")), bytes.HasPrefix(b, []byte("MM\x00*")):
+		return "a TIFF picture"
+	case bytes.HasPrefix(b, []byte("8BPS")):
+		return "a Photoshop document"
+	case bytes.HasPrefix(b, []byte("%PDF")):
+		return "a PDF document"
+	case bytes.HasPrefix(t, []byte("<!doctype html")), bytes.HasPrefix(t, []byte("<html")):
+		return "an HTML page (a download that saved a web page instead of the picture?)"
+	case bytes.HasPrefix(t, []byte("<svg")), bytes.HasPrefix(t, []byte("<?xml")):
+		return "an SVG or other XML file"
+	}
+	return ""
+}
+
+// formatPixels writes a pixel count the way people speak of picture sizes.
+func formatPixels(n int64) string {
+	switch {
+	case n >= 10_000_000:
+		return fmt.Sprintf("%d MP", (n+500_000)/1_000_000)
+	case n >= 100_000:
+		return fmt.Sprintf("%.1f MP", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%d pixels", n)
+}
+
+// wrapError is an error whose message says all that matters, wrapping err
+// for errors.Is without repeating its text.
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg }
+func (e *wrapError) Unwrap() error { return e.err }

@@ -1,0 +1,118 @@
+package images
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// SavePNG writes img to path as a PNG file.
+//
+// It writes to a temporary file in the same directory and renames it to path
+// only once it is complete and flushed to disk, so that a crash or a full
+// disk never leaves a half-written picture, and an existing file at path is
+// replaced only by a complete new one. The file is readable by everyone
+// (mode 0644).
+func SavePNG(path string, img image.Image) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save %q: %w", path, explainCreate(err))
+	}
+	done := false
+	defer func() {
+		if !done { // Leave no temporary file behind.
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+
+	w := bufio.NewWriterSize(tmp, 1<<16)
+	if err := png.Encode(w, img); err != nil {
+		return fmt.Errorf("save %q: encode PNG: %v", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("save %q: write: %v", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("save %q: %v", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("save %q: write: %v", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save %q: write: %v", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+			return fmt.Errorf("save %q: it is a directory; give a file name ending in .png", path)
+		}
+		return fmt.Errorf("save %q: %v", path, err)
+	}
+	done = true
+	return nil
+}
+
+// CheckWritable reports, before any work is done, whether [SavePNG] can
+// write path: its name must end in .png, it must not be a directory, and its
+// directory must exist and let a file be created in it (CheckWritable
+// creates and removes a temporary file there to be sure).
+func CheckWritable(path string) error {
+	if path == "" {
+		return errors.New("output path is empty; give a file name ending in .png")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("output %q is a directory; give a file name ending in .png, such as %s",
+			path, filepath.Join(path, "out.png"))
+	}
+	if ext := filepath.Ext(path); !strings.EqualFold(ext, ".png") {
+		if ext == "" {
+			return fmt.Errorf("output %q has no extension; estil writes PNG, so name it %s.png", path, path)
+		}
+		return fmt.Errorf("output %q ends in %s; estil writes PNG, so name it %s.png",
+			path, ext, strings.TrimSuffix(path, ext))
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("output %q: directory %q does not exist; create it first", path, dir)
+	case err != nil:
+		return fmt.Errorf("output %q: %w", path, explainCreate(err))
+	case !fi.IsDir():
+		return fmt.Errorf("output %q: %q is not a directory", path, dir)
+	}
+	tmp, err := os.CreateTemp(dir, ".estil-check-*.tmp")
+	if err != nil {
+		return fmt.Errorf("output %q: cannot create files in %q: %w", path, dir, explainCreate(err))
+	}
+	tmp.Close()
+	if err := os.Remove(tmp.Name()); err != nil {
+		return fmt.Errorf("output %q: cannot remove test file %q: %v", path, tmp.Name(), err)
+	}
+	return nil
+}
+
+// explainCreate adds what to do to the usual errors of creating a file.
+func explainCreate(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // The path is already in the message.
+	}
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w; choose a directory you can write to or fix its permissions", err)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w; create the directory first", err)
+	}
+	return err
+}
