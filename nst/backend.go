@@ -1,0 +1,95 @@
+package nst
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego" // GoMLX's pure-Go backend: runs everywhere.
+	_ "github.com/gomlx/gomlx/backends/xla"    // XLA through a PJRT plugin: CPU, CUDA.
+)
+
+// Backend names accepted by OpenBackend (and the CLI's --backend).
+const (
+	BackendAuto    = "auto"
+	BackendGo      = "go"
+	BackendXLACPU  = "xla:cpu"
+	BackendXLACUDA = "xla:cuda"
+)
+
+// OpenBackend returns the GoMLX backend named by spec and the lowering that suits it:
+//
+//   - "go": GoMLX's pure-Go backend, with the im2col lowering.
+//   - "xla:cpu", "xla:cuda", or "xla:/absolute/path/to/pjrt_plugin.so": XLA through that PJRT
+//     plugin, with GoMLX's native convolutions.
+//   - "auto" (or ""): $GOMLX_BACKEND if set; else XLA's CUDA plugin, else XLA's CPU plugin, else
+//     the pure-Go backend. GoMLX itself does not fall back: where no plugin loads,
+//     backends.New() returns an error and no backend. When auto falls back it writes one line
+//     to notice saying so.
+func OpenBackend(spec string, notice io.Writer) (backends.Backend, Lowering, error) {
+	if spec == "" {
+		spec = BackendAuto
+	}
+	if spec == BackendAuto {
+		if env := os.Getenv(backends.ConfigEnvVar); env != "" {
+			return openBackend(env)
+		}
+		var reason string
+		for _, candidate := range []string{BackendXLACUDA, BackendXLACPU} {
+			b, l, err := openBackend(candidate)
+			if err == nil {
+				return b, l, nil
+			}
+			if reason == "" {
+				reason = firstLine(err.Error())
+			}
+		}
+		b, l, err := openBackend(BackendGo)
+		if err == nil && notice != nil {
+			fmt.Fprintf(notice, "estil: no XLA PJRT plugin loaded (%s); using GoMLX's pure-Go backend (CPU, slower). "+
+				"To use XLA: set PJRT_PLUGIN_LIBRARY_PATH, or --backend xla:/path/to/pjrt_plugin.so\n", reason)
+		}
+		return b, l, err
+	}
+	return openBackend(spec)
+}
+
+func openBackend(spec string) (b backends.Backend, l Lowering, err error) {
+	name, _, _ := strings.Cut(spec, ":")
+	switch name {
+	case "go":
+		l = Im2colLowering
+	case "xla", "stablehlo", "hlo", "shlo":
+		l = NativeLowering
+	default:
+		return nil, 0, fmt.Errorf("unknown backend %q: use auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so", spec)
+	}
+	// GoMLX panics on some configuration errors; report them as errors.
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("backend %q: %v", spec, r)
+		}
+	}()
+	b, err = backends.NewWithConfig(spec)
+	if err != nil {
+		return nil, 0, fmt.Errorf("backend %q: %w", spec, err)
+	}
+	return b, l, nil
+}
+
+// IsPureGo reports whether b is GoMLX's pure-Go backend, where estil warns about long runs.
+func IsPureGo(b backends.Backend) bool {
+	_, ok := b.(*simplego.Backend)
+	return ok
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	s, _, _ = strings.Cut(s, " -- ") // GoMLX appends long advice after " -- "
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}

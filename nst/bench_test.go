@@ -1,0 +1,81 @@
+package nst
+
+import (
+	"fmt"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/estil-nst/estil/weights"
+)
+
+// Benchmarks of the full-size VGG19 (random weights) on the pure-Go backend, to conv5_1 with the
+// original's loss layers: the forward pass alone, and forward + backward (the loss and its
+// gradient with respect to the image: one evaluation of L-BFGS).
+//
+//	go test ./nst -run '^$' -bench . -benchtime 3x
+func BenchmarkForward(b *testing.B) {
+	for _, size := range []int{64, 128} {
+		b.Run(fmt.Sprintf("%dpx", size), func(b *testing.B) { benchmarkVGG(b, size, false) })
+	}
+}
+
+func BenchmarkForwardBackward(b *testing.B) {
+	for _, size := range []int{64, 128} {
+		b.Run(fmt.Sprintf("%dpx", size), func(b *testing.B) { benchmarkVGG(b, size, true) })
+	}
+}
+
+var fullModel = map[Lowering]*Model{}
+
+func benchmarkVGG(b *testing.B, size int, backward bool) {
+	m := fullModel[Im2colLowering]
+	if m == nil {
+		var err error
+		if m, err = NewModel(goBackend(), weights.Random(weights.VGG19, 1), Im2colLowering); err != nil {
+			b.Fatal(err)
+		}
+		fullModel[Im2colLowering] = m
+	}
+	tr := NewTransfer(m)
+	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
+	styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
+	img := randomImage(size, size, 1)
+	pic, _ := TensorImage(img)
+	targets, err := tr.targets(img, []Style{{pic, 1}}, contentLayers, styleLayers)
+	if err != nil {
+		b.Fatal(err)
+	}
+	objective := tr.objective(contentLayers, styleLayers)
+	e, err := NewExec(m.Backend, func(in []*Node) []*Node {
+		loss, _ := objective(in[0], in[1:])
+		if backward {
+			return []*Node{loss, Gradient(loss, in[0])[0]}
+		}
+		return []*Node{loss}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []any{randomImage(size, size, 2)}
+	for _, p := range append(m.parameters(), targets...) {
+		args = append(args, p)
+	}
+	if _, err := e.Exec(args...); err != nil { // compile outside the timing
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		out := e.MustExec(args...)
+		_ = tensors.MustCopyFlatData[float32](out[0])
+		for _, o := range out {
+			o.FinalizeAll()
+		}
+	}
+	flops := ConvFLOPs(size, size, m.Channels(), 28)
+	if backward {
+		flops *= 2 // the gradient w.r.t. the input costs about one more forward's convolutions
+	}
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

@@ -1,0 +1,36 @@
+// Package nst performs neural style transfer the way the original notebook ("Neural Style
+// Transfer amb VGG19", after Gatys et al., 2016) does, on GoMLX.
+//
+// The method, and where each step lives:
+//
+//  1. The network (vgg.go, model.go). VGG19's `features`, 16 convolutions in five blocks, with
+//     frozen pretrained weights (package weights). It is only used to look at images: nothing in
+//     it is trained.
+//  2. Features (features.go). What the image looks like at each depth: early layers (conv1_1)
+//     respond to colours and edges, deep ones (conv4_2, conv5_1) to parts of objects.
+//  3. Style as a Gram matrix (gram.go). G = F·Fᵀ of a layer's feature maps: which filters fire
+//     together, with where they fire summed away.
+//  4. The loss (loss.go). content = mean((T − C)²) at conv4_2; style = Σ_l w_l·mean((G_T − G_S)²)/(d·h·w)
+//     over conv1_1 … conv5_1 with w = 1, .75, .2, .2, .2; total = α·content + β·style.
+//  5. The optimization (transfer.go, optimize.go). L-BFGS (package lbfgs) changes the pixels of
+//     the target image, starting from the content image, until it keeps the content and takes
+//     the style.
+//
+// A notebook uses it in a few lines:
+//
+//	backend, lowering, _ := nst.OpenBackend("auto", os.Stderr)
+//	w, _ := weights.Load(ctx, "", weights.VGG19)
+//	model, _ := nst.NewModel(backend, w, lowering)
+//	feats, _ := model.Features(nst.ImageTensor(img), "conv1_1", "conv4_2")
+//	gram, _ := model.Gram(feats["conv1_1"])
+//	result, _ := nst.NewTransfer(model).Run(ctx, content, []nst.Style{{Image: style, Weight: 1}})
+//
+// # Two lowerings, one network
+//
+// The network is written once (Model.forward) over two operations, a 3×3 convolution and a 2×2
+// pooling. How they become graph operations is a Lowering: GoMLX's native Convolve and MaxPool
+// for XLA (CPU or GPU), or an "im2col" formulation (Gather + matrix product) for GoMLX's
+// pure-Go backend, which can differentiate only the latter. OpenBackend picks the right one.
+// On that backend estil also replaces GoMLX's gradient of a 2-D matrix product by the textbook
+// one (fastgrad.go): same values, ~30× faster there.
+package nst

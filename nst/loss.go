@@ -1,0 +1,160 @@
+package nst
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+)
+
+// StyleLayer is a layer whose Gram matrix enters the style loss, with its weight w_l.
+type StyleLayer struct {
+	Name   string
+	Weight float64
+}
+
+// LossConfig says what the transfer minimizes: total = α·content + β·style + tv·TV.
+// The zero value is not useful; start from DefaultLoss, the original notebook's choices.
+type LossConfig struct {
+	// ContentLayers are compared with the content image's features (original: conv4_2).
+	ContentLayers []string
+	// StyleLayers are compared with the style image's Gram matrices, each with its weight.
+	StyleLayers []StyleLayer
+	// ContentWeight α and StyleWeight β: the original uses α = 1, β = 1e6.
+	ContentWeight, StyleWeight float64
+	// TVWeight weighs a total-variation term that smooths the result (original: 0, i.e. none).
+	TVWeight float64
+}
+
+// DefaultLoss returns the original notebook's loss:
+//
+//	content_layer = 'conv4_2'
+//	style_weights = {'conv1_1': 1., 'conv2_1': 0.75, 'conv3_1': 0.2, 'conv4_1': 0.2, 'conv5_1': 0.2}
+//	content_weight = 1   # alpha
+//	style_weight = 1e6   # beta
+func DefaultLoss() LossConfig {
+	return LossConfig{
+		ContentLayers: []string{"conv4_2"},
+		StyleLayers: []StyleLayer{
+			{"conv1_1", 1}, {"conv2_1", 0.75}, {"conv3_1", 0.2}, {"conv4_1", 0.2}, {"conv5_1", 0.2},
+		},
+		ContentWeight: 1,
+		StyleWeight:   1e6,
+	}
+}
+
+// Validate checks names and numbers, so that bad settings fail before any computation.
+func (c LossConfig) Validate() error {
+	if len(c.ContentLayers) == 0 && len(c.StyleLayers) == 0 {
+		return fmt.Errorf("the loss has neither content nor style layers")
+	}
+	if _, err := resolveLayers(c.ContentLayers); err != nil {
+		return fmt.Errorf("content layers: %w", err)
+	}
+	names := make([]string, len(c.StyleLayers))
+	for i, s := range c.StyleLayers {
+		names[i] = s.Name
+		if err := checkWeight("style layer "+s.Name+" weight", s.Weight); err != nil {
+			return err
+		}
+	}
+	if _, err := resolveLayers(names); err != nil {
+		return fmt.Errorf("style layers: %w", err)
+	}
+	for _, w := range []struct {
+		name  string
+		value float64
+	}{{"content weight", c.ContentWeight}, {"style weight", c.StyleWeight}, {"tv weight", c.TVWeight}} {
+		if err := checkWeight(w.name, w.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkWeight(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return fmt.Errorf("%s must be a finite number ≥ 0, got %v", name, v)
+	}
+	return nil
+}
+
+// ParseStyleLayers reads "conv1_1:1,conv2_1:0.75,conv3_1" (a layer without ":w" weighs 1).
+func ParseStyleLayers(s string) ([]StyleLayer, error) {
+	var layers []StyleLayer
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, weight, hasWeight := strings.Cut(part, ":")
+		l := StyleLayer{Name: strings.TrimSpace(name), Weight: 1}
+		if hasWeight {
+			if _, err := fmt.Sscan(weight, &l.Weight); err != nil {
+				return nil, fmt.Errorf("style layer %q: weight %q is not a number", name, weight)
+			}
+		}
+		if _, err := LayerByName(l.Name); err != nil {
+			return nil, err
+		}
+		if err := checkWeight("style layer "+l.Name+" weight", l.Weight); err != nil {
+			return nil, err
+		}
+		layers = append(layers, l)
+	}
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("no style layers in %q", s)
+	}
+	return layers, nil
+}
+
+// ContentLoss is the original's content loss at one layer:
+//
+//	content_loss = torch.mean((target_features['conv4_2'] - content_features['conv4_2'])**2)
+func ContentLoss(target, content *Node) *Node {
+	return ReduceAllMean(Square(Sub(target, content)))
+}
+
+// StyleLayerLoss is one layer's term of the original's style loss, before its weight w_l:
+//
+//	target_gram = gram_matrix(target_feature)
+//	_, d, h, w = target_feature.shape
+//	layer_style_loss = torch.mean((target_gram - style_gram)**2)
+//	style_loss += style_weights[layer] * layer_style_loss / (d * h * w)
+//
+// The division by d·h·w (channels × pixels) keeps layers of different sizes comparable.
+// target is the layer's feature map [h, w, d]; styleGram is the style image's Gram matrix [d, d].
+func StyleLayerLoss(target, styleGram *Node) *Node {
+	h, w, d := target.Shape().Dim(0), target.Shape().Dim(1), target.Shape().Dim(2)
+	layerStyleLoss := ReduceAllMean(Square(Sub(GramMatrix(target), styleGram)))
+	return DivScalar(layerStyleLoss, float64(d*h*w))
+}
+
+// TotalVariation sums the squared differences between neighbouring pixels of x [H, W, C]:
+// a small weight of it removes high-frequency noise from the result. The neighbours are taken
+// with Gather (not Slice, whose gradient the pure-Go backend lacks).
+func TotalVariation(x *Node) *Node {
+	h, w, c := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
+	flat := Reshape(x, h*w, c)
+	var here, below, right [][]int32
+	for y := range h {
+		for xx := range w {
+			if y+1 < h {
+				here = append(here, []int32{int32(y*w + xx)})
+				below = append(below, []int32{int32((y+1)*w + xx)})
+			}
+		}
+	}
+	var here2 [][]int32
+	for y := range h {
+		for xx := range w - 1 {
+			here2 = append(here2, []int32{int32(y*w + xx)})
+			right = append(right, []int32{int32(y*w + xx + 1)})
+		}
+	}
+	g := x.Graph()
+	dy := Sub(Gather(flat, Const(g, below)), Gather(flat, Const(g, here)))
+	dx := Sub(Gather(flat, Const(g, right)), Gather(flat, Const(g, here2)))
+	return Add(ReduceAllSum(Square(dy)), ReduceAllSum(Square(dx)))
+}

@@ -1,0 +1,138 @@
+package nst
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/estil-nst/estil/weights"
+)
+
+// Model is a frozen, pretrained VGG19 `features` network ready to run on a GoMLX backend.
+// Its weights never change: style transfer optimizes the pixels of the image, not the network.
+type Model struct {
+	// Weights are where the parameters came from (torchvision, Caffe, a local file, or random).
+	Weights *weights.Set
+	// Backend runs the graphs; Lowering says how the convolutions are written for it.
+	Backend  backends.Backend
+	Lowering Lowering
+	// Pooling is MaxPooling (VGG19's) unless changed before the first use.
+	Pooling Pooling
+
+	// kernels[i] is conv i's kernel as [3, 3, Cin, Cout] (height, width, in, out) and biases[i] its
+	// bias [Cout], for the 16 convolutions in order. They are fed to every graph as parameters.
+	kernels, biases []*tensors.Tensor
+
+	mu    sync.Mutex
+	execs map[string]*Exec // compiled graphs by purpose; GoMLX caches each by input shapes.
+}
+
+// NewModel prepares the VGG19 given by w to run on backend with the given lowering.
+// For the Caffe weights, which expect BGR input, the first convolution's input channels are
+// reversed here, so that every Model takes RGB.
+func NewModel(backend backends.Backend, w *weights.Set, lowering Lowering) (*Model, error) {
+	if backend == nil {
+		return nil, fmt.Errorf("nst.NewModel: no backend given")
+	}
+	m := &Model{Weights: w, Backend: backend, Lowering: lowering, execs: map[string]*Exec{}}
+	for i, index := range ConvIndices() {
+		kw, kb, err := w.Conv(index)
+		if err != nil {
+			return nil, fmt.Errorf("VGG19 weights from %s: %w", w.Source, err)
+		}
+		if len(kw.Shape) != 4 || kw.Shape[2] != 3 || kw.Shape[3] != 3 || len(kb.Shape) != 1 || kb.Shape[0] != kw.Shape[0] {
+			return nil, fmt.Errorf("VGG19 weights from %s: conv %d (features.%d) has kernel %v and bias %v, want [out, in, 3, 3] and [out]",
+				w.Source, i, index, kw.Shape, kb.Shape)
+		}
+		if i == 0 && kw.Shape[1] != 3 {
+			return nil, fmt.Errorf("VGG19 weights from %s: the first convolution takes %d channels, want 3 (RGB)", w.Source, kw.Shape[1])
+		}
+		if i > 0 && kw.Shape[1] != m.kernels[i-1].Shape().Dim(3) {
+			return nil, fmt.Errorf("VGG19 weights from %s: conv %d takes %d channels but the previous one gives %d",
+				w.Source, i, kw.Shape[1], m.kernels[i-1].Shape().Dim(3))
+		}
+		m.kernels = append(m.kernels, torchKernelToHWIO(kw, i == 0 && w.Model.BGR))
+		m.biases = append(m.biases, tensors.FromFlatDataAndDimensions(slices.Clone(kb.Data), kb.Shape[0]))
+	}
+	return m, nil
+}
+
+// torchKernelToHWIO reorders a PyTorch kernel [out, in, kh, kw] into [kh, kw, in, out], the layout
+// both lowerings use (flattened to [9·in, out] it is the im2col matrix). With reverseIn, input
+// channels are reversed (BGR→RGB).
+func torchKernelToHWIO(k weights.Tensor, reverseIn bool) *tensors.Tensor {
+	out, in := k.Shape[0], k.Shape[1]
+	hwio := make([]float32, len(k.Data))
+	for o := range out {
+		for i := range in {
+			src := i
+			if reverseIn {
+				src = in - 1 - i
+			}
+			for ky := range 3 {
+				for kx := range 3 {
+					hwio[((ky*3+kx)*in+i)*out+o] = k.Data[((o*in+src)*3+ky)*3+kx]
+				}
+			}
+		}
+	}
+	return tensors.FromFlatDataAndDimensions(hwio, 3, 3, in, out)
+}
+
+// Channels returns the number of output channels of each convolution, in order.
+func (m *Model) Channels() []int {
+	c := make([]int, len(m.kernels))
+	for i, k := range m.kernels {
+		c[i] = k.Shape().Dim(3)
+	}
+	return c
+}
+
+// parameters returns the network's tensors in the order forward expects them.
+func (m *Model) parameters() []*tensors.Tensor {
+	return append(slices.Clone(m.kernels), m.biases...)
+}
+
+// numParameters is len(m.parameters()).
+func (m *Model) numParameters() int { return 2 * len(m.kernels) }
+
+// forward runs VGG19 on x [H, W, 3] (already normalized, see Normalize) up to the deepest of the
+// wanted layers and returns the activation after each wanted layer, keyed by torchvision index.
+//
+// As in the original notebook, where torchvision's ReLU is in-place (`nn.ReLU(inplace=True)`), the
+// value "after conv4_2" is the value after its ReLU: the convolution's output is overwritten by
+// the ReLU before anyone reads it. Asking for conv4_2 or relu4_2 gives the same tensor.
+func (m *Model) forward(x *Node, params []*Node, want []Layer) map[int]*Node {
+	kernels, biases := params[:len(m.kernels)], params[len(m.kernels):]
+	out := map[int]*Node{}
+	wanted := func(l Layer) bool {
+		return slices.ContainsFunc(want, func(w Layer) bool { return w.Index == l.Index })
+	}
+	last := deepest(want)
+	if VGG19[last].Kind == Conv {
+		last++ // its value is read after its ReLU
+	}
+	conv := 0
+	for _, l := range VGG19[:last+1] {
+		switch l.Kind {
+		case Conv:
+			x = m.Lowering.conv3x3(x, kernels[conv], biases[conv])
+			conv++
+		case ReLU:
+			x = Max(x, ZerosLike(x))
+			if prev := VGG19[l.Index-1]; wanted(prev) {
+				out[prev.Index] = x
+			}
+		case Pool:
+			x = m.Lowering.pool2x2(x, m.Pooling)
+		}
+		if wanted(l) {
+			out[l.Index] = x
+		}
+	}
+	return out
+}

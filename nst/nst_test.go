@@ -1,0 +1,369 @@
+package nst
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/estil-nst/estil/weights"
+)
+
+// goBackend is GoMLX's pure-Go backend, shared by the tests (it is what CI has).
+// $ESTIL_TEST_GO_BACKEND may give it options, e.g. "go:ops_sequential".
+var goBackend = sync.OnceValue(func() backends.Backend {
+	spec := os.Getenv("ESTIL_TEST_GO_BACKEND")
+	if spec == "" {
+		spec = BackendGo
+	}
+	b, _, err := OpenBackend(spec, nil)
+	if err != nil {
+		panic(err)
+	}
+	return b
+})
+
+// identityInput makes a model read its input as is, like the PyTorch fixtures (no normalization).
+var identityInput = weights.Preprocessing{Scale: 1, Std: [3]float64{1, 1, 1}}
+
+// tinyModel is a VGG19 with few channels and random weights: the real structure, fast to run.
+func tinyModel(t testing.TB, lowering Lowering) *Model {
+	t.Helper()
+	layout, err := weights.LayoutWithChannels([]int{4, 4, 8, 8, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16, 16, 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := weights.RandomLayout(weights.VGG19, layout, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewModel(goBackend(), w, lowering)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func randomImage(h, w int, seed uint64) *tensors.Tensor {
+	r := rand.New(rand.NewPCG(seed, 1))
+	data := make([]float32, h*w*3)
+	for i := range data {
+		data[i] = r.Float32()
+	}
+	return tensors.FromFlatDataAndDimensions(data, h, w, 3)
+}
+
+// eval runs a small graph function on the Go backend and returns its float32 outputs.
+func eval(t testing.TB, fn func([]*Node) []*Node, args ...any) [][]float32 {
+	t.Helper()
+	e, err := NewExec(goBackend(), fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.Exec(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := make([][]float32, len(out))
+	for i, o := range out {
+		res[i] = tensors.MustCopyFlatData[float32](o)
+	}
+	return res
+}
+
+func closeTo(a, b, tol float64) bool {
+	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+func TestOpenBackend(t *testing.T) {
+	b, lowering, err := OpenBackend(BackendGo, nil)
+	if err != nil || !IsPureGo(b) || lowering != Im2colLowering {
+		t.Fatalf("OpenBackend(go) = %v, %v, %v; want the pure-Go backend with the im2col lowering", b, lowering, err)
+	}
+	if _, _, err := OpenBackend("tpu", nil); err == nil {
+		t.Error("OpenBackend(tpu) did not fail")
+	}
+	// auto falls back to the pure-Go backend where no PJRT plugin loads, saying so.
+	t.Setenv("GOMLX_BACKEND", "")
+	var notice strings.Builder
+	b, _, err = OpenBackend(BackendAuto, &notice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if IsPureGo(b) != strings.Contains(notice.String(), "pure-Go") {
+		t.Errorf("auto gave %s with notice %q", b.Name(), notice.String())
+	}
+}
+
+func TestLayerNamesMatchTheOriginal(t *testing.T) {
+	// The original notebook's dictionary: index in vgg19().features → name.
+	want := map[int]string{0: "conv1_1", 5: "conv2_1", 10: "conv3_1", 19: "conv4_1", 21: "conv4_2", 28: "conv5_1",
+		4: "pool1", 36: "pool5", 34: "conv5_4", 35: "relu5_4"}
+	for index, name := range want {
+		if VGG19[index].Name != name {
+			t.Errorf("VGG19[%d] = %s, want %s", index, VGG19[index].Name, name)
+		}
+		byName, err := LayerByName(name)
+		if err != nil || byName.Index != index {
+			t.Errorf("LayerByName(%q) = %v, %v; want index %d", name, byName.Index, err, index)
+		}
+	}
+	if len(VGG19) != 37 || len(ConvNames()) != 16 {
+		t.Errorf("VGG19 has %d layers and %d convs, want 37 and 16", len(VGG19), len(ConvNames()))
+	}
+	if _, err := LayerByName("conv6_1"); err == nil {
+		t.Error("LayerByName(conv6_1) did not fail")
+	}
+	for i, c := range weights.VGG19Layout {
+		if ConvIndices()[i] != c.FeatureIndex || ConvNames()[i] != c.Name {
+			t.Errorf("conv %d: nst says %s at %d, weights says %s at %d", i, ConvNames()[i], ConvIndices()[i], c.Name, c.FeatureIndex)
+		}
+	}
+}
+
+func TestGramMatrixByHand(t *testing.T) {
+	// A 1×3 feature map with 2 channels: channel 0 = (1, 2, 3), channel 1 = (4, 5, 6), stored [h, w, d].
+	f := tensors.FromValue([][][]float32{{{1, 4}, {2, 5}, {3, 6}}})
+	got := eval(t, func(in []*Node) []*Node { return []*Node{GramMatrix(in[0])} }, f)[0]
+	// G = F·Fᵀ: [1·1+2·2+3·3, 1·4+2·5+3·6; ·, 4·4+5·5+6·6]
+	want := []float32{14, 32, 32, 77}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Gram = %v, want %v", got, want)
+		}
+	}
+}
+
+func TestContentAndStyleLossByHand(t *testing.T) {
+	target := tensors.FromValue([][][]float32{{{1, 4}, {2, 5}, {3, 6}}}) // [1, 3, 2]
+	content := tensors.FromValue([][][]float32{{{0, 4}, {2, 3}, {3, 6}}})
+	styleGram := tensors.FromValue([][]float32{{10, 30}, {30, 80}})
+	got := eval(t, func(in []*Node) []*Node {
+		return []*Node{ContentLoss(in[0], in[1]), StyleLayerLoss(in[0], in[2])}
+	}, target, content, styleGram)
+	// content: differences 1, 0, 0, 2, 0, 0 → mean of squares = 5/6.
+	if !closeTo(float64(got[0][0]), 5.0/6, 1e-6) {
+		t.Errorf("ContentLoss = %v, want %v", got[0][0], 5.0/6)
+	}
+	// style: G_T = [14 32; 32 77]; G_T − G_S = [4 2; 2 −3] → mean of squares = (16+4+4+9)/4 = 8.25,
+	// divided by d·h·w = 2·1·3 = 6.
+	if !closeTo(float64(got[1][0]), 8.25/6, 1e-6) {
+		t.Errorf("StyleLayerLoss = %v, want %v", got[1][0], 8.25/6)
+	}
+}
+
+func TestTotalVariationByHand(t *testing.T) {
+	x := tensors.FromValue([][][]float32{{{0}, {1}}, {{3}, {5}}}) // 2×2, one channel
+	got := eval(t, func(in []*Node) []*Node { return []*Node{TotalVariation(in[0])} }, x)[0][0]
+	// vertical: (3−0)² + (5−1)² = 25; horizontal: (1−0)² + (5−3)² = 5.
+	if got != 30 {
+		t.Errorf("TotalVariation = %v, want 30", got)
+	}
+}
+
+// TestFeaturesMatchPyTorch runs the tiny network of the weights fixtures (written by
+// scripts/make_fixtures.py with PyTorch) and compares all 16 post-ReLU activations.
+func TestFeaturesMatchPyTorch(t *testing.T) {
+	dir := weights.FixtureDir()
+	input, want, err := weights.ReadFixtureFeatures(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{weights.FixtureWeights, weights.FixtureWeightsLegacy} {
+		w, err := weights.ReadFile(dir+"/"+file, weights.VGG19)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Model.Input = identityInput // the fixture feeds its input as is
+		for _, lowering := range []Lowering{Im2colLowering, NativeLowering} {
+			m, err := NewModel(goBackend(), w, lowering)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.Features(nchwToHWC(input), ConvNames()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, name := range ConvNames() {
+				ref := want[ConvIndices()[i]]
+				g := tensors.MustCopyFlatData[float32](got[name])
+				r := nchwToHWC(ref)
+				rv := tensors.MustCopyFlatData[float32](r)
+				if !got[name].Shape().Equal(r.Shape()) {
+					t.Fatalf("%s %s %s: shape %s, PyTorch %s", file, lowering, name, got[name].Shape(), r.Shape())
+				}
+				for k := range g {
+					if math.Abs(float64(g[k]-rv[k])) > 1e-5*math.Max(1, math.Abs(float64(rv[k]))) {
+						t.Fatalf("%s %s %s[%d] = %v, PyTorch %v", file, lowering, name, k, g[k], rv[k])
+					}
+				}
+			}
+		}
+	}
+}
+
+// nchwToHWC turns PyTorch's [1, C, H, W] into our [H, W, C].
+func nchwToHWC(t weights.Tensor) *tensors.Tensor {
+	c, h, w := t.Shape[1], t.Shape[2], t.Shape[3]
+	out := make([]float32, len(t.Data))
+	for ci := range c {
+		for y := range h {
+			for x := range w {
+				out[(y*w+x)*c+ci] = t.Data[(ci*h+y)*w+x]
+			}
+		}
+	}
+	return tensors.FromFlatDataAndDimensions(out, h, w, c)
+}
+
+// TestLoweringsAgree checks that the im2col lowering (pure-Go backend) and the native one
+// (Convolve/MaxPool, XLA's) compute the same features, also for odd sizes and average pooling.
+func TestLoweringsAgree(t *testing.T) {
+	img := randomImage(37, 50, 3)
+	layers := []string{"conv1_1", "conv2_1", "conv3_1", "conv4_2", "conv5_1", "pool5"}
+	for _, pooling := range []Pooling{MaxPooling, AveragePooling} {
+		a, b := tinyModel(t, Im2colLowering), tinyModel(t, NativeLowering)
+		a.Pooling, b.Pooling = pooling, pooling
+		fa, err := a.Features(img, layers...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := b.Features(img, layers...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range layers {
+			compareTensors(t, pooling.String()+" "+name, fa[name], fb[name], 1e-4)
+		}
+	}
+}
+
+// TestLoweringsAgreeOnXLA compares the pure-Go im2col features with XLA's native ones. It
+// needs an XLA PJRT plugin, which cannot be installed on machines without network access to
+// its release site (this project's CI among them).
+func TestLoweringsAgreeOnXLA(t *testing.T) {
+	xla, lowering, err := OpenBackend(BackendXLACPU, nil)
+	if err != nil {
+		if xla, lowering, err = OpenBackend(BackendXLACUDA, nil); err != nil {
+			t.Skipf("no XLA PJRT plugin loads here (%v): the XLA half of the lowering check runs where one does", firstLine(err.Error()))
+		}
+	}
+	w := tinyModel(t, Im2colLowering).Weights
+	onXLA, err := NewModel(xla, w, lowering)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := randomImage(40, 33, 5)
+	layers := []string{"conv1_1", "conv2_1", "conv3_1", "conv4_2", "conv5_1"}
+	fa, err := tinyModel(t, Im2colLowering).Features(img, layers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := onXLA.Features(img, layers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range layers {
+		compareTensors(t, name, fa[name], fb[name], 1e-4)
+	}
+}
+
+func compareTensors(t *testing.T, what string, a, b *tensors.Tensor, tol float64) {
+	t.Helper()
+	if !a.Shape().Equal(b.Shape()) {
+		t.Fatalf("%s: shapes %s and %s", what, a.Shape(), b.Shape())
+	}
+	av, bv := tensors.MustCopyFlatData[float32](a), tensors.MustCopyFlatData[float32](b)
+	for i := range av {
+		if !closeTo(float64(av[i]), float64(bv[i]), tol) {
+			t.Fatalf("%s[%d]: %v vs %v", what, i, av[i], bv[i])
+		}
+	}
+}
+
+// TestFastDotGradientMatchesGoMLX compares the registered matrix-product gradient with GoMLX's own.
+func TestFastDotGradientMatchesGoMLX(t *testing.T) {
+	a, b := randomMatrix(7, 5, 1), randomMatrix(5, 3, 2)
+	loss := func(in []*Node) []*Node {
+		y := Dot(in[0], in[1])
+		l := ReduceAllSum(Mul(y, y)) // nonlinear, so the gradient depends on both operands
+		g := Gradient(l, in[0], in[1])
+		return []*Node{g[0], g[1]}
+	}
+	fast := eval(t, loss, a, b)
+	fastVJP := VJPRegistration[NodeTypeDot]
+	VJPRegistration[NodeTypeDot] = originalDotVJP
+	slow := eval(t, loss, a, b)
+	VJPRegistration[NodeTypeDot] = fastVJP
+	for k := range fast {
+		for i := range fast[k] {
+			if !closeTo(float64(fast[k][i]), float64(slow[k][i]), 1e-5) {
+				t.Fatalf("gradient %d[%d]: fast %v, GoMLX %v", k, i, fast[k][i], slow[k][i])
+			}
+		}
+	}
+}
+
+func randomMatrix(rows, cols int, seed uint64) *tensors.Tensor {
+	r := rand.New(rand.NewPCG(seed, 9))
+	data := make([]float32, rows*cols)
+	for i := range data {
+		data[i] = float32(r.NormFloat64())
+	}
+	return tensors.FromFlatDataAndDimensions(data, rows, cols)
+}
+
+// TestLossGradientMatchesFiniteDifferences checks the gradient the optimizer gets (autodiff
+// through the im2col lowering, the fast matrix-product gradient, pooling and the Gram matrices)
+// against central finite differences of the loss, on a tiny network.
+func TestLossGradientMatchesFiniteDifferences(t *testing.T) {
+	m := tinyModel(t, Im2colLowering)
+	tr := NewTransfer(m)
+	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
+	styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
+	content, style := randomImage(20, 18, 1), randomImage(22, 16, 2)
+	contentImg, _ := TensorImage(content)
+	styleImg, _ := TensorImage(style)
+	targets, err := tr.targets(ImageTensor(contentImg), []Style{{styleImg, 1}}, contentLayers, styleLayers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objective := tr.objective(contentLayers, styleLayers)
+	x := randomImage(20, 18, 3) // the point where the gradient is taken
+	args := []any{x}
+	for _, p := range append(m.parameters(), targets...) {
+		args = append(args, p)
+	}
+	e, err := NewExec(goBackend(), func(in []*Node) []*Node {
+		loss, _ := objective(in[0], in[1:])
+		return []*Node{loss, Gradient(loss, in[0])[0]}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := e.MustExec(args...)
+	grad := tensors.MustCopyFlatData[float32](out[1])
+	lossAt := func(v []float32) float64 {
+		args[0] = tensors.FromFlatDataAndDimensions(v, 20, 18, 3)
+		return float64(tensors.MustCopyFlatData[float32](e.MustExec(args...)[0])[0])
+	}
+	base := tensors.MustCopyFlatData[float32](x)
+	r := rand.New(rand.NewPCG(4, 4))
+	const eps = 1e-2
+	for range 8 {
+		i := r.IntN(len(base))
+		plus, minus := append([]float32{}, base...), append([]float32{}, base...)
+		plus[i] += eps
+		minus[i] -= eps
+		fd := (lossAt(plus) - lossAt(minus)) / (2 * eps)
+		if !closeTo(fd, float64(grad[i]), 2e-2) {
+			t.Errorf("∂loss/∂x[%d]: autodiff %v, finite differences %v", i, grad[i], fd)
+		}
+	}
+}

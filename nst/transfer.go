@@ -1,0 +1,364 @@
+package nst
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/lbfgs"
+)
+
+// Optimizers for Transfer.Optimizer.
+const (
+	LBFGS = "lbfgs" // the original's: torch.optim.LBFGS semantics, see package lbfgs
+	Adam  = "adam"  // torch.optim.Adam semantics
+)
+
+// Init values for Transfer.Init: where the optimized image starts.
+const (
+	InitContent = "content" // a copy of the content image (the original's choice)
+	InitNoise   = "noise"   // uniform noise (Gatys et al.)
+	InitStyle   = "style"   // the (first) style image, resized to the content's size
+)
+
+// Style is one style image and its weight in the blend (several styles are mixed by
+// averaging their Gram matrices with these weights, as neural-style does).
+type Style struct {
+	Image  image.Image
+	Weight float64
+}
+
+// Transfer is one style transfer: it adjusts the pixels of a target image, starting from Init,
+// so that its content features stay those of the content image and its Gram matrices become
+// those of the style image(s), minimizing Loss with Optimizer. Create it with NewTransfer.
+type Transfer struct {
+	Model *Model
+	Loss  LossConfig
+
+	// Optimizer is LBFGS (default) or Adam; Iterations counts L-BFGS iterations (each may
+	// evaluate the loss more than once) or Adam steps.
+	Optimizer  string
+	Iterations int
+	// LearningRate is L-BFGS's lr (default 1, torch's) or Adam's (default 0.02 on normalized
+	// pixels).
+	LearningRate float64
+	// LineSearch makes L-BFGS search along each direction for a step that satisfies the strong
+	// Wolfe conditions (torch's line_search_fn="strong_wolfe"; the default). Without it each
+	// step is lr·d, torch's default, which on VGG19's style loss can overshoot by orders of
+	// magnitude in the first iterations.
+	LineSearch bool
+
+	// Init is InitContent, InitNoise, InitStyle, or an image given in InitImage.
+	Init      string
+	InitImage image.Image
+	Seed      uint64
+
+	// OnEvaluation, if set, is called after every evaluation of the loss with its parts; an error
+	// stops the run (the best image so far is still returned).
+	OnEvaluation func(Evaluation) error
+	// Checkpoint, if set, is called every CheckpointEvery iterations with the current image.
+	Checkpoint      func(iteration int, img image.Image) error
+	CheckpointEvery int
+}
+
+// Evaluation is one evaluation of the loss during a transfer.
+type Evaluation struct {
+	N         int     `json:"evaluation"`
+	Iteration int     `json:"iteration"`
+	Total     float64 `json:"total"`
+	// Content is α·Σ content losses; Style[l] is β·w_l·E_l for each style layer (in
+	// Loss.StyleLayers order), so that Total = Content + Σ Style + TV.
+	Content float64   `json:"content"`
+	Style   []float64 `json:"style"`
+	TV      float64   `json:"tv"`
+}
+
+// Result is what a transfer produced.
+type Result struct {
+	Image       image.Image
+	Loss        float64 // the last finite total loss
+	Iterations  int
+	Evaluations int
+}
+
+// NewTransfer returns a transfer with the original notebook's settings: its loss, L-BFGS,
+// starting from the content image; L-BFGS with the strong-Wolfe line search.
+func NewTransfer(m *Model) *Transfer {
+	return &Transfer{Model: m, Loss: DefaultLoss(), Optimizer: LBFGS, LineSearch: true, Iterations: 300, Init: InitContent}
+}
+
+// ErrNotFinite is returned (wrapped) when the loss became NaN or infinite; the Result then holds
+// the last image whose loss was finite.
+var ErrNotFinite = errors.New("the loss is not a finite number")
+
+// Run performs the transfer of styles onto content. content and every style are resized by the
+// caller; styles may differ in size from content. Cancelling ctx stops after the current
+// evaluation and returns the current image with ctx's error.
+func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style) (*Result, error) {
+	if err := t.validate(styles); err != nil {
+		return nil, err
+	}
+	m := t.Model
+	contentLayers, _ := resolveLayers(t.Loss.ContentLayers)
+	styleLayers, _ := resolveLayers(styleNames(t.Loss.StyleLayers))
+	contentT := ImageTensor(content)
+	if err := checkImageTensor(contentT); err != nil {
+		return nil, fmt.Errorf("content image: %w", err)
+	}
+
+	// Targets, computed once: the content's features and the (blended) style Gram matrices.
+	targets, err := t.targets(contentT, styles, contentLayers, styleLayers)
+	if err != nil {
+		return nil, err
+	}
+	x0, err := t.initialImage(contentT, styles)
+	if err != nil {
+		return nil, err
+	}
+
+	objective := t.objective(contentLayers, styleLayers)
+	inputs := append(m.parameters(), targets...)
+	var evals int
+	var lastFinite = math.Inf(1)
+	observe := func(total float64, extras []float64, iteration int) error {
+		evals++
+		e := Evaluation{N: evals, Iteration: iteration, Total: total, Content: extras[0],
+			Style: extras[1 : 1+len(styleLayers)], TV: extras[1+len(styleLayers)]}
+		if !math.IsNaN(total) && !math.IsInf(total, 0) {
+			lastFinite = total
+		}
+		if t.OnEvaluation != nil {
+			if err := t.OnEvaluation(e); err != nil {
+				return err
+			}
+		}
+		return ctx.Err()
+	}
+
+	x, iterations, runErr := t.optimize(x0, objective, inputs, observe)
+	img, err := t.toImage(x)
+	if err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	res := &Result{Image: img, Loss: lastFinite, Iterations: iterations, Evaluations: evals}
+	if errors.Is(runErr, lbfgs.ErrNotFinite) {
+		runErr = fmt.Errorf("%w at evaluation %d (%v); kept the last image with a finite loss", ErrNotFinite, evals, runErr)
+	}
+	return res, runErr
+}
+
+func styleNames(s []StyleLayer) []string {
+	names := make([]string, len(s))
+	for i, l := range s {
+		names[i] = l.Name
+	}
+	return names
+}
+
+func (t *Transfer) validate(styles []Style) error {
+	if t.Model == nil {
+		return errors.New("transfer: no model")
+	}
+	if err := t.Loss.Validate(); err != nil {
+		return err
+	}
+	if t.Iterations <= 0 {
+		return fmt.Errorf("iterations must be > 0, got %d", t.Iterations)
+	}
+	if t.LearningRate < 0 || math.IsNaN(t.LearningRate) || math.IsInf(t.LearningRate, 0) {
+		return fmt.Errorf("learning rate must be a finite number > 0, got %v", t.LearningRate)
+	}
+	if t.Optimizer != LBFGS && t.Optimizer != Adam {
+		return fmt.Errorf("unknown optimizer %q: use %s or %s", t.Optimizer, LBFGS, Adam)
+	}
+	if len(t.Loss.StyleLayers) > 0 && len(styles) == 0 {
+		return errors.New("transfer: no style image")
+	}
+	var sum float64
+	for i, s := range styles {
+		if s.Image == nil {
+			return fmt.Errorf("style %d: no image", i+1)
+		}
+		if err := checkWeight(fmt.Sprintf("style %d blend weight", i+1), s.Weight); err != nil {
+			return err
+		}
+		sum += s.Weight
+	}
+	if len(styles) > 0 && sum == 0 {
+		return errors.New("the style blend weights add up to 0")
+	}
+	switch t.Init {
+	case InitContent, InitNoise, InitStyle:
+	case "":
+		if t.InitImage == nil {
+			return errors.New("transfer: Init is empty and no InitImage given")
+		}
+	default:
+		return fmt.Errorf("unknown init %q: use content, noise, style, or give an image", t.Init)
+	}
+	return nil
+}
+
+// targets computes the tensors the loss compares against: the content image's features at each
+// content layer, then, for each style layer, the blend Σ_i b_i·G_i / Σ_i b_i of the style
+// images' Gram matrices.
+func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayers, styleLayers []Layer) ([]*tensors.Tensor, error) {
+	m := t.Model
+	var out []*tensors.Tensor
+	if len(contentLayers) > 0 {
+		f, err := m.Features(content, t.Loss.ContentLayers...)
+		if err != nil {
+			return nil, fmt.Errorf("content features: %w", err)
+		}
+		for _, name := range t.Loss.ContentLayers {
+			out = append(out, f[name])
+		}
+	}
+	if len(styleLayers) == 0 {
+		return out, nil
+	}
+	var sum float64
+	for _, s := range styles {
+		sum += s.Weight
+	}
+	exec, err := m.exec("style-grams:"+fmt.Sprint(styleNames(t.Loss.StyleLayers)), func(inputs []*Node) []*Node {
+		feats := m.forward(m.normalize(inputs[0]), inputs[1:], styleLayers)
+		grams := make([]*Node, len(styleLayers))
+		for i, l := range styleLayers {
+			grams[i] = GramMatrix(feats[l.Index])
+		}
+		return grams
+	})
+	if err != nil {
+		return nil, err
+	}
+	blended := make([][]float32, len(styleLayers))
+	for si, s := range styles {
+		st := ImageTensor(s.Image)
+		if err := checkImageTensor(st); err != nil {
+			return nil, fmt.Errorf("style image %d: %w", si+1, err)
+		}
+		grams, err := m.run(exec, st)
+		if err != nil {
+			return nil, fmt.Errorf("style image %d: %w", si+1, err)
+		}
+		b := float32(s.Weight / sum)
+		for l, g := range grams {
+			data, err := tensors.CopyFlatData[float32](g)
+			if err != nil {
+				return nil, err
+			}
+			if blended[l] == nil {
+				blended[l] = make([]float32, len(data))
+			}
+			for i, v := range data {
+				blended[l][i] += b * v
+			}
+		}
+	}
+	for l, g := range blended {
+		d := m.Channels()[convPosition(styleLayers[l])]
+		out = append(out, tensors.FromFlatDataAndDimensions(g, d, d))
+	}
+	return out, nil
+}
+
+// convPosition is the number (0..15) of the convolution whose output a layer reads (for a pool,
+// the last conv before it).
+func convPosition(l Layer) int {
+	n := -1
+	for _, o := range VGG19[:l.Index+1] {
+		if o.Kind == Conv {
+			n++
+		}
+	}
+	return n
+}
+
+// initialImage returns the starting point of the optimization, normalized like the network's input.
+func (t *Transfer) initialImage(content *tensors.Tensor, styles []Style) (*tensors.Tensor, error) {
+	h, w := content.Shape().Dim(0), content.Shape().Dim(1)
+	var start *tensors.Tensor
+	switch {
+	case t.Init == InitContent:
+		start = content
+	case t.Init == InitNoise:
+		r := rand.New(rand.NewPCG(t.Seed, 0x5eed))
+		data := make([]float32, h*w*3)
+		for i := range data {
+			data[i] = r.Float32()
+		}
+		start = tensors.FromFlatDataAndDimensions(data, h, w, 3)
+	case t.Init == InitStyle:
+		start = ImageTensor(images.ResizeTo(styles[0].Image, w, h))
+	default:
+		start = ImageTensor(images.ResizeTo(t.InitImage, w, h))
+	}
+	exec, err := t.Model.exec("normalize", func(in []*Node) []*Node { return []*Node{t.Model.normalize(in[0])} })
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.Exec(start)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// toImage maps the optimized (normalized) tensor back to RGB and clips it.
+func (t *Transfer) toImage(x *tensors.Tensor) (image.Image, error) {
+	exec, err := t.Model.exec("denormalize", func(in []*Node) []*Node {
+		return []*Node{ClipScalar(t.Model.denormalize(in[0]), 0, 1)}
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.Exec(x)
+	if err != nil {
+		return nil, err
+	}
+	return TensorImage(out[0])
+}
+
+// objective builds the loss of the transfer as a graph function of the target image x
+// (normalized) and its inputs: the network's parameters, then the targets (see targets).
+// Besides the total it returns its parts: α·content, β·w_l·E_l per style layer, and tv·TV.
+func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, inputs []*Node) (*Node, []*Node) {
+	m, cfg := t.Model, t.Loss
+	return func(x *Node, inputs []*Node) (*Node, []*Node) {
+		params, targets := inputs[:m.numParameters()], inputs[m.numParameters():]
+		features := m.forward(x, params, append(append([]Layer{}, contentLayers...), styleLayers...))
+
+		// content_loss = mean((target_features[conv4_2] − content_features[conv4_2])²), summed
+		// over the content layers.
+		content := ScalarZero(x.Graph(), x.DType())
+		for i, l := range contentLayers {
+			content = Add(content, ContentLoss(features[l.Index], targets[i]))
+		}
+		// style_loss = Σ_l w_l · mean((G_T,l − G_S,l)²) / (d·h·w)
+		styleGrams := targets[len(contentLayers):]
+		styleTerms := make([]*Node, len(styleLayers))
+		for i, l := range styleLayers {
+			styleTerms[i] = MulScalar(StyleLayerLoss(features[l.Index], styleGrams[i]), cfg.StyleWeight*cfg.StyleLayers[i].Weight)
+		}
+		// total_loss = content_weight·content_loss + style_weight·style_loss (+ tv·TV)
+		contentTerm := MulScalar(content, cfg.ContentWeight)
+		tvTerm := ScalarZero(x.Graph(), x.DType())
+		if cfg.TVWeight > 0 {
+			tvTerm = MulScalar(TotalVariation(x), cfg.TVWeight)
+		}
+		total := Add(contentTerm, tvTerm)
+		for _, s := range styleTerms {
+			total = Add(total, s)
+		}
+		extras := append(append([]*Node{contentTerm}, styleTerms...), tvTerm)
+		return total, extras
+	}
+}

@@ -1,0 +1,124 @@
+package nst
+
+import (
+	"context"
+	"errors"
+	"image"
+	"testing"
+
+	"github.com/estil-nst/estil/images"
+)
+
+// TestTransferLossFalls runs a whole 32×32 style transfer with L-BFGS and with Adam on a tiny
+// random network and checks that the loss falls.
+func TestTransferLossFalls(t *testing.T) {
+	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
+	for _, optimizer := range []string{LBFGS, Adam} {
+		t.Run(optimizer, func(t *testing.T) {
+			tr := NewTransfer(tinyModel(t, Im2colLowering))
+			tr.Optimizer, tr.Iterations = optimizer, 10
+			var totals []float64
+			tr.OnEvaluation = func(e Evaluation) error {
+				totals = append(totals, e.Total)
+				sum := e.Content + e.TV
+				for _, s := range e.Style {
+					sum += s
+				}
+				if !closeTo(sum, e.Total, 1e-4) {
+					t.Errorf("evaluation %d: parts add up to %v, total %v", e.N, sum, e.Total)
+				}
+				return nil
+			}
+			res, err := tr.Run(context.Background(), content, []Style{{style, 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(totals) < 10 || res.Evaluations != len(totals) {
+				t.Fatalf("%d evaluations reported, result says %d", len(totals), res.Evaluations)
+			}
+			// L-BFGS gets far in 10 iterations; Adam (lr 0.02 on normalized pixels) is slower.
+			want := map[string]float64{LBFGS: 0.1, Adam: 0.9}[optimizer]
+			if last := totals[len(totals)-1]; !(last < want*totals[0]) {
+				t.Errorf("loss went from %v to %v, want below %v× the start", totals[0], last, want)
+			}
+			if b := res.Image.Bounds(); b.Dx() != 32 || b.Dy() != 32 {
+				t.Errorf("result is %v, want 32×32", b)
+			}
+		})
+	}
+}
+
+// TestTransferStopsOnNonFiniteLoss makes the loss overflow float32 and checks that the run stops
+// with ErrNotFinite and keeps the last image whose loss was finite (here: the start).
+func TestTransferStopsOnNonFiniteLoss(t *testing.T) {
+	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
+	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr.Loss.StyleWeight, tr.Iterations = 1e38, 5
+	res, err := tr.Run(context.Background(), content, []Style{{style, 1}})
+	if !errors.Is(err, ErrNotFinite) {
+		t.Fatalf("error %v, want ErrNotFinite", err)
+	}
+	if res == nil || res.Image == nil {
+		t.Fatal("no image kept")
+	}
+	if d := meanAbsDiff(res.Image, content); d > 1.0/255 {
+		t.Errorf("kept image differs from the start by %v per channel", d)
+	}
+}
+
+// TestTransferCancel stops a run through its context after the first evaluation, as Ctrl-C does.
+func TestTransferCancel(t *testing.T) {
+	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
+	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr.Iterations = 50
+	ctx, cancel := context.WithCancel(context.Background())
+	evals := 0
+	tr.OnEvaluation = func(Evaluation) error { evals++; cancel(); return nil }
+	res, err := tr.Run(ctx, content, []Style{{style, 1}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if res == nil || res.Image == nil || evals != 1 {
+		t.Fatalf("result %v after %d evaluations", res, evals)
+	}
+}
+
+func TestTransferRefusesBadSettings(t *testing.T) {
+	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
+	for name, change := range map[string]func(*Transfer){
+		"unknown layer":   func(tr *Transfer) { tr.Loss.ContentLayers = []string{"conv9_9"} },
+		"negative weight": func(tr *Transfer) { tr.Loss.StyleWeight = -1 },
+		"NaN layer weight": func(tr *Transfer) {
+			tr.Loss.StyleLayers = []StyleLayer{{"conv1_1", nan()}}
+		},
+		"zero iterations":   func(tr *Transfer) { tr.Iterations = 0 },
+		"unknown optimizer": func(tr *Transfer) { tr.Optimizer = "sgd" },
+		"unknown init":      func(tr *Transfer) { tr.Init = "zeros" },
+	} {
+		tr := NewTransfer(tinyModel(t, Im2colLowering))
+		change(tr)
+		if _, err := tr.Run(context.Background(), content, []Style{{style, 1}}); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	if _, err := tr.Run(context.Background(), images.Lighthouse(8, 8), []Style{{style, 1}}); err == nil {
+		t.Error("8×8 content: no error")
+	}
+}
+
+func nan() float64 { var z float64; return z / z }
+
+func meanAbsDiff(a, b image.Image) float64 {
+	da, _, _ := images.ToHWC(a)
+	db, _, _ := images.ToHWC(b)
+	var sum float64
+	for i := range da {
+		d := float64(da[i] - db[i])
+		if d < 0 {
+			d = -d
+		}
+		sum += d
+	}
+	return sum / float64(len(da))
+}
