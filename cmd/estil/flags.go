@@ -1,0 +1,169 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/weights"
+)
+
+// errHelp is returned when --help was asked for: the usage was printed, exit 0.
+var errHelp = errors.New("help shown")
+
+// settings are the flags stylize and demo share.
+type settings struct {
+	out           string
+	size          int
+	iters         int
+	optimizer     string
+	lineSearch    string
+	lr            float64
+	contentWeight float64
+	styleWeight   float64
+	tvWeight      float64
+	contentLayers string
+	styleLayers   string
+	init          string
+	seed          uint64
+	saveEvery     int
+	model         string
+	weights       string
+	backend       string
+	pooling       string
+	origColors    bool
+	report        string
+	maxMP         float64
+	quiet         bool
+}
+
+func (s *settings) register(fs *flag.FlagSet) {
+	def := nst.DefaultLoss()
+	fs.IntVar(&s.size, "size", 512, "long side of the result in pixels (the content image is resized to it)")
+	fs.IntVar(&s.iters, "iters", 300, "optimizer iterations (L-BFGS iterations or Adam steps)")
+	fs.StringVar(&s.optimizer, "optimizer", nst.LBFGS, "optimizer: lbfgs (the original's) or adam")
+	fs.StringVar(&s.lineSearch, "line-search", "strong_wolfe", "L-BFGS line search: strong_wolfe, or none (fixed steps of lr, torch's default)")
+	fs.Float64Var(&s.lr, "lr", 0, "learning rate (default: 1 for lbfgs, 0.02 for adam)")
+	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")
+	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
+	fs.Float64Var(&s.tvWeight, "tv-weight", 0, "weight of total-variation smoothing (0 = off, as in the original)")
+	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
+	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
+	fs.StringVar(&s.init, "init", nst.InitContent, "starting image: content, noise, style, or an image file")
+	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --init noise and --weights random)")
+	fs.IntVar(&s.saveEvery, "save-every", 0, "also write the image every N iterations to OUT-N.png (0 = off)")
+	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
+	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache, a .pth or .safetensors file, or 'random' (offline, results are meaningless)")
+	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
+	fs.StringVar(&s.pooling, "pooling", "max", "pooling: max (VGG19's) or avg")
+	fs.BoolVar(&s.origColors, "original-colors", false, "keep the content's colours: transfer the style on luminance only")
+	fs.StringVar(&s.report, "report", "", "write a JSON report of every loss evaluation to this file")
+	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
+	fs.BoolVar(&s.quiet, "quiet", false, "no progress bar")
+}
+
+// check refuses bad numbers before anything is computed.
+func (s *settings) check() error {
+	switch {
+	case s.size < nst.MinImageSide:
+		return usagef("--size must be at least %d, got %d", nst.MinImageSide, s.size)
+	case s.size > 8192:
+		return usagef("--size %d is more than 8192", s.size)
+	case s.iters <= 0:
+		return usagef("--iters must be > 0, got %d", s.iters)
+	case s.saveEvery < 0:
+		return usagef("--save-every must be ≥ 0, got %d", s.saveEvery)
+	case s.optimizer != nst.LBFGS && s.optimizer != nst.Adam:
+		return usagef("--optimizer must be lbfgs or adam, got %q", s.optimizer)
+	case s.lineSearch != "strong_wolfe" && s.lineSearch != "none":
+		return usagef("--line-search must be strong_wolfe or none, got %q", s.lineSearch)
+	case s.pooling != "max" && s.pooling != "avg":
+		return usagef("--pooling must be max or avg, got %q", s.pooling)
+	case !(s.maxMP > 0) || math.IsInf(s.maxMP, 0):
+		return usagef("--max-megapixels must be > 0, got %v", s.maxMP)
+	case s.lr < 0 || math.IsNaN(s.lr) || math.IsInf(s.lr, 0):
+		return usagef("--lr must be a finite number ≥ 0, got %v", s.lr)
+	}
+	if _, err := s.loss(); err != nil {
+		return usageError{err.Error()}
+	}
+	if _, err := weights.ModelByName(s.model); err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// loss builds the loss from the flags.
+func (s *settings) loss() (nst.LossConfig, error) {
+	l := nst.LossConfig{ContentWeight: s.contentWeight, StyleWeight: s.styleWeight, TVWeight: s.tvWeight}
+	for _, name := range strings.Split(s.contentLayers, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			l.ContentLayers = append(l.ContentLayers, name)
+		}
+	}
+	if strings.TrimSpace(s.styleLayers) != "" {
+		var err error
+		if l.StyleLayers, err = nst.ParseStyleLayers(s.styleLayers); err != nil {
+			return l, fmt.Errorf("--style-layers: %w", err)
+		}
+	}
+	return l, l.Validate()
+}
+
+func formatStyleLayers(layers []nst.StyleLayer) string {
+	parts := make([]string, len(layers))
+	for i, l := range layers {
+		parts[i] = l.Name + ":" + strconv.FormatFloat(l.Weight, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseFlags parses args, turning --help into errHelp and flag errors into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	return nil
+}
+
+// floatList parses "0.5,0.5".
+func floatList(s string) ([]float64, error) {
+	var out []float64
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(part, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return nil, fmt.Errorf("%q is not a finite number ≥ 0", part)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// stringList is a repeatable flag that also splits on commas.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*l = append(*l, part)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/estil-nst/estil/images"
+)
+
+// estil runs the command in-process and returns its exit code, stdout and stderr.
+func estil(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// writePictures writes a small content and style picture into dir.
+func writePictures(t *testing.T, dir string) (content, style string) {
+	t.Helper()
+	content, style = filepath.Join(dir, "content.png"), filepath.Join(dir, "style.jpg")
+	if err := images.SavePNG(content, images.Lighthouse(48, 40)); err != nil {
+		t.Fatal(err)
+	}
+	if err := images.SavePNG(filepath.Join(dir, "style.png"), images.Swirls(40, 40)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "style.png"), style); err != nil { // any format is sniffed
+		t.Fatal(err)
+	}
+	return content, style
+}
+
+func TestStylizeRandomWeightsWritesImageAndReport(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	out, rep := filepath.Join(dir, "o.png"), filepath.Join(dir, "run.json")
+	code, stdout, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
+		"--style", style, "--size", "32", "--iters", "5", "--out", out, "--report", rep, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "RANDOM") {
+		t.Errorf("random weights not announced on stderr: %q", stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 32 || b.Dy() != 27 {
+		t.Errorf("output is %d×%d, want 32×27", b.Dx(), b.Dy())
+	}
+	var r report
+	data, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.RandomWeights || r.Warning == "" {
+		t.Errorf("report does not say the weights are random: %+v", r)
+	}
+	n := len(r.Evaluations)
+	if n < 5 || len(r.Evaluations[0].Style) != 5 {
+		t.Fatalf("report has %d evaluations, first %+v", n, r.Evaluations)
+	}
+	if !(r.Evaluations[n-1].Total < r.Evaluations[0].Total) {
+		t.Errorf("loss did not fall: %v → %v", r.Evaluations[0].Total, r.Evaluations[n-1].Total)
+	}
+}
+
+// TestBadInput: every mistake gets one line on stderr, a non-zero exit, no panic, and leaves
+// an existing output file untouched.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	out := filepath.Join(dir, "out.png")
+	previous := []byte("previous result")
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	notImage := write("notes.txt", []byte("this is not a picture"))
+	empty := write("empty.png", nil)
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 64)))
+	truncated := write("truncated.png", buf.Bytes()[:len(buf.Bytes())/2])
+	zero := write("zero.png", pngWithSize(0, 10))
+	bomb := write("bomb.png", pngWithSize(100000, 100000))
+	badWeights := write("bad.pth", []byte("PK\x03\x04 definitely not a checkpoint"))
+	readOnly := filepath.Join(dir, "ro")
+	if err := os.Mkdir(readOnly, 0o555); err != nil {
+		t.Fatal(err)
+	}
+
+	base := []string{"stylize", "--weights", "random", "--backend", "go", "--size", "32", "--iters", "2", "--quiet"}
+	cases := []struct {
+		name string
+		args []string
+		want string // a word the message must contain
+	}{
+		{"missing content", []string{"--content", filepath.Join(dir, "nope.jpg"), "--style", style, "--out", out}, "nope.jpg"},
+		{"content is a directory", []string{"--content", dir, "--style", style, "--out", out}, "directory"},
+		{"not an image", []string{"--content", notImage, "--style", style, "--out", out}, "notes.txt"},
+		{"empty file", []string{"--content", content, "--style", empty, "--out", out}, "empty"},
+		{"truncated image", []string{"--content", truncated, "--style", style, "--out", out}, "truncated.png"},
+		{"zero-size image", []string{"--content", zero, "--style", style, "--out", out}, "zero.png"},
+		{"decompression bomb", []string{"--content", bomb, "--style", style, "--out", out}, "limit"},
+		{"unknown content layer", []string{"--content", content, "--style", style, "--out", out, "--content-layers", "conv9_1"}, "conv9_1"},
+		{"unknown style layer", []string{"--content", content, "--style", style, "--out", out, "--style-layers", "conv1_1:1,fc7"}, "fc7"},
+		{"negative style weight", []string{"--content", content, "--style", style, "--out", out, "--style-weight", "-1"}, "style weight"},
+		{"NaN content weight", []string{"--content", content, "--style", style, "--out", out, "--content-weight", "NaN"}, "content weight"},
+		{"NaN layer weight", []string{"--content", content, "--style", style, "--out", out, "--style-layers", "conv1_1:NaN"}, "conv1_1"},
+		{"negative size", []string{"--content", content, "--style", style, "--out", out, "--size", "-5"}, "--size"},
+		{"zero iterations", []string{"--content", content, "--style", style, "--out", out, "--iters", "0"}, "--iters"},
+		{"NaN style scale", []string{"--content", content, "--style", style, "--out", out, "--style-scale", "NaN"}, "--style-scale"},
+		{"bad blend", []string{"--content", content, "--style", style, "--out", out, "--style-blend", "1,2"}, "--style-blend"},
+		{"output not png", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "o.jpg")}, ".png"},
+		{"output dir missing", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "no", "o.png")}, "o.png"},
+		{"output is a directory", []string{"--content", content, "--style", style, "--out", dir}, "directory"},
+		{"corrupt weights", []string{"--content", content, "--style", style, "--out", out, "--weights", badWeights}, "bad.pth"},
+		{"missing weights", []string{"--content", content, "--style", style, "--out", out, "--weights", filepath.Join(dir, "none.pth")}, "none.pth"},
+		{"unknown model", []string{"--content", content, "--style", style, "--out", out, "--model", "resnet"}, "resnet"},
+		{"unknown backend", []string{"--content", content, "--style", style, "--out", out, "--backend", "tpu"}, "tpu"},
+		{"unknown flag", []string{"--content", content, "--style", style, "--out", out, "--colour"}, "colour"},
+		{"missing style", []string{"--content", content, "--out", out}, "--style"},
+	}
+	if os.Geteuid() != 0 { // root may write anywhere
+		cases = append(cases, struct {
+			name string
+			args []string
+			want string
+		}{
+			"read-only output dir", []string{"--content", content, "--style", style, "--out", filepath.Join(readOnly, "o.png")}, "o.png"})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.WriteFile(out, previous, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append(append([]string{}, base...), c.args...)
+			if c.name == "corrupt weights" || c.name == "missing weights" {
+				args = append([]string{}, args...)
+				for i := range args {
+					if args[i] == "random" {
+						args = append(args[:i-1], args[i+1:]...)
+						break
+					}
+				}
+			}
+			code, stdout, stderr := estil(t, args...)
+			if code == 0 {
+				t.Fatalf("exit 0 for %v; stdout %q", c.args, stdout)
+			}
+			msg := strings.TrimSpace(stderr)
+			if strings.Contains(msg, "\n") && !strings.HasPrefix(c.name, "unknown flag") {
+				t.Errorf("more than one line: %q", msg)
+			}
+			if strings.Contains(msg, "panic") || strings.Contains(msg, "goroutine") {
+				t.Errorf("panic trace: %q", msg)
+			}
+			if !strings.Contains(msg, c.want) {
+				t.Errorf("message %q does not mention %q", msg, c.want)
+			}
+			if data, _ := os.ReadFile(out); !bytes.Equal(data, previous) {
+				t.Errorf("the existing output was changed")
+			}
+		})
+	}
+}
+
+// pngWithSize returns a PNG whose header claims w×h pixels (and no valid data).
+func pngWithSize(w, h int) []byte {
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1)))
+	data := buf.Bytes()
+	// IHDR data starts at byte 16: width, height (big-endian), then its CRC at 29.
+	put := func(off, v int) {
+		data[off], data[off+1], data[off+2], data[off+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+	}
+	put(16, w)
+	put(20, h)
+	crc := crc32IEEE(data[12:29])
+	put(29, int(crc))
+	return data
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"stylize", "--help"}, {"demo", "--help"}, {"help", "stylize"}} {
+		code, stdout, stderr := estil(t, args...)
+		if code != 0 || !strings.Contains(stdout+stderr, "Usage") {
+			t.Errorf("%v: exit %d, output %q", args, code, stdout+stderr)
+		}
+	}
+	if code, _, _ := estil(t); code != 2 {
+		t.Errorf("no arguments: exit %d, want 2", code)
+	}
+	if code, _, stderr := estil(t, "paint"); code != 2 || !strings.Contains(stderr, "paint") {
+		t.Errorf("unknown command: exit %d, %q", code, stderr)
+	}
+}
+
+// TestInterruptWritesCurrentImage runs the real binary, sends it SIGINT (Ctrl-C) during the run
+// and checks that it writes the current image to --out and exits with 130.
+func TestInterruptWritesCurrentImage(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "estil")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	content, style := writePictures(t, dir)
+	out := filepath.Join(dir, "o.png")
+	cmd := exec.Command(bin, "stylize", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
+		"--size", "48", "--iters", "100000", "--out", out, "--report", filepath.Join(dir, "r.json"))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// Wait until the run is under way (the progress bar shows a loss), then press Ctrl-C.
+	for !strings.Contains(stderr.String(), "loss") {
+		if ctx.Err() != nil {
+			_ = cmd.Process.Kill()
+			t.Fatalf("the run did not start: %s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130; stderr: %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("stderr does not say it was interrupted: %s", stderr.String())
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatalf("no image written: %v", err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("written image is not a PNG: %v", err)
+	}
+}
+
+func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes into it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

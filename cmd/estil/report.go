@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/estil-nst/estil/nst"
+)
+
+// report is the JSON written by --report: the settings of the run and every evaluation of the
+// loss, so that the curves of the content and of each style layer can be drawn afterwards.
+type report struct {
+	Content       string           `json:"content"`
+	Width         int              `json:"width"`
+	Height        int              `json:"height"`
+	Model         string           `json:"model"`
+	Weights       string           `json:"weights"`
+	RandomWeights bool             `json:"random_weights"`
+	Warning       string           `json:"warning,omitempty"`
+	Backend       string           `json:"backend"`
+	Lowering      string           `json:"lowering"`
+	Optimizer     string           `json:"optimizer"`
+	Iterations    int              `json:"iterations"`
+	Loss          nst.LossConfig   `json:"loss"`
+	Evaluations   []nst.Evaluation `json:"evaluations"`
+	Seconds       float64          `json:"seconds"`
+	FinalLoss     float64          `json:"final_loss"`
+	Stopped       string           `json:"stopped,omitempty"`
+}
+
+func newReport(s *settings, j job, m *nst.Model, w, h int) *report {
+	loss, _ := s.loss()
+	r := &report{
+		Content: j.description, Width: w, Height: h,
+		Model: m.Weights.Model.Name, Weights: m.Weights.Source, RandomWeights: m.Weights.Random,
+		Backend: m.Backend.Name(), Lowering: m.Lowering.String(),
+		Optimizer: s.optimizer, Loss: loss,
+	}
+	if m.Weights.Random {
+		r.Warning = "random weights: the network has learned nothing; this is not a style transfer"
+	}
+	return r
+}
+
+func (r *report) add(e nst.Evaluation) { r.Evaluations = append(r.Evaluations, e) }
+
+func (r *report) finish(res *nst.Result, err error, d time.Duration) {
+	r.Seconds = d.Seconds()
+	if res != nil {
+		r.Iterations, r.FinalLoss = res.Iterations, res.Loss
+	}
+	if err != nil {
+		r.Stopped = err.Error()
+	}
+}
+
+// write saves the report atomically (temp file + rename).
+func (r *report) write(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("report %q: %w", path, err)
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("report %q: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("report %q: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}

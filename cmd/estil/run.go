@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/weights"
+)
+
+// runTransfer loads the backend, the weights and the model, runs the transfer of j with the
+// settings s, and writes the result (also when stopped by Ctrl-C or a non-finite loss: then the
+// last good image is written, and the error returned).
+func runTransfer(ctx context.Context, s *settings, j job, stdout, stderr io.Writer) error {
+	model, err := openModel(ctx, s, stderr, false)
+	if err != nil {
+		return err
+	}
+	return runTransferWith(ctx, model, s, j, stdout, stderr)
+}
+
+// runTransferWith is runTransfer with the model already open.
+func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, stdout, stderr io.Writer) error {
+	loss, _ := s.loss() // checked by s.check
+
+	// The pictures at the sizes the run uses.
+	content := images.Resize(j.content, s.size)
+	cw, ch := content.Bounds().Dx(), content.Bounds().Dy()
+	if cw < nst.MinImageSide || ch < nst.MinImageSide {
+		return fmt.Errorf("the content image becomes %d×%d pixels at --size %d; VGG19 needs at least %d on each side: raise --size",
+			cw, ch, s.size, nst.MinImageSide)
+	}
+	styleSide := max(nst.MinImageSide, int(float64(s.size)*j.styleScale+0.5))
+	var styles []nst.Style
+	for i, img := range j.styles {
+		w := 1.0
+		if j.blend != nil {
+			w = j.blend[i]
+		}
+		st := images.Resize(img, styleSide)
+		if st.Bounds().Dx() < nst.MinImageSide || st.Bounds().Dy() < nst.MinImageSide {
+			return fmt.Errorf("style image %d becomes %d×%d pixels; VGG19 needs at least %d on each side: raise --style-scale or --size",
+				i+1, st.Bounds().Dx(), st.Bounds().Dy(), nst.MinImageSide)
+		}
+		styles = append(styles, nst.Style{Image: st, Weight: w})
+	}
+
+	t := nst.NewTransfer(model)
+	t.Loss, t.Optimizer, t.Iterations, t.LearningRate, t.Seed = loss, s.optimizer, s.iters, s.lr, s.seed
+	t.LineSearch = s.lineSearch == "strong_wolfe"
+	t.Init, t.InitImage = s.init, j.initImage
+	if j.initImage != nil {
+		t.Init = ""
+	}
+	if s.saveEvery > 0 {
+		t.CheckpointEvery = s.saveEvery
+		t.Checkpoint = func(iteration int, img image.Image) error {
+			return images.SavePNG(checkpointPath(s.out, iteration), finish(s, content, img))
+		}
+	}
+
+	if nst.IsPureGo(model.Backend) {
+		if est := nst.EstimateSeconds(model.Backend, cw, ch, s.iters, s.optimizer); est > 120 {
+			fmt.Fprintf(stderr, "estil: on the pure-Go backend this %d×%d run of %d iterations may take about %s; "+
+				"lower --size or --iters for a quicker result\n", cw, ch, s.iters, roundDuration(est))
+		}
+	}
+
+	rep := newReport(s, j, model, cw, ch)
+	bar := newProgress(s, stderr)
+	start := time.Now()
+	t.OnEvaluation = func(e nst.Evaluation) error {
+		rep.add(e)
+		bar.update(e)
+		return nil
+	}
+	result, runErr := t.Run(ctx, content, styles)
+	bar.finish()
+	rep.finish(result, runErr, time.Since(start))
+
+	if result == nil { // nothing was computed: keep whatever was there
+		return runErr
+	}
+	if err := images.SavePNG(s.out, finish(s, content, result.Image)); err != nil {
+		return errors.Join(runErr, err)
+	}
+	if s.report != "" {
+		if err := rep.write(s.report); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		return fmt.Errorf("interrupted after %d iterations; wrote the current image to %s: %w", result.Iterations, s.out, context.Canceled)
+	case runErr != nil:
+		return fmt.Errorf("%v; wrote it to %s", runErr, s.out)
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations, %d evaluations, loss %.4g, %s)\n",
+		s.out, cw, ch, result.Iterations, result.Evaluations, result.Loss, roundDuration(time.Since(start).Seconds()))
+	return nil
+}
+
+// openModel opens the backend, loads the weights and builds the network, saying loudly when
+// the weights are random. With randomIfOffline (the demo), weights that cannot be downloaded
+// are replaced by random ones, with a warning; stylize never does that.
+func openModel(ctx context.Context, s *settings, stderr io.Writer, randomIfOffline bool) (*nst.Model, error) {
+	backend, lowering, err := nst.OpenBackend(s.backend, stderr)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := weights.ModelByName(s.model)
+	w, err := weights.Load(ctx, s.weights, m, weights.WithProgress(stderr), weights.WithSeed(int64(s.seed)))
+	if err != nil && randomIfOffline && s.weights == "" && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "estil: %v\n", err)
+		fmt.Fprintln(stderr, "estil: the demo goes on with random weights instead (pass --weights PATH to use a downloaded file)")
+		s.weights = "random"
+		w, err = weights.Load(ctx, s.weights, m, weights.WithSeed(int64(s.seed)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if w.Random {
+		warnRandom(stderr)
+	}
+	model, err := nst.NewModel(backend, w, lowering)
+	if err != nil {
+		return nil, err
+	}
+	if s.pooling == "avg" {
+		model.Pooling = nst.AveragePooling
+	}
+	return model, nil
+}
+
+func warnRandom(stderr io.Writer) {
+	fmt.Fprintln(stderr, "estil: WARNING: using RANDOM VGG19 weights (--weights random): the network has learned nothing, "+
+		"so the result is NOT a style transfer. Use real weights for real results.")
+}
+
+// finish applies --original-colors.
+func finish(s *settings, content, img image.Image) image.Image {
+	if s.origColors {
+		return images.OriginalColors(content, img)
+	}
+	return img
+}
+
+// checkpointPath is OUT-N.png for OUT.png.
+func checkpointPath(out string, iteration int) string {
+	ext := filepath.Ext(out)
+	return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(out, ext), iteration, ext)
+}
+
+// checkWritableFile checks that a non-image file (the report) can be written.
+func checkWritableFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%q is a directory", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".estil-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in the directory of %q: %v", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func roundDuration(seconds float64) string {
+	return time.Duration(seconds * float64(time.Second)).Round(time.Second).String()
+}
+
+// progress shows a bar of iterations with the loss, it/s and the ETA.
+type progress struct {
+	bar  *progressbar.ProgressBar
+	last int
+}
+
+func newProgress(s *settings, stderr io.Writer) *progress {
+	if s.quiet {
+		return &progress{}
+	}
+	return &progress{bar: progressbar.NewOptions(s.iters,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription("starting"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("it"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
+	)}
+}
+
+func (p *progress) update(e nst.Evaluation) {
+	if p.bar == nil {
+		return
+	}
+	p.bar.Describe(fmt.Sprintf("loss %.4g", e.Total))
+	if e.Iteration > p.last {
+		_ = p.bar.Add(e.Iteration - p.last)
+		p.last = e.Iteration
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Exit()
+	}
+}

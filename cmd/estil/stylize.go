@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"io"
+
+	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/nst"
+)
+
+const stylizeUsage = `Usage: estil stylize --content C --style S [--style S2 ...] --out O.png [flags]
+
+Paints the content of image C in the style of image S by optimizing the pixels of a new
+image (L-BFGS by default) against VGG19's features: the content loss at conv4_2 and the
+style loss on the Gram matrices of conv1_1 … conv5_1, as in the original notebook.
+Images: JPEG, PNG, WebP or GIF in; PNG out.
+
+Flags:
+`
+
+// job is what to stylize: the pictures, already read.
+type job struct {
+	content     image.Image
+	styles      []image.Image
+	blend       []float64
+	styleScale  float64
+	initImage   image.Image
+	description string
+}
+
+func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stylize", flag.ContinueOnError)
+	var s settings
+	var content, blend string
+	var styles stringList
+	var styleScale float64
+	fs.StringVar(&content, "content", "", "content image (required)")
+	fs.Var(&styles, "style", "style image (required); repeat it, or separate with commas, to blend several")
+	fs.StringVar(&blend, "style-blend", "", "weights of the style images, e.g. 0.7,0.3 (default: equal)")
+	fs.Float64Var(&styleScale, "style-scale", 1, "size of the style image(s) relative to --size")
+	fs.StringVar(&s.out, "out", "", "output PNG file (required)")
+	s.register(fs)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), stylizeUsage); fs.PrintDefaults() }
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	switch {
+	case content == "":
+		return usagef("--content is required")
+	case len(styles) == 0:
+		return usagef("--style is required")
+	case s.out == "":
+		return usagef("--out is required")
+	case !(styleScale > 0) || styleScale > 16:
+		return usagef("--style-scale must be a number in (0, 16], got %v", styleScale)
+	}
+	if err := s.check(); err != nil {
+		return err
+	}
+	j := job{styleScale: styleScale, description: content}
+	if blend != "" {
+		var err error
+		if j.blend, err = floatList(blend); err != nil {
+			return usagef("--style-blend: %v", err)
+		}
+		if len(j.blend) != len(styles) {
+			return usagef("--style-blend has %d weights for %d style images", len(j.blend), len(styles))
+		}
+	}
+	// Check the output before reading or computing anything.
+	if err := checkOutputs(&s); err != nil {
+		return err
+	}
+	limit := images.MaxPixels(int(s.maxMP * 1e6))
+	var err error
+	if j.content, err = images.Load(content, limit); err != nil {
+		return err
+	}
+	for _, path := range styles {
+		img, err := images.Load(path, limit)
+		if err != nil {
+			return err
+		}
+		j.styles = append(j.styles, img)
+	}
+	if !isBuiltinInit(s.init) {
+		if j.initImage, err = images.Load(s.init, limit); err != nil {
+			return fmt.Errorf("--init: %w", err)
+		}
+	}
+	return runTransfer(ctx, &s, j, stdout, stderr)
+}
+
+func isBuiltinInit(init string) bool {
+	return init == nst.InitContent || init == nst.InitNoise || init == nst.InitStyle
+}
+
+// checkOutputs makes sure every file the run will write can be written, before the run.
+func checkOutputs(s *settings) error {
+	if err := images.CheckWritable(s.out); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	if s.report != "" {
+		if err := checkWritableFile(s.report); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+	}
+	return nil
+}
