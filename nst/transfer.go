@@ -362,3 +362,42 @@ func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, i
 		return total, extras
 	}
 }
+
+// Evaluate computes the loss of an image against content and styles with t's settings and
+// returns its parts as numbers: α·content, β·w_l·E_l for each style layer, and tv·TV. It is the
+// objective Run minimizes, evaluated once, for notebooks that show per-layer losses.
+func (t *Transfer) Evaluate(target, content image.Image, styles []Style) (Evaluation, error) {
+	if err := t.validate(styles); err != nil {
+		return Evaluation{}, err
+	}
+	m := t.Model
+	contentLayers, _ := resolveLayers(t.Loss.ContentLayers)
+	styleLayers, _ := resolveLayers(styleNames(t.Loss.StyleLayers))
+	targets, err := t.targets(ImageTensor(content), styles, contentLayers, styleLayers)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	x := ImageTensor(target)
+	if err := checkImageTensor(x); err != nil {
+		return Evaluation{}, fmt.Errorf("target image: %w", err)
+	}
+	objective := t.objective(contentLayers, styleLayers)
+	exec, err := NewExec(m.Backend, func(in []*Node) []*Node {
+		total, parts := objective(m.normalize(in[0]), in[1:])
+		return append([]*Node{total}, parts...)
+	})
+	if err != nil {
+		return Evaluation{}, err
+	}
+	defer exec.Finalize()
+	out, err := m.run(exec, x, targets...)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	v := make([]float64, len(out))
+	for i, o := range out {
+		v[i] = float64(tensors.MustCopyFlatData[float32](o)[0])
+	}
+	n := len(styleLayers)
+	return Evaluation{Total: v[0], Content: v[1], Style: v[2 : 2+n], TV: v[2+n]}, nil
+}

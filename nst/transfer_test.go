@@ -122,3 +122,33 @@ func meanAbsDiff(a, b image.Image) float64 {
 	}
 	return sum / float64(len(da))
 }
+
+// TestEvaluateMatchesRun checks that Evaluate gives the loss Run sees at its first evaluation
+// (Run starts from the content image).
+func TestEvaluateMatchesRun(t *testing.T) {
+	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
+	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr.Iterations = 1
+	var first *Evaluation
+	tr.OnEvaluation = func(e Evaluation) error {
+		if first == nil {
+			first = &e
+		}
+		return nil
+	}
+	if _, err := tr.Run(context.Background(), content, []Style{{style, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tr.Evaluate(content, content, []Style{{style, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !closeTo(got.Total, first.Total, 1e-5) || got.Content != 0 || len(got.Style) != 5 {
+		t.Errorf("Evaluate = %+v, Run's first evaluation %+v", got, *first)
+	}
+	for i := range got.Style {
+		if !closeTo(got.Style[i], first.Style[i], 1e-5) {
+			t.Errorf("style layer %d: %v vs %v", i, got.Style[i], first.Style[i])
+		}
+	}
+}

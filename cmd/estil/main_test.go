@@ -286,3 +286,50 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestNonFiniteLossKeepsLastImage: a style weight that overflows float32 makes the first loss
+// infinite; the run stops with a message, exits non-zero, and writes the last image whose loss
+// was finite (none was evaluated after the start: the start, i.e. the content).
+func TestNonFiniteLossKeepsLastImage(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	out := filepath.Join(dir, "o.png")
+	code, _, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
+		"--style", style, "--size", "32", "--iters", "5", "--style-weight", "1e39", "--out", out, "--quiet")
+	if code == 0 || !strings.Contains(stderr, "not a finite number") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if _, err := images.Load(out); err != nil {
+		t.Fatalf("no image kept: %v", err)
+	}
+}
+
+// TestStylizeOptions runs the neural-style options together: two styles with blend weights, a
+// style scale, noise init, checkpoints, original colours, Adam, average pooling, TV.
+func TestStylizeOptions(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	style2 := filepath.Join(dir, "style2.png")
+	if err := images.SavePNG(style2, images.Lighthouse(40, 30)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "o.png")
+	code, stdout, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
+		"--style", style, "--style", style2, "--style-blend", "0.7,0.3", "--style-scale", "1.5",
+		"--init", "noise", "--seed", "3", "--save-every", "2", "--original-colors", "--optimizer", "adam",
+		"--pooling", "avg", "--tv-weight", "1e-3", "--size", "32", "--iters", "4", "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	for _, f := range []string{"o.png", "o-2.png"} {
+		if _, err := images.Load(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	// --init with a file
+	code, _, stderr = estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
+		"--style", style, "--init", style2, "--size", "32", "--iters", "2", "--out", out, "--quiet")
+	if code != 0 {
+		t.Fatalf("--init FILE: exit %d: %s", code, stderr)
+	}
+}

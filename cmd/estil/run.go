@@ -142,10 +142,7 @@ func openModel(ctx context.Context, s *settings, stderr io.Writer, randomIfOffli
 	return model, nil
 }
 
-func warnRandom(stderr io.Writer) {
-	fmt.Fprintln(stderr, "estil: WARNING: using RANDOM VGG19 weights (--weights random): the network has learned nothing, "+
-		"so the result is NOT a style transfer. Use real weights for real results.")
-}
+func warnRandom(stderr io.Writer) { fmt.Fprintln(stderr, nst.RandomWeightsWarning) }
 
 // finish applies --original-colors.
 func finish(s *settings, content, img image.Image) image.Image {
