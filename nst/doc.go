@@ -18,12 +18,12 @@
 //
 // A notebook uses it in a few lines:
 //
-//	backend, lowering, _ := nst.OpenBackend("auto", os.Stderr)
-//	w, _ := weights.Load(ctx, "", weights.VGG19)
-//	model, _ := nst.NewModel(backend, w, lowering)
-//	feats, _ := model.Features(nst.ImageTensor(img), "conv1_1", "conv4_2")
-//	gram, _ := model.Gram(feats["conv1_1"])
-//	result, _ := nst.NewTransfer(model).Run(ctx, content, []nst.Style{{Image: style, Weight: 1}})
+//	model, _ := nst.LoadModel(ctx, nst.LoadOptions{Notice: os.Stderr})    // VGG19, best backend
+//	feats, _ := model.Features(nst.ImageTensor(img), "conv1_1", "conv4_2") // [H, W, C] each
+//	gram, _ := model.Gram(feats["conv1_1"])                                 // [64, 64]
+//	transfer := nst.NewTransfer(model)                                      // the original's settings
+//	losses, _ := transfer.Evaluate(img, content, []nst.Style{{Image: style, Weight: 1}})
+//	result, _ := transfer.Run(ctx, content, []nst.Style{{Image: style, Weight: 1}})
 //
 // # Two lowerings, one network
 //

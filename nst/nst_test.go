@@ -367,3 +367,40 @@ func TestLossGradientMatchesFiniteDifferences(t *testing.T) {
 		}
 	}
 }
+
+// TestCaffeInput checks the Caffe model's preparation: estil takes RGB in [0, 1] and reverses the
+// first kernel's input channels, which must equal feeding the network what Caffe fed it,
+// BGR·255 − (103.939, 116.779, 123.68), with the kernel as stored.
+func TestCaffeInput(t *testing.T) {
+	caffe := tinyModel(t, Im2colLowering).Weights
+	caffe.Model = weights.VGG19Caffe
+	asStored := *caffe
+	asStored.Model.BGR, asStored.Model.Input = false, identityInput
+	a, err := NewModel(goBackend(), caffe, Im2colLowering)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewModel(goBackend(), &asStored, Im2colLowering)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := randomImage(24, 20, 8)
+	rgb := tensors.MustCopyFlatData[float32](img)
+	bgr := make([]float32, len(rgb))
+	mean := [3]float32{103.939, 116.779, 123.68} // B, G, R
+	for p := 0; p < len(rgb); p += 3 {
+		for c := range 3 {
+			bgr[p+c] = 255*rgb[p+2-c] - mean[c]
+		}
+	}
+	fa, err := a.Features(img, "conv1_1", "conv3_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := b.Features(tensors.FromFlatDataAndDimensions(bgr, 24, 20, 3), "conv1_1", "conv3_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareTensors(t, "conv1_1", fa["conv1_1"], fb["conv1_1"], 1e-4)
+	compareTensors(t, "conv3_1", fa["conv3_1"], fb["conv3_1"], 1e-4)
+}
