@@ -24,8 +24,9 @@ func (t *Transfer) optimize(x0 *tensors.Tensor, objective func(*Node, []*Node) (
 		chunk = t.Iterations
 	}
 	fn := lbfgs.Autodiff(objective)
-	x, done := x0, 0
 
+	// step advances x by up to n iterations with the chosen optimizer.
+	var step func(x *tensors.Tensor, n int) (*lbfgs.Result, error)
 	switch t.Optimizer {
 	case Adam:
 		lr := t.LearningRate
@@ -34,21 +35,8 @@ func (t *Transfer) optimize(x0 *tensors.Tensor, objective func(*Node, []*Node) (
 		}
 		opt := lbfgs.NewAdam(t.Model.Backend, fn).LR(lr).Inputs(inputs...).
 			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss, e.Extras, e.N) })
-		for done < t.Iterations {
-			n := min(chunk, t.Iterations-done)
-			res, err := opt.Step(x, n)
-			if res != nil {
-				x, done = res.X, done+res.Iterations
-			}
-			if err != nil {
-				return x, done, err
-			}
-			if err := t.checkpoint(done, x); err != nil {
-				return x, done, err
-			}
-		}
-		return x, done, nil
-
+		defer opt.Finalize()
+		step = opt.Step
 	default:
 		lr := t.LearningRate
 		if lr == 0 {
@@ -58,25 +46,35 @@ func (t *Transfer) optimize(x0 *tensors.Tensor, objective func(*Node, []*Node) (
 		opt := lbfgs.New(t.Model.Backend, fn).LR(lr).HistorySize(100).StrongWolfe(t.LineSearch).Inputs(inputs...).
 			OnIteration(func(it lbfgs.Iteration) error { iteration = it.N; return nil }).
 			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss, e.Extras, iteration) })
-		for done < t.Iterations {
-			n := min(chunk, t.Iterations-done)
-			opt.MaxIter(n).MaxEval(n * 5 / 4)
-			res, err := opt.Step(x)
-			if res != nil {
-				x, done = res.X, done+res.Iterations
-			}
-			if err != nil {
-				return x, done, err
-			}
-			if err := t.checkpoint(done, x); err != nil {
-				return x, done, err
-			}
-			if converged(res.Stopped) {
-				break
-			}
+		defer opt.Finalize()
+		step = func(x *tensors.Tensor, n int) (*lbfgs.Result, error) {
+			return opt.MaxIter(n).MaxEval(n * 5 / 4).Step(x) // torch's max_eval default
 		}
-		return x, done, nil
 	}
+
+	x, done := x0, 0
+	for done < t.Iterations {
+		res, err := step(x, min(chunk, t.Iterations-done))
+		if res != nil && res.X != x {
+			if x != x0 {
+				x.FinalizeAll() // an intermediate image: free its device memory now
+			}
+			x = res.X
+		}
+		if res != nil {
+			done += res.Iterations
+		}
+		if err != nil {
+			return x, done, err
+		}
+		if err := t.checkpoint(done, x); err != nil {
+			return x, done, err
+		}
+		if converged(res.Stopped) {
+			break
+		}
+	}
+	return x, done, nil
 }
 
 func (t *Transfer) checkpoint(iteration int, x *tensors.Tensor) error {
