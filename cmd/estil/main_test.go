@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/weights"
 )
 
 // estil runs the command in-process and returns its exit code, stdout and stderr.
@@ -109,6 +110,11 @@ func TestBadInput(t *testing.T) {
 	zero := write("zero.png", pngWithSize(0, 10))
 	bomb := write("bomb.png", pngWithSize(100000, 100000))
 	badWeights := write("bad.pth", []byte("PK\x03\x04 definitely not a checkpoint"))
+	fixture, err := os.ReadFile(filepath.Join(weights.FixtureDir(), weights.FixtureWeights))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncatedWeights := write("cut.pth", fixture[:len(fixture)*2/3])
 	readOnly := filepath.Join(dir, "ro")
 	if err := os.Mkdir(readOnly, 0o555); err != nil {
 		t.Fatal(err)
@@ -140,6 +146,7 @@ func TestBadInput(t *testing.T) {
 		{"output dir missing", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "no", "o.png")}, "o.png"},
 		{"output is a directory", []string{"--content", content, "--style", style, "--out", dir}, "directory"},
 		{"corrupt weights", []string{"--content", content, "--style", style, "--out", out, "--weights", badWeights}, "bad.pth"},
+		{"truncated weights", []string{"--content", content, "--style", style, "--out", out, "--weights", truncatedWeights}, "cut.pth"},
 		{"missing weights", []string{"--content", content, "--style", style, "--out", out, "--weights", filepath.Join(dir, "none.pth")}, "none.pth"},
 		{"unknown model", []string{"--content", content, "--style", style, "--out", out, "--model", "resnet"}, "resnet"},
 		{"unknown backend", []string{"--content", content, "--style", style, "--out", out, "--backend", "tpu"}, "tpu"},
@@ -160,7 +167,7 @@ func TestBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			args := append(append([]string{}, base...), c.args...)
-			if c.name == "corrupt weights" || c.name == "missing weights" {
+			if strings.HasSuffix(c.name, " weights") {
 				args = append([]string{}, args...)
 				for i := range args {
 					if args[i] == "random" {
