@@ -10,21 +10,22 @@ import (
 
 // StyleLayer is a layer whose Gram matrix enters the style loss, with its weight w_l.
 type StyleLayer struct {
-	Name   string
-	Weight float64
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
 }
 
 // LossConfig says what the transfer minimizes: total = α·content + β·style + tv·TV.
 // The zero value is not useful; start from DefaultLoss, the original notebook's choices.
 type LossConfig struct {
 	// ContentLayers are compared with the content image's features (original: conv4_2).
-	ContentLayers []string
+	ContentLayers []string `json:"content_layers"`
 	// StyleLayers are compared with the style image's Gram matrices, each with its weight.
-	StyleLayers []StyleLayer
+	StyleLayers []StyleLayer `json:"style_layers"`
 	// ContentWeight α and StyleWeight β: the original uses α = 1, β = 1e6.
-	ContentWeight, StyleWeight float64
+	ContentWeight float64 `json:"content_weight"`
+	StyleWeight   float64 `json:"style_weight"`
 	// TVWeight weighs a total-variation term that smooths the result (original: 0, i.e. none).
-	TVWeight float64
+	TVWeight float64 `json:"tv_weight"`
 }
 
 // DefaultLoss returns the original notebook's loss:

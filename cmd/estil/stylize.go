@@ -18,7 +18,13 @@ image (L-BFGS by default) against VGG19's features: the content loss at conv4_2 
 style loss on the Gram matrices of conv1_1 … conv5_1, as in the original notebook.
 Images: JPEG, PNG, WebP or GIF in; PNG out.
 
-Flags:
+Examples:
+  estil stylize --content photo.jpg --style starry_night.jpg --out result.png
+  estil stylize --content photo.jpg --style a.jpg --style b.jpg --style-blend 0.7,0.3 \
+      --size 256 --iters 100 --original-colors --report run.json --out result.png
+  estil stylize --weights random --size 64 --iters 20 ...   (offline; NOT a real style transfer)
+
+Flags (one or two dashes):
 `
 
 // job is what to stylize: the pictures, already read.
