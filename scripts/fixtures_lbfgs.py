@@ -64,17 +64,22 @@ def _rosenbrock_problem(n):
     return f, x0, {}
 
 
-def _run(name, problem, f, x0, extra, options, steps):
-    x = x0.clone().requires_grad_(True)
-    opt = torch.optim.LBFGS([x], **options)
-    evals = []
-
+def _closure(opt, f, x, evals):
+    """The closure torch's optimizers call: loss and gradient at x, each loss recorded in evals."""
     def closure():
         opt.zero_grad()
         loss = f(x)
         loss.backward()
         evals.append(loss.item())
         return loss
+    return closure
+
+
+def _run(name, problem, f, x0, extra, options, steps):
+    x = x0.clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([x], **options)
+    evals = []
+    closure = _closure(opt, f, x, evals)
 
     records = []
     for _ in range(steps):
@@ -133,13 +138,7 @@ def _run_adam(name, problem, f, x0, extra, options, calls, iters_per_call):
     x = x0.clone().requires_grad_(True)
     opt = torch.optim.Adam([x], **options)
     evals = []
-
-    def closure():
-        opt.zero_grad()
-        loss = f(x)
-        loss.backward()
-        evals.append(loss.item())
-        return loss
+    closure = _closure(opt, f, x, evals)
 
     records = []
     for _ in range(calls):
