@@ -1,0 +1,23 @@
+// Package explain draws what happens inside a neural style transfer, for students: tables, grids
+// of feature maps, heatmaps of Gram matrices and charts of the losses and of the optimizer, each
+// with a caption that explains what to look at, in English or Catalan.
+//
+// Every view is a View: its HTML method returns a self-contained HTML fragment (figures inlined
+// as data: URI PNGs, no scripts, no external resources) in the current language. In a GoNB
+// notebook, Display shows it in the cell; elsewhere, WritePage puts views into one HTML file (as
+// `estil explain` does for its handout). Each view also keeps the numbers it shows as exported
+// fields, for tests and for notebooks that want to compute with them.
+//
+//	explain.SetLanguage("ca")                        // or "en", the default
+//	table, _ := explain.LayerTable(64, 64, nst.DefaultLoss())
+//	explain.Display(table)
+//
+// # Views
+//
+//   - LayerTable: the original's print(vgg19), richer: torchvision index, name, kind, output shape
+//     for an input size, parameter count, receptive field, and which layers feed the content and
+//     style losses of an nst.LossConfig.
+//
+// Charts are drawn with gonum.org/v1/plot (its fonts are embedded, so nothing is downloaded) and
+// pictures with the standard image packages.
+package explain
