@@ -17,6 +17,9 @@
 //   - LayerTable: the original's print(vgg19), richer: torchvision index, name, kind, output shape
 //     for an input size, parameter count, receptive field, and which layers feed the content and
 //     style losses of an nst.LossConfig.
+//   - FeatureMaps (or FeatureMapsOf on a tensor): a grid of a layer's N most active channels (by
+//     mean activation), each normalized to [0, 1] and coloured with viridis, titled with the channel
+//     and its activity.
 //
 // Charts are drawn with gonum.org/v1/plot (its fonts are embedded, so nothing is downloaded) and
 // pictures with the standard image packages.

@@ -53,3 +53,35 @@ var texts = map[string]text{
 			"parts d'objectes. Els pesos estan congelats: la transferència d'estil canvia els píxels de la imatge, mai aquests paràmetres.",
 	},
 }
+
+func init() {
+	for k, v := range map[string]text{
+		"features.title": {en: "What %s sees: feature maps", ca: "Què veu %s: mapes de característiques"},
+		"features.intro": {
+			en: "The %d most active of the %d channels of %s (each a %d×%d map), ranked by their mean activation. " +
+				"Each channel is one filter that the network learned; its map shows where in the picture the filter responds.",
+			ca: "Els %d canals més actius dels %d de %s (cadascun és un mapa de %d×%d), ordenats per la seva activació mitjana. " +
+				"Cada canal és un filtre que la xarxa ha après; el seu mapa mostra on respon el filtre dins la imatge.",
+		},
+		"features.input":   {en: "input picture", ca: "imatge d'entrada"},
+		"features.channel": {en: "channel %d · mean %.3g", ca: "canal %d · mitjana %.3g"},
+		"features.colorbar": {
+			en: "activation, normalized per channel (0 = its weakest, 1 = its strongest)",
+			ca: "activació, normalitzada per canal (0 = la més feble, 1 = la més forta)",
+		},
+		"features.notes": {
+			en: "Each map is scaled on its own, so compare <i>where</i> channels fire, not how much (that is the mean in the title). " +
+				"In early layers (conv1_1, conv2_1) the maps look like the picture itself: filters for colours and edges. " +
+				"Deeper (conv4_2, conv5_1) they are coarse and abstract: each position sees a large part of the image, " +
+				"and filters respond to textures and parts of objects. With random weights the maps only reflect the picture's " +
+				"brightness and edges, blurred: the filters have learned nothing.",
+			ca: "Cada mapa s'escala per separat: compareu <i>on</i> s'activen els canals, no quant (això és la mitjana del títol). " +
+				"A les primeres capes (conv1_1, conv2_1) els mapes s'assemblen a la mateixa imatge: filtres de colors i vores. " +
+				"Més endins (conv4_2, conv5_1) són grollers i abstractes: cada posició veu una part gran de la imatge i " +
+				"els filtres responen a textures i parts d'objectes. Amb pesos aleatoris els mapes només reflecteixen la " +
+				"lluminositat i les vores de la imatge, difuminades: els filtres no han après res.",
+		},
+	} {
+		texts[k] = v
+	}
+}

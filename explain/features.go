@@ -1,0 +1,159 @@
+package explain
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/estil-nst/estil/nst"
+)
+
+// FeatureMapsView is a grid of the most active channels of one layer: see FeatureMaps.
+type FeatureMapsView struct {
+	Layer string
+	// Input is the picture the network looked at (nil when the view was built from a tensor).
+	Input image.Image
+	// Height, Width and NumChannels are the shape of the layer's feature map.
+	Height, Width, NumChannels int
+	// Channels are the indices of the chosen channels, most active first; Activity[i] is the mean
+	// activation of Channels[i] over all positions, the quantity they were ranked by.
+	Channels []int
+	Activity []float64
+	// Min and Max are each chosen channel's smallest and largest value: Maps[i] shows
+	// (value − Min[i]) / (Max[i] − Min[i]) with the viridis colour map (all dark when Max = Min).
+	Min, Max []float64
+	Maps     []*image.NRGBA
+}
+
+// FeatureMaps runs model on img up to layer ("conv1_1", "conv4_2", or an index like "21") and
+// shows the n channels with the highest mean activation, each normalized to [0, 1] on its own
+// and coloured with the viridis map (dark purple = weakest, yellow = strongest).
+func FeatureMaps(model *nst.Model, img image.Image, layer string, n int) (*FeatureMapsView, error) {
+	if model == nil || img == nil {
+		return nil, fmt.Errorf("explain: feature maps: no model or no image")
+	}
+	feats, err := model.Features(nst.ImageTensor(img), layer)
+	if err != nil {
+		return nil, fmt.Errorf("explain: feature maps of %s: %w", layer, err)
+	}
+	v, err := FeatureMapsOf(layer, feats[layer], n)
+	if err != nil {
+		return nil, err
+	}
+	v.Input = img
+	return v, nil
+}
+
+// FeatureMapsOf is FeatureMaps on a feature map already computed: feature is [H, W, C] float32
+// (as returned by nst.Model.Features). Ties in activity keep the lower channel first.
+func FeatureMapsOf(layer string, feature *tensors.Tensor, n int) (*FeatureMapsView, error) {
+	if feature == nil || feature.Rank() != 3 {
+		return nil, fmt.Errorf("explain: feature maps of %s: want an [H, W, C] tensor, got %v", layer, shapeOf(feature))
+	}
+	data, err := tensors.CopyFlatData[float32](feature)
+	if err != nil {
+		return nil, fmt.Errorf("explain: feature maps of %s: %w", layer, err)
+	}
+	h, w, c := feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)
+	if n < 1 {
+		return nil, fmt.Errorf("explain: feature maps: the number of channels must be at least 1, got %d", n)
+	}
+	n = min(n, c)
+
+	mean := make([]float64, c)
+	for i, x := range data {
+		mean[i%c] += float64(x)
+	}
+	order := make([]int, c)
+	for ch := range c {
+		mean[ch] /= float64(h * w)
+		order[ch] = ch
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(mean[b], mean[a]) })
+
+	v := &FeatureMapsView{Layer: layer, Height: h, Width: w, NumChannels: c}
+	for _, ch := range order[:n] {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for p := range h * w {
+			x := float64(data[p*c+ch])
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+		m := image.NewNRGBA(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				val := 0.0
+				if hi > lo {
+					val = (float64(data[(y*w+x)*c+ch]) - lo) / (hi - lo)
+				}
+				m.SetNRGBA(x, y, viridisAt(val))
+			}
+		}
+		v.Channels = append(v.Channels, ch)
+		v.Activity = append(v.Activity, mean[ch])
+		v.Min, v.Max = append(v.Min, lo), append(v.Max, hi)
+		v.Maps = append(v.Maps, m)
+	}
+	return v, nil
+}
+
+func shapeOf(t *tensors.Tensor) string {
+	if t == nil {
+		return "nothing"
+	}
+	return t.Shape().String()
+}
+
+// HTML renders the grid, a colour bar and the caption.
+func (v *FeatureMapsView) HTML() string {
+	title := trf("features.title", v.Layer)
+	var b strings.Builder
+	section(&b, title)
+	caption(&b, trf("features.intro", len(v.Channels), v.NumChannels, v.Layer, v.Height, v.Width))
+	// Show every map at about 140 px across, whatever the layer's resolution.
+	width := fmt.Sprintf("%dpx", 140)
+	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start">` + "\n")
+	if v.Input != nil {
+		uri, err := pngDataURI(v.Input)
+		if err != nil {
+			return errorHTML(title, err)
+		}
+		fmt.Fprintf(&b, `<figure style="margin:0;text-align:center">%s<figcaption style="font-size:0.8em">%s</figcaption></figure>`+"\n",
+			imgTag(uri, tr("features.input"), width), tr("features.input"))
+	}
+	for i, m := range v.Maps {
+		uri, err := pngDataURI(m)
+		if err != nil {
+			return errorHTML(title, err)
+		}
+		label := trf("features.channel", v.Channels[i], v.Activity[i])
+		fmt.Fprintf(&b, `<figure style="margin:0;text-align:center">%s<figcaption style="font-size:0.8em">%s</figcaption></figure>`+"\n",
+			imgTag(uri, label, width), esc(label))
+	}
+	b.WriteString("</div>\n")
+	bar, err := colorBar(newViridis(), tr("features.colorbar"))
+	if err != nil {
+		return errorHTML(title, err)
+	}
+	b.WriteString(imgTag(bar, tr("features.colorbar"), "") + "\n")
+	caption(&b, tr("features.notes"))
+	b.WriteString("</div>\n")
+	return b.String()
+}
+
+// colorBar draws a horizontal colour bar of cm from cm.Min() to cm.Max(), with a label.
+func colorBar(cm *colorMap, label string) (string, error) {
+	p := plot.New()
+	p.HideY()
+	p.X.Padding = 0
+	p.X.Label.Text = label
+	p.Add(&plotter.ColorBar{ColorMap: cm})
+	return chartPNG(p, 10*vg.Centimeter, 2.2*vg.Centimeter)
+}

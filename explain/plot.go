@@ -1,0 +1,108 @@
+package explain
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/vg"
+)
+
+// chartPNG renders a plot as a PNG data URI, w×h centimetres at 96 dpi (plot.WriterTo uses
+// gonum's vgimg canvas and its embedded Liberation fonts).
+func chartPNG(p *plot.Plot, w, h vg.Length) (string, error) {
+	wt, err := p.WriterTo(w, h, "png")
+	if err != nil {
+		return "", fmt.Errorf("explain: drawing a chart: %w", err)
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return "", fmt.Errorf("explain: drawing a chart: %w", err)
+	}
+	return pngBytesURI(buf.Bytes()), nil
+}
+
+// viridis is matplotlib's perceptually uniform colour map (dark purple → blue → green →
+// yellow), given by nine of its colours and interpolated linearly in between.
+var viridisAnchors = []color.NRGBA{
+	{0x44, 0x01, 0x54, 0xff}, {0x48, 0x28, 0x78, 0xff}, {0x3e, 0x49, 0x89, 0xff},
+	{0x31, 0x68, 0x8e, 0xff}, {0x26, 0x82, 0x8e, 0xff}, {0x1f, 0x9e, 0x89, 0xff},
+	{0x35, 0xb7, 0x79, 0xff}, {0x6e, 0xce, 0x58, 0xff}, {0xfd, 0xe7, 0x25, 0xff},
+}
+
+// viridisAt maps v in [0, 1] (clamped) to its viridis colour.
+func viridisAt(v float64) color.NRGBA {
+	if math.IsNaN(v) || v <= 0 {
+		return viridisAnchors[0]
+	}
+	if v >= 1 {
+		return viridisAnchors[len(viridisAnchors)-1]
+	}
+	x := v * float64(len(viridisAnchors)-1)
+	i := int(x)
+	f := x - float64(i)
+	a, b := viridisAnchors[i], viridisAnchors[i+1]
+	mix := func(p, q uint8) uint8 { return uint8(math.Round(float64(p) + f*(float64(q)-float64(p)))) }
+	return color.NRGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 0xff}
+}
+
+// colorMap is a palette.ColorMap over a function of [0, 1], for gonum's HeatMap and ColorBar.
+type colorMap struct {
+	at       func(float64) color.NRGBA
+	min, max float64
+	alpha    float64
+}
+
+func newViridis() *colorMap { return &colorMap{at: viridisAt, max: 1, alpha: 1} }
+
+// newDiverging is blue (negative) → white (0) → red (positive), for differences; set min = −max.
+func newDiverging() *colorMap { return &colorMap{at: divergingAt, min: -1, max: 1, alpha: 1} }
+
+func divergingAt(v float64) color.NRGBA {
+	v = math.Max(0, math.Min(1, v))
+	blue, white, red := [3]float64{59, 76, 192}, [3]float64{247, 247, 247}, [3]float64{180, 4, 38}
+	from, to, f := blue, white, v*2
+	if v > 0.5 {
+		from, to, f = white, red, (v-0.5)*2
+	}
+	c := func(i int) uint8 { return uint8(math.Round(from[i] + f*(to[i]-from[i]))) }
+	return color.NRGBA{c(0), c(1), c(2), 0xff}
+}
+
+var _ palette.ColorMap = (*colorMap)(nil)
+
+func (m *colorMap) At(v float64) (color.Color, error) {
+	if m.max <= m.min {
+		return m.at(0.5), nil
+	}
+	if v < m.min || v > m.max {
+		return nil, palette.ErrOverflow
+	}
+	return m.at((v - m.min) / (m.max - m.min)), nil
+}
+func (m *colorMap) Max() float64          { return m.max }
+func (m *colorMap) Min() float64          { return m.min }
+func (m *colorMap) SetMax(v float64)      { m.max = v }
+func (m *colorMap) SetMin(v float64)      { m.min = v }
+func (m *colorMap) Alpha() float64        { return m.alpha }
+func (m *colorMap) SetAlpha(alpha float64) { m.alpha = alpha }
+
+// Palette returns n colours evenly spaced over the map.
+func (m *colorMap) Palette(n int) palette.Palette {
+	cs := make([]color.Color, n)
+	for i := range n {
+		v := 0.5
+		if n > 1 {
+			v = float64(i) / float64(n-1)
+		}
+		cs[i] = m.at(v)
+	}
+	return palette.Palette(paletteColors(cs))
+}
+
+type paletteColors []color.Color
+
+func (p paletteColors) Colors() []color.Color { return p }
