@@ -20,6 +20,10 @@
 //   - FeatureMaps (or FeatureMapsOf on a tensor): a grid of a layer's N most active channels (by
 //     mean activation), each normalized to [0, 1] and coloured with viridis, titled with the channel
 //     and its activity.
+//   - GramMatrices (or GramOf on [C, C] tensors): heat maps with colour bars of a layer's Gram
+//     matrix for the style image and the generated one, side by side with their difference, with
+//     the channels in the network's order or reordered (OrderEnergy, OrderGreedy) so that
+//     structure shows; Matrix and HeatMap give the numbers drawn.
 //
 // Charts are drawn with gonum.org/v1/plot (its fonts are embedded, so nothing is downloaded) and
 // pictures with the standard image packages.

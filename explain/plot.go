@@ -83,11 +83,11 @@ func (m *colorMap) At(v float64) (color.Color, error) {
 	}
 	return m.at((v - m.min) / (m.max - m.min)), nil
 }
-func (m *colorMap) Max() float64          { return m.max }
-func (m *colorMap) Min() float64          { return m.min }
-func (m *colorMap) SetMax(v float64)      { m.max = v }
-func (m *colorMap) SetMin(v float64)      { m.min = v }
-func (m *colorMap) Alpha() float64        { return m.alpha }
+func (m *colorMap) Max() float64           { return m.max }
+func (m *colorMap) Min() float64           { return m.min }
+func (m *colorMap) SetMax(v float64)       { m.max = v }
+func (m *colorMap) SetMin(v float64)       { m.min = v }
+func (m *colorMap) Alpha() float64         { return m.alpha }
 func (m *colorMap) SetAlpha(alpha float64) { m.alpha = alpha }
 
 // Palette returns n colours evenly spaced over the map.

@@ -85,3 +85,55 @@ func init() {
 		texts[k] = v
 	}
 }
+
+func init() {
+	for k, v := range map[string]text{
+		"gram.title": {en: "Style as a Gram matrix: %s", ca: "L'estil com a matriu de Gram: %s"},
+		"gram.intro": {
+			en: "With the layer's feature maps as the rows of F (one row per channel, one column per position), G = F·Fᵀ " +
+				"is a %d×%d table: G[i][j] adds up, over every position of the picture, how much channel i and channel j " +
+				"fire there together. Where things are is summed away; what remains is which features go together: the style. " +
+				"The style loss of %s makes the generated image's G (middle) equal the style image's (left); the right panel " +
+				"shows what is still missing (red: the generated image has too much of that pair, blue: too little).",
+			ca: "Si posem els mapes de característiques de la capa com a files de F (una fila per canal, una columna per posició), " +
+				"G = F·Fᵀ és una taula de %d×%d: G[i][j] suma, per a totes les posicions de la imatge, quant s'activen alhora el canal i " +
+				"i el canal j. On són les coses desapareix amb la suma; el que queda és quines característiques van juntes: l'estil. " +
+				"La pèrdua d'estil de %s fa que la G de la imatge generada (al mig) sigui igual que la de la imatge d'estil (a l'esquerra); " +
+				"el requadre de la dreta mostra el que encara falta (vermell: la imatge generada en té massa, d'aquella parella; blau: massa poc).",
+		},
+		"gram.style":      {en: "style image", ca: "imatge d'estil"},
+		"gram.generated":  {en: "generated image", ca: "imatge generada"},
+		"gram.difference": {en: "generated − style", ca: "generada − estil"},
+		"gram.axis":       {en: "channel", ca: "canal"},
+		"gram.order.none": {
+			en: "Channels are in the network's own order, which means nothing in particular.",
+			ca: "Els canals estan en l'ordre de la xarxa, que no vol dir res en especial.",
+		},
+		"gram.order.energy": {
+			en: "Channels are sorted by their energy in the style image (G[i][i], strongest first): the bright corner at the top left " +
+				"gathers the filters that dominate the style. The tick labels are the original channel numbers.",
+			ca: "Els canals estan ordenats per la seva energia a la imatge d'estil (G[i][i], primer la més forta): el racó brillant de dalt " +
+				"a l'esquerra aplega els filtres que dominen l'estil. Les etiquetes són els números de canal originals.",
+		},
+		"gram.order.greedy": {
+			en: "Channels are ordered so that those that fire together sit next to each other (starting from the strongest, each next " +
+				"channel is the one most correlated with the previous): groups of co-activating filters appear as bright blocks " +
+				"along the diagonal. The tick labels are the original channel numbers.",
+			ca: "Els canals estan ordenats perquè els que s'activen junts quedin l'un al costat de l'altre (es comença pel més fort i cada " +
+				"canal següent és el més correlacionat amb l'anterior): els grups de filtres que s'activen alhora apareixen com a blocs " +
+				"brillants al llarg de la diagonal. Les etiquetes són els números de canal originals.",
+		},
+		"gram.notes": {
+			en: "<b>The diagonal</b> G[i][i] = Σ F[i]² is each filter's energy: how strongly (and how widely) that feature is present. " +
+				"<b>Off the diagonal</b>, G[i][j] is the co-activation of two filters: large when they tend to fire at the same places, " +
+				"for instance a colour together with a kind of stroke. The matrix is symmetric. Its values grow with the image's size " +
+				"(they are sums over positions), which is why the style loss divides by d·h·w.",
+			ca: "<b>La diagonal</b> G[i][i] = Σ F[i]² és l'energia de cada filtre: amb quina força (i en quina extensió) hi és present aquella " +
+				"característica. <b>Fora de la diagonal</b>, G[i][j] és la coactivació de dos filtres: és gran quan solen activar-se als " +
+				"mateixos llocs, per exemple un color juntament amb un tipus de pinzellada. La matriu és simètrica. Els seus valors creixen " +
+				"amb la mida de la imatge (són sumes sobre les posicions); per això la pèrdua d'estil divideix per d·h·w.",
+		},
+	} {
+		texts[k] = v
+	}
+}

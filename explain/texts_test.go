@@ -25,7 +25,7 @@ func TestTextsComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	used := regexp.MustCompile(`\btrf?\("([^"]+)"`)
+	used := regexp.MustCompile(`\btrf?\("([^"]+)"[,)]`)
 	n := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -44,6 +44,13 @@ func TestTextsComplete(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("found no tr calls: the pattern is wrong")
+	}
+	// Keys built at run time.
+	for _, k := range []string{"gram." + GramStyle, "gram." + GramGenerated, "gram." + GramDifference,
+		"gram.order." + OrderNone, "gram.order." + OrderEnergy, "gram.order." + OrderGreedy} {
+		if _, ok := texts[k]; !ok {
+			t.Errorf("text %q is missing", k)
+		}
 	}
 }
 

@@ -1,0 +1,324 @@
+package explain
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/estil-nst/estil/nst"
+)
+
+// Channel orders for the Gram heatmaps. A Gram matrix's rows and columns are in the network's
+// channel order, which means nothing: reordering both the same way changes nothing in the matrix
+// but can make its structure visible.
+const (
+	// OrderNone keeps the network's channel order.
+	OrderNone = "none"
+	// OrderEnergy sorts channels by their energy G[i][i] in the style image, strongest first.
+	OrderEnergy = "energy"
+	// OrderGreedy starts from the strongest channel and repeatedly appends the remaining channel
+	// that co-activates most with the last one (by the correlation G[i][j] / √(G[i][i]·G[j][j])),
+	// so that channels that fire together end up next to each other: blocks along the diagonal.
+	OrderGreedy = "greedy"
+)
+
+// Which Gram heatmap of a GramView.
+const (
+	GramStyle      = "style"
+	GramGenerated  = "generated"
+	GramDifference = "difference" // generated − style
+)
+
+// GramView shows the Gram matrices of one layer: the style image's, the generated image's and
+// their difference, with the same channel order. See GramMatrices.
+type GramView struct {
+	Layer string
+	// Style and Generated are the Gram matrices G = F·Fᵀ in the network's channel order
+	// (Generated is nil when only the style is shown).
+	Style, Generated [][]float64
+	// OrderName is the ordering used, and Order the permutation: the i-th row (and column) shown
+	// is channel Order[i].
+	OrderName string
+	Order     []int
+}
+
+// GramMatrices computes the Gram matrices of layer for the style picture and the generated one
+// (which may be nil, to show only the style) and shows them as heatmaps, with channels ordered by
+// order (OrderNone, OrderEnergy or OrderGreedy).
+func GramMatrices(model *nst.Model, style, generated image.Image, layer, order string) (*GramView, error) {
+	if model == nil || style == nil {
+		return nil, fmt.Errorf("explain: Gram matrices: no model or no style image")
+	}
+	gram := func(img image.Image) (*tensors.Tensor, error) {
+		f, err := model.Features(nst.ImageTensor(img), layer)
+		if err != nil {
+			return nil, fmt.Errorf("explain: Gram matrix of %s: %w", layer, err)
+		}
+		return model.Gram(f[layer])
+	}
+	s, err := gram(style)
+	if err != nil {
+		return nil, err
+	}
+	var g *tensors.Tensor
+	if generated != nil {
+		if g, err = gram(generated); err != nil {
+			return nil, err
+		}
+	}
+	return GramOf(layer, s, g, order)
+}
+
+// GramOf is GramMatrices on Gram matrices already computed ([C, C] float32 tensors, as returned
+// by nst.Model.Gram); generated may be nil.
+func GramOf(layer string, style, generated *tensors.Tensor, order string) (*GramView, error) {
+	s, err := squareMatrix(style)
+	if err != nil {
+		return nil, fmt.Errorf("explain: style Gram matrix of %s: %w", layer, err)
+	}
+	v := &GramView{Layer: layer, Style: s, OrderName: order}
+	if generated != nil {
+		if v.Generated, err = squareMatrix(generated); err != nil {
+			return nil, fmt.Errorf("explain: generated Gram matrix of %s: %w", layer, err)
+		}
+		if len(v.Generated) != len(s) {
+			return nil, fmt.Errorf("explain: Gram matrices of %s: style is %d×%d, generated %d×%d", layer, len(s), len(s), len(v.Generated), len(v.Generated))
+		}
+	}
+	if v.Order, err = ChannelOrder(s, order); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func squareMatrix(t *tensors.Tensor) ([][]float64, error) {
+	if t == nil || t.Rank() != 2 || t.Shape().Dim(0) != t.Shape().Dim(1) {
+		return nil, fmt.Errorf("want a [C, C] tensor, got %s", shapeOf(t))
+	}
+	data, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nil, err
+	}
+	n := t.Shape().Dim(0)
+	m := make([][]float64, n)
+	for i := range n {
+		m[i] = make([]float64, n)
+		for j := range n {
+			m[i][j] = float64(data[i*n+j])
+		}
+	}
+	return m, nil
+}
+
+// ChannelOrder returns the permutation of the channels of the Gram matrix g given by order
+// (OrderNone, OrderEnergy or OrderGreedy; "" means OrderNone). Ties keep the lower channel first.
+func ChannelOrder(g [][]float64, order string) ([]int, error) {
+	n := len(g)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	byEnergy := func(a, b int) int { return cmp.Compare(g[b][b], g[a][a]) }
+	switch order {
+	case OrderNone, "":
+	case OrderEnergy:
+		slices.SortStableFunc(perm, byEnergy)
+	case OrderGreedy:
+		slices.SortStableFunc(perm, byEnergy) // perm[0] is the strongest channel
+		corr := func(i, j int) float64 {
+			d := math.Sqrt(g[i][i] * g[j][j])
+			if d == 0 {
+				return 0
+			}
+			return g[i][j] / d
+		}
+		used := make([]bool, n)
+		out := []int{perm[0]}
+		used[perm[0]] = true
+		for len(out) < n {
+			last, best, bestC := out[len(out)-1], -1, math.Inf(-1)
+			for _, j := range perm { // in energy order, so ties go to the stronger channel
+				if !used[j] && corr(last, j) > bestC {
+					best, bestC = j, corr(last, j)
+				}
+			}
+			out = append(out, best)
+			used[best] = true
+		}
+		perm = out
+	default:
+		return nil, fmt.Errorf("explain: unknown channel order %q: use %s, %s or %s", order, OrderNone, OrderEnergy, OrderGreedy)
+	}
+	return perm, nil
+}
+
+// Matrix returns the matrix shown in a heatmap (GramStyle, GramGenerated or GramDifference),
+// with its rows and columns permuted by Order: Matrix(w)[i][j] = M[Order[i]][Order[j]].
+func (v *GramView) Matrix(which string) ([][]float64, error) {
+	var at func(i, j int) float64
+	switch which {
+	case GramStyle:
+		at = func(i, j int) float64 { return v.Style[i][j] }
+	case GramGenerated, GramDifference:
+		if v.Generated == nil {
+			return nil, fmt.Errorf("explain: no generated image's Gram matrix")
+		}
+		at = func(i, j int) float64 { return v.Generated[i][j] }
+		if which == GramDifference {
+			at = func(i, j int) float64 { return v.Generated[i][j] - v.Style[i][j] }
+		}
+	default:
+		return nil, fmt.Errorf("explain: unknown Gram heatmap %q", which)
+	}
+	n := len(v.Order)
+	m := make([][]float64, n)
+	for i := range n {
+		m[i] = make([]float64, n)
+		for j := range n {
+			m[i][j] = at(v.Order[i], v.Order[j])
+		}
+	}
+	return m, nil
+}
+
+// matrixGrid shows a matrix as a gonum GridXYZ the way matrices are read: row 0 at the top.
+// (Gonum's grids put row 0 at the bottom, so grid row r is matrix row n−1−r.)
+type matrixGrid [][]float64
+
+func (m matrixGrid) Dims() (c, r int)   { return len(m), len(m) }
+func (m matrixGrid) Z(c, r int) float64 { return m[len(m)-1-r][c] }
+func (m matrixGrid) X(c int) float64    { return float64(c) }
+func (m matrixGrid) Y(r int) float64    { return float64(r) }
+
+// HeatMap returns the gonum heat map drawn for which (GramStyle, GramGenerated or
+// GramDifference): its GridXYZ holds the actual values of Matrix(which), matrix row i at grid row
+// n−1−i. Style and generated share one colour range, so that they can be compared; the difference
+// uses a blue–white–red map centred on 0.
+func (v *GramView) HeatMap(which string) (*plotter.HeatMap, *colorMap, error) {
+	m, err := v.Matrix(which)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cm *colorMap
+	if which == GramDifference {
+		a := 0.0
+		for _, row := range m {
+			for _, x := range row {
+				a = math.Max(a, math.Abs(x))
+			}
+		}
+		cm = newDiverging()
+		cm.SetMin(-a)
+		cm.SetMax(a)
+	} else {
+		lo, hi := matrixRange(v.Style)
+		if v.Generated != nil {
+			l2, h2 := matrixRange(v.Generated)
+			lo, hi = math.Min(lo, l2), math.Max(hi, h2)
+		}
+		cm = newViridis()
+		cm.SetMin(lo)
+		cm.SetMax(hi)
+	}
+	if cm.Max() <= cm.Min() { // a constant matrix: give the palette some room
+		cm.SetMin(cm.Min() - 1)
+		cm.SetMax(cm.Max() + 1)
+	}
+	hm := plotter.NewHeatMap(matrixGrid(m), cm.Palette(255))
+	hm.Min, hm.Max = cm.Min(), cm.Max()
+	// Up to 128 channels, one crisp rectangle per cell; beyond (256 or 512 channels, where cells
+	// are smaller than a screen pixel anyway) one image, not C² rectangles.
+	hm.Rasterized = len(m) > 128
+	return hm, cm, nil
+}
+
+func matrixRange(m [][]float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, row := range m {
+		for _, x := range row {
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	return lo, hi
+}
+
+// heatmapPNG draws a heat map with axis ticks naming the channels and a vertical colour bar on its
+// right.
+func (v *GramView) heatmapPNG(which, title string) (string, error) {
+	hm, cm, err := v.HeatMap(which)
+	if err != nil {
+		return "", err
+	}
+	n := len(v.Order)
+	p := plot.New()
+	p.Title.Text = title
+	p.Add(hm)
+	p.X.Label.Text, p.Y.Label.Text = tr("gram.axis"), tr("gram.axis")
+	var xt, yt []plot.Tick
+	step := max(1, n/8)
+	for i := 0; i < n; i += step {
+		label := fmt.Sprint(v.Order[i])
+		xt = append(xt, plot.Tick{Value: float64(i), Label: label})
+		yt = append(yt, plot.Tick{Value: float64(n - 1 - i), Label: label})
+	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.ConstantTicks(xt), plot.ConstantTicks(yt)
+
+	bar := plot.New()
+	bar.HideX()
+	bar.Y.Padding = 0
+	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+
+	const w, h, bw = 9.5 * vg.Centimeter, 8.5 * vg.Centimeter, 2.4 * vg.Centimeter
+	c := vgimg.New(w, h)
+	dc := draw.New(c)
+	p.Draw(draw.Crop(dc, 0, -bw, 0, 0))
+	bar.Draw(draw.Crop(dc, w-bw+0.2*vg.Centimeter, 0, 1.1*vg.Centimeter, -0.9*vg.Centimeter))
+	var buf strings.Builder
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return "", fmt.Errorf("explain: drawing a heat map: %w", err)
+	}
+	return pngBytesURI([]byte(buf.String())), nil
+}
+
+// HTML renders the heatmaps side by side with the caption.
+func (v *GramView) HTML() string {
+	title := trf("gram.title", v.Layer)
+	var b strings.Builder
+	section(&b, title)
+	caption(&b, trf("gram.intro", len(v.Style), len(v.Style), v.Layer))
+	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:8px">` + "\n")
+	panels := []string{GramStyle}
+	if v.Generated != nil {
+		panels = append(panels, GramGenerated, GramDifference)
+	}
+	for _, which := range panels {
+		t := tr("gram." + which)
+		uri, err := v.heatmapPNG(which, t)
+		if err != nil {
+			return errorHTML(title, err)
+		}
+		b.WriteString(imgTag(uri, t+" — "+v.Layer, "") + "\n")
+	}
+	b.WriteString("</div>\n")
+	caption(&b, tr("gram.order."+orderKey(v.OrderName)))
+	caption(&b, tr("gram.notes"))
+	b.WriteString("</div>\n")
+	return b.String()
+}
+
+func orderKey(o string) string {
+	if o == "" {
+		return OrderNone
+	}
+	return o
+}

@@ -1,0 +1,113 @@
+package explain
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// gramTensor returns F·Fᵀ for an F with c rows of p values, computed here by hand, as a [c, c]
+// float32 tensor, and the same as float64 rows.
+func gramTensor(f [][]float64) (*tensors.Tensor, [][]float64) {
+	c := len(f)
+	g := make([][]float64, c)
+	flat := make([]float32, 0, c*c)
+	for i := range c {
+		g[i] = make([]float64, c)
+		for j := range c {
+			for p := range f[i] {
+				g[i][j] += f[i][p] * f[j][p]
+			}
+			flat = append(flat, float32(g[i][j]))
+		}
+	}
+	return tensors.FromFlatDataAndDimensions(flat, c, c), g
+}
+
+// TestGramHeatmapValues checks that each heat map's grid holds the actual Gram values (and the
+// difference), with one channel permutation applied to rows and columns alike.
+func TestGramHeatmapValues(t *testing.T) {
+	// Four channels over six positions: channels 1 and 3 fire together (same places), channel 2
+	// is the strongest, channel 0 is weak.
+	style := [][]float64{
+		{0.1, 0, 0.1, 0, 0, 0},
+		{1, 1, 0, 0, 0, 0},
+		{0, 0, 2, 2, 2, 0},
+		{0.9, 1.1, 0, 0, 0, 0.1},
+	}
+	generated := [][]float64{
+		{1, 0, 0, 0, 0, 0},
+		{0, 1, 0, 0, 0, 0},
+		{0, 0, 1, 0, 0, 0},
+		{0, 0, 0, 1, 0, 0},
+	}
+	st, sg := gramTensor(style)
+	gt, gg := gramTensor(generated)
+
+	for _, c := range []struct {
+		order string
+		want  []int
+	}{
+		{OrderNone, []int{0, 1, 2, 3}},
+		// energies: 0.02, 2, 12, 2.03 → 2, 3, 1, 0
+		{OrderEnergy, []int{2, 3, 1, 0}},
+		// from 2 (strongest): correlations with 2 are 0.1/√(12·.02)=0.20 (ch 0), 0 (1), 0 (3) → 0;
+		// from 0: with 1 0.1/√(.02·2)=0.5, with 3 0.09/√(.02·2.03)=0.447 → 1; then 3.
+		{OrderGreedy, []int{2, 0, 1, 3}},
+	} {
+		v, err := GramOf("conv1_1", st, gt, c.order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(v.Order, c.want) {
+			t.Errorf("%s order: %v, want %v", c.order, v.Order, c.want)
+		}
+		for _, which := range []string{GramStyle, GramGenerated, GramDifference} {
+			hm, _, err := v.HeatMap(which)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, rows := hm.GridXYZ.Dims()
+			if cols != 4 || rows != 4 {
+				t.Fatalf("grid %d×%d", cols, rows)
+			}
+			for i := range 4 { // matrix row i is drawn at the top when i = 0: grid row 3 − i
+				for j := range 4 {
+					a, b := v.Order[i], v.Order[j]
+					want := map[string]float64{GramStyle: sg[a][b], GramGenerated: gg[a][b], GramDifference: gg[a][b] - sg[a][b]}[which]
+					if got := hm.GridXYZ.Z(j, 3-i); !near(got, want, 1e-6) {
+						t.Errorf("%s %s: cell (%d, %d) = %v, want G[%d][%d] = %v", c.order, which, i, j, got, a, b, want)
+					}
+				}
+			}
+			// Every value lies in the colour range (none drawn as overflow).
+			if which != GramDifference && (hm.Min > 0 || hm.Max < 12) {
+				t.Errorf("%s: colour range [%v, %v] does not cover [0, 12]", which, hm.Min, hm.Max)
+			}
+		}
+	}
+
+	v, _ := GramOf("conv1_1", st, gt, OrderEnergy)
+	html := v.HTML()
+	if n := strings.Count(html, `<img src="data:image/png;base64,`); n != 3 {
+		t.Errorf("%d heat maps in the HTML, want 3", n)
+	}
+	if !strings.Contains(html, "diagonal") {
+		t.Error("the caption does not explain the diagonal")
+	}
+	if _, err := GramOf("conv1_1", st, nil, "random"); err == nil {
+		t.Error("an unknown order gave no error")
+	}
+	v, err := GramOf("conv1_1", st, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(v.HTML(), "<img "); n != 1 {
+		t.Errorf("style only: %d images, want 1", n)
+	}
+	if _, err := GramOf("conv1_1", st, tensors.FromFlatDataAndDimensions(make([]float32, 9), 3, 3), ""); err == nil {
+		t.Error("Gram matrices of different sizes gave no error")
+	}
+}
