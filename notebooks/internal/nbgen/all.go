@@ -1,0 +1,74 @@
+package nbgen
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Generate reads every source in dir/src and returns the notebooks it makes, keyed by their
+// path relative to dir ("en/01_vgg19.ipynb", "ca/01_vgg19.ipynb", ...).
+func Generate(dir string) (map[string][]byte, error) {
+	srcs, err := filepath.Glob(filepath.Join(dir, "src", "*.nb"))
+	if err != nil {
+		return nil, err
+	}
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("no notebook sources (*.nb) in %s", filepath.Join(dir, "src"))
+	}
+	sort.Strings(srcs)
+	out := map[string][]byte{}
+	for _, path := range srcs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".nb")
+		s, err := Parse(name, data)
+		if err != nil {
+			return nil, err
+		}
+		for _, lang := range Languages {
+			nb, err := s.Render(lang)
+			if err != nil {
+				return nil, err
+			}
+			out[lang+"/"+name+".ipynb"] = nb
+		}
+	}
+	return out, nil
+}
+
+// Write generates the notebooks of dir and writes them under dir, removing generated
+// notebooks whose source is gone. It returns the paths written.
+func Write(dir string) ([]string, error) {
+	nbs, err := Generate(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, lang := range Languages {
+		if err := os.MkdirAll(filepath.Join(dir, lang), 0o755); err != nil {
+			return nil, err
+		}
+		old, _ := filepath.Glob(filepath.Join(dir, lang, "*.ipynb"))
+		for _, p := range old {
+			if _, keep := nbs[lang+"/"+filepath.Base(p)]; !keep {
+				if err := os.Remove(p); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	var written []string
+	for rel, data := range nbs {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return nil, err
+		}
+		written = append(written, p)
+	}
+	sort.Strings(written)
+	return written, nil
+}
