@@ -1,0 +1,173 @@
+package lbfgs
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// GradientDescent is plain gradient descent with a fixed learning rate (torch.optim.SGD without
+// momentum): each iteration evaluates the loss and gradient at x and steps
+//
+//	x ← x − lr·g
+//
+// It is here as the baseline that L-BFGS and Adam improve on: with one evaluation per iteration
+// like Adam, but no memory of past gradients and no scaling, it needs a learning rate small enough
+// for the steepest direction, and then crawls along the flat ones.
+type GradientDescent struct {
+	backend backends.Backend
+	fn      Function
+	inputs  []*tensors.Tensor
+
+	lr        float64
+	onEval    func(Evaluation) error
+	configErr error
+
+	exec  *graph.Exec
+	owned arena
+	evals int
+}
+
+// NewGradientDescent creates a gradient-descent optimizer of f with learning rate 1e-3.
+func NewGradientDescent(backend backends.Backend, f Function) *GradientDescent {
+	g := &GradientDescent{backend: backend, fn: f, lr: 1e-3, owned: arena{}}
+	if backend == nil || f == nil {
+		g.configErr = errors.New("lbfgs.NewGradientDescent: nil backend or Function")
+	}
+	return g
+}
+
+// LR sets the learning rate (default 1e-3).
+func (g *GradientDescent) LR(lr float64) *GradientDescent {
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		if g.configErr == nil {
+			g.configErr = fmt.Errorf("lbfgs.GradientDescent: LR must be a positive finite number, got %g", lr)
+		}
+	}
+	g.lr = lr
+	return g
+}
+
+// Inputs sets the constant tensors passed to the Function (graph parameters, as for Optimizer.Inputs).
+func (g *GradientDescent) Inputs(inputs ...*tensors.Tensor) *GradientDescent {
+	g.inputs = inputs
+	return g
+}
+
+// OnEvaluation sets an observer called after each evaluation (one per iteration); an error stops Step.
+func (g *GradientDescent) OnEvaluation(fn func(Evaluation) error) *GradientDescent {
+	g.onEval = fn
+	return g
+}
+
+// Finalize frees the compiled graph; the optimizer can't be used afterwards.
+func (g *GradientDescent) Finalize() {
+	g.owned.release()
+	if g.exec != nil {
+		g.exec.Finalize()
+		g.exec = nil
+	}
+	g.configErr = errors.New("lbfgs.GradientDescent: finalized")
+}
+
+// build: args = x, −lr, inputs... → x − lr·g, {loss, ‖g‖∞}, [extras].
+func (g *GradientDescent) build(args []*graph.Node) []*graph.Node {
+	x, negLR, inputs := args[0], args[1], args[2:]
+	loss, grad, extras := callFunction(g.fn, x, inputs)
+	outs := []*graph.Node{graph.Add(x, graph.Mul(negLR, grad)), packScalars(loss, maxAbs(grad))}
+	if len(extras) > 0 {
+		outs = append(outs, packScalars(extras...))
+	}
+	return outs
+}
+
+// Step runs n iterations from x and returns the new x, with the same contract as Adam.Step: x is
+// neither modified nor freed, the caller owns Result.X, Result.Loss is the loss at x, and after a
+// non-finite evaluation (ErrNotFinite) or an observer's error Result.X is the last x whose loss
+// was finite.
+func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
+	if g.configErr != nil {
+		return nil, g.configErr
+	}
+	if x == nil {
+		return nil, errors.New("lbfgs.GradientDescent.Step: nil x")
+	}
+	dtype := x.DType()
+	if dtype != dtypes.Float32 && dtype != dtypes.Float64 {
+		return nil, fmt.Errorf("lbfgs.GradientDescent.Step: x must be float32 or float64, got %s", x.Shape())
+	}
+	if g.exec == nil {
+		var err error
+		if g.exec, err = graph.NewExec(g.backend, g.build); err != nil {
+			return nil, fmt.Errorf("lbfgs.GradientDescent: creating the executor: %w", err)
+		}
+		g.exec.WithName("lbfgs_gradient_descent")
+	}
+	res := &Result{X: x, Stopped: StopIterations}
+	cur := x
+	fail := func(stopped string, err error) (*Result, error) {
+		res.X, res.Stopped = x, stopped
+		g.owned.disown(x)
+		g.owned.release()
+		return res, err
+	}
+	for i := range n {
+		args := make([]any, 0, 2+len(g.inputs))
+		args = append(args, cur, scalarOf(-g.lr, dtype))
+		for _, in := range g.inputs {
+			args = append(args, in)
+		}
+		outs, err := g.exec.Exec(args...)
+		if err != nil {
+			return fail(StopError, fmt.Errorf("lbfgs.GradientDescent: iteration %d: %w", i+1, err))
+		}
+		g.owned.add(outs[0])
+		scal, err := readScalars(outs[1])
+		if err != nil {
+			return fail(StopError, err)
+		}
+		var extras []float64
+		if len(outs) > 2 {
+			if g.onEval != nil {
+				if extras, err = readScalars(outs[2]); err != nil {
+					return fail(StopError, err)
+				}
+			} else {
+				_ = outs[2].FinalizeAll()
+			}
+		}
+		g.evals++
+		res.Evaluations++
+		loss, gInf := scal[0], scal[1]
+		if i == 0 {
+			res.Loss = loss
+		}
+		p := point{loss: loss, gInf: gInf}
+		if g.onEval != nil {
+			if err := g.onEval(Evaluation{N: g.evals, Loss: loss, Extras: extras}); err != nil {
+				if p.finite() {
+					x = cur
+				}
+				return fail(StopObserver, fmt.Errorf("lbfgs.GradientDescent: observer stopped at evaluation %d: %w", g.evals, err))
+			}
+		}
+		if !p.finite() {
+			return fail(StopNotFinite, fmt.Errorf("lbfgs.GradientDescent: evaluation %d: loss=%g, max|g|=%g: %w",
+				g.evals, loss, gInf, ErrNotFinite))
+		}
+		x = cur
+		res.LastLoss = loss
+		res.Iterations++
+		cur = outs[0]
+		g.owned.release(x, cur)
+	}
+	res.X = cur
+	g.owned.release(cur)
+	g.owned.disown(cur)
+	return res, nil
+}
