@@ -37,6 +37,15 @@ func (t *Transfer) optimize(x0 *tensors.Tensor, objective func(*Node, []*Node) (
 			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss, e.Extras, e.N) })
 		defer opt.Finalize()
 		step = opt.Step
+	case GradientDescent:
+		lr := t.LearningRate
+		if lr == 0 {
+			lr = 1e-3
+		}
+		opt := lbfgs.NewGradientDescent(t.Model.Backend, fn).LR(lr).Inputs(inputs...).
+			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss, e.Extras, e.N) })
+		defer opt.Finalize()
+		step = opt.Step
 	default:
 		lr := t.LearningRate
 		if lr == 0 {
@@ -44,7 +53,13 @@ func (t *Transfer) optimize(x0 *tensors.Tensor, objective func(*Node, []*Node) (
 		}
 		iteration := 0
 		opt := lbfgs.New(t.Model.Backend, fn).LR(lr).HistorySize(100).StrongWolfe(t.LineSearch).Inputs(inputs...).
-			OnIteration(func(it lbfgs.Iteration) error { iteration = it.N; return nil }).
+			OnIteration(func(it lbfgs.Iteration) error {
+				iteration = it.N
+				if t.OnIteration != nil {
+					return t.OnIteration(it)
+				}
+				return nil
+			}).
 			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss, e.Extras, iteration) })
 		defer opt.Finalize()
 		step = func(x *tensors.Tensor, n int) (*lbfgs.Result, error) {

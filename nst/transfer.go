@@ -19,6 +19,9 @@ import (
 const (
 	LBFGS = "lbfgs" // the original's: torch.optim.LBFGS semantics, see package lbfgs
 	Adam  = "adam"  // torch.optim.Adam semantics
+	// GradientDescent is plain x ← x − lr·g (lbfgs.GradientDescent), the baseline that L-BFGS and
+	// Adam are compared with in the teaching kit; its default lr is 1e-3.
+	GradientDescent = "gd"
 )
 
 // Init values for Transfer.Init: where the optimized image starts.
@@ -63,6 +66,10 @@ type Transfer struct {
 	// OnEvaluation, if set, is called after every evaluation of the loss with its parts; an error
 	// stops the run (the best image so far is still returned).
 	OnEvaluation func(Evaluation) error
+	// OnIteration, if set, is called after every L-BFGS iteration with what the optimizer saw (step
+	// length, gradient norm, curvature sᵀy, history used, evaluations so far); an error stops the
+	// run. Adam and gradient descent don't call it.
+	OnIteration func(lbfgs.Iteration) error
 	// Checkpoint, if set, is called every CheckpointEvery iterations with the current image.
 	Checkpoint      func(iteration int, img image.Image) error
 	CheckpointEvery int
@@ -175,8 +182,8 @@ func (t *Transfer) validate(styles []Style) error {
 	if t.LearningRate < 0 || math.IsNaN(t.LearningRate) || math.IsInf(t.LearningRate, 0) {
 		return fmt.Errorf("learning rate must be a finite number > 0, got %v", t.LearningRate)
 	}
-	if t.Optimizer != LBFGS && t.Optimizer != Adam {
-		return fmt.Errorf("unknown optimizer %q: use %s or %s", t.Optimizer, LBFGS, Adam)
+	if t.Optimizer != LBFGS && t.Optimizer != Adam && t.Optimizer != GradientDescent {
+		return fmt.Errorf("unknown optimizer %q: use %s, %s or %s", t.Optimizer, LBFGS, Adam, GradientDescent)
 	}
 	if len(t.Loss.StyleLayers) > 0 && len(styles) == 0 {
 		return errors.New("transfer: no style image")
