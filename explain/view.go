@@ -27,6 +27,9 @@ func Display(v View) bool {
 		return false
 	}
 	gonbui.DisplayHTML(v.HTML())
+	// Wait until GoNB has taken the HTML from its pipe: a cell whose program ends right after
+	// displaying otherwise loses the display now and then (seen in 1 of 3 headless runs).
+	gonbui.Sync()
 	return true
 }
 
