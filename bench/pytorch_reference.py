@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""PyTorch reference for `estil bench`: the original notebook's style transfer, timed.
+
+This follows the notebook "Neural Style Transfer amb VGG19" step by step:
+
+  * the network is torchvision's ``vgg19().features``, truncated after conv5_1's ReLU
+    (``features[:30]``), with its in-place ReLUs, frozen (``requires_grad_(False)``);
+  * features are read with the notebook's ``get_features`` loop (layer '0' → conv1_1, '5' →
+    conv2_1, '10' → conv3_1, '19' → conv4_1, '21' → conv4_2, '28' → conv5_1); since the ReLUs
+    are in-place, what is stored as "conv4_2" is the output of relu4_2;
+  * ``gram_matrix`` is ``torch.mm(F, F.t())`` with F = the layer's maps as d rows of h·w;
+  * content_loss = mean((T − C)²) at conv4_2;
+    style_loss = Σ_l w_l·mean((G_T − G_S)²)/(d·h·w), w = 1, .75, .2, .2, .2;
+    total = α·content_loss + β·style_loss, α = 1, β = 1e6 (estil's nst.DefaultLoss);
+  * ``target = content.clone().requires_grad_(True)`` and ``torch.optim.LBFGS([target], lr=1,
+    history_size=100, line_search_fn="strong_wolfe", max_iter=N, max_eval=N*5//4)``: the settings
+    of estil's nst/optimize.go.
+
+The run stops after exactly N evaluations of the loss (the closure raises on the (N+1)-th call),
+which estil does too, so both do the same work. Two sub-commands:
+
+  save-weights --out W.pth [--seed S]
+      torch.manual_seed(S); torchvision's vgg19() (its own random initialization: Kaiming-normal
+      convolutions, zero biases); writes the ``features.*`` tensors of the full network as a state
+      dict that estil reads with ``--weights W.pth``. RANDOM weights: for timing and agreement
+      checks only, not for art.
+  run --weights W.pth --content C.png --style S.png --evals N [--device cpu|cuda] [--threads T]
+  run ... [--eval-image R.png]
+      prints one JSON object: the loss of every evaluation, seconds, peak memory, and with
+      --eval-image the loss of that picture (estil passes a probe, half content and half style),
+      to check that both compute the same function away from the start.
+
+Why `estil bench` compares losses at the same points and not after N evaluations: the first
+L-BFGS iteration starts with a tiny step (lr/‖g‖₁) on a nearly linear loss, and the strong-Wolfe
+line search extrapolates with cubic fits through nearly equal losses, which amplifies float
+rounding. This script itself, run in float64 instead of float32 (``vgg.double()`` and a double
+input), gives losses 0.4 % apart at the third evaluation and 29 % apart at the fifth (32 px).
+
+Images are read as estil reads them: 8-bit RGB (alpha flattened over white) times float32(1/255),
+then normalized with the ImageNet mean and standard deviation. No resizing happens here: estil
+writes the pictures at the size to be measured.
+"""
+import argparse
+import collections
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+import torchvision
+from PIL import Image
+
+LAYERS = {"0": "conv1_1", "5": "conv2_1", "10": "conv3_1", "19": "conv4_1", "21": "conv4_2", "28": "conv5_1"}
+STYLE_WEIGHTS = {"conv1_1": 1.0, "conv2_1": 0.75, "conv3_1": 0.2, "conv4_1": 0.2, "conv5_1": 0.2}
+CONTENT_WEIGHT, STYLE_WEIGHT = 1.0, 1e6
+MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+def vgg19_features():
+    try:  # torchvision >= 0.13
+        return torchvision.models.vgg19(weights=None).features
+    except TypeError:  # older torchvision
+        return torchvision.models.vgg19(pretrained=False).features
+
+
+def save_weights(args):
+    torch.manual_seed(args.seed)
+    features = vgg19_features()
+    state = collections.OrderedDict(("features." + k, v.detach().clone()) for k, v in features.state_dict().items())
+    torch.save(state, args.out)
+    print(json.dumps({"out": args.out, "seed": args.seed, "tensors": len(state), "torch": torch.__version__}))
+
+
+def load_image(path, device):
+    img = Image.open(path)
+    rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
+    a = rgba[..., 3:4] * np.float32(1.0 / 255)
+    rgb = rgba[..., :3] * np.float32(1.0 / 255)
+    rgb = np.where(a == 1, rgb, rgb * a + (1 - a)).astype(np.float32)  # over white, as estil
+    x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))  # [3, H, W]
+    mean = torch.tensor(MEAN, dtype=torch.float32).view(3, 1, 1)
+    std = torch.tensor(STD, dtype=torch.float32).view(3, 1, 1)
+    return ((x - mean) / std).unsqueeze(0).to(device)
+
+
+def get_features(image, model):
+    features = {}
+    x = image
+    for name, layer in model._modules.items():
+        x = layer(x)
+        if name in LAYERS:
+            features[LAYERS[name]] = x
+    return features
+
+
+def gram_matrix(tensor):
+    _, d, h, w = tensor.size()
+    tensor = tensor.view(d, h * w)
+    return torch.mm(tensor, tensor.t())
+
+
+class Done(Exception):
+    pass
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def run(args):
+    device = torch.device(args.device)
+    torch.set_num_threads(args.threads)
+    features = vgg19_features()
+    state = torch.load(args.weights, map_location="cpu")
+    features.load_state_dict(collections.OrderedDict((k[len("features."):], v) for k, v in state.items()))
+    vgg = features[:30].to(device).eval()  # up to relu5_1
+    for p in vgg.parameters():
+        p.requires_grad_(False)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+    content = load_image(args.content, device)
+    style = load_image(args.style, device)
+    sync(device)
+    start = time.perf_counter()
+    content_features = get_features(content, vgg)
+    style_features = get_features(style, vgg)
+    style_grams = {layer: gram_matrix(style_features[layer]) for layer in STYLE_WEIGHTS}
+    target = content.clone().requires_grad_(True)
+    optimizer = torch.optim.LBFGS([target], lr=1, history_size=100, line_search_fn="strong_wolfe",
+                                  max_iter=args.evals, max_eval=args.evals * 5 // 4)
+    losses, stamps = [], []
+
+    def loss_of(target):
+        target_features = get_features(target, vgg)
+        content_loss = torch.mean((target_features["conv4_2"] - content_features["conv4_2"]) ** 2)
+        style_loss = 0
+        for layer in STYLE_WEIGHTS:
+            target_feature = target_features[layer]
+            target_gram = gram_matrix(target_feature)
+            _, d, h, w = target_feature.shape
+            style_gram = style_grams[layer]
+            layer_style_loss = STYLE_WEIGHTS[layer] * torch.mean((target_gram - style_gram) ** 2)
+            style_loss += layer_style_loss / (d * h * w)
+        return CONTENT_WEIGHT * content_loss + STYLE_WEIGHT * style_loss
+
+    def closure():
+        if len(losses) == args.evals:
+            raise Done()
+        optimizer.zero_grad()
+        total_loss = loss_of(target)
+        total_loss.backward()
+        losses.append(total_loss.item())  # .item() synchronizes a GPU
+        stamps.append(time.perf_counter())
+        return total_loss
+
+    try:
+        optimizer.step(closure)
+    except Done:
+        pass
+    sync(device)
+    n = len(losses)
+    out = {
+        "implementation": "pytorch",
+        "torch": torch.__version__,
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+        "height": content.shape[2],
+        "width": content.shape[3],
+        "evaluations": n,
+        "losses": losses,
+        "first_seconds": stamps[0] - start,
+        # Steady state: from the end of the first evaluation to the end of the last.
+        "seconds_per_evaluation": (stamps[-1] - stamps[0]) / (n - 1) if n > 1 else stamps[0] - start,
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+    if args.eval_image:
+        # The loss of another image (estil's result) with this implementation: the same function
+        # at the same point must give the same number, up to float rounding.
+        with torch.no_grad():
+            out["loss_at_image"] = loss_of(load_image(args.eval_image, device)).item()
+    if device.type == "cuda":
+        out["peak_device_bytes"] = torch.cuda.max_memory_allocated()
+        out["gpu"] = torch.cuda.get_device_name()
+        out["cudnn_allow_tf32"] = torch.backends.cudnn.allow_tf32
+        out["matmul_allow_tf32"] = torch.backends.cuda.matmul.allow_tf32
+    print(json.dumps(out))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("save-weights")
+    s.add_argument("--out", required=True)
+    s.add_argument("--seed", type=int, default=0)
+    r = sub.add_parser("run")
+    r.add_argument("--weights", required=True)
+    r.add_argument("--content", required=True)
+    r.add_argument("--style", required=True)
+    r.add_argument("--evals", type=int, default=10)
+    r.add_argument("--device", default="cpu")
+    r.add_argument("--threads", type=int, default=2)
+    r.add_argument("--eval-image", help="also print the loss of this image (loss_at_image; estil passes its probe picture)")
+    args = p.parse_args()
+    if args.cmd == "run" and args.evals < 1:
+        p.error("--evals must be ≥ 1")
+    if args.cmd == "run" and args.device.startswith("cuda") and not torch.cuda.is_available():
+        sys.exit("pytorch_reference.py: --device cuda but torch.cuda.is_available() is False")
+    {"save-weights": save_weights, "run": run}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// requireTorch skips (or, under CI, fails) when /usr/bin/python3 cannot import torch.
+func requireTorch(t *testing.T) {
+	t.Helper()
+	if err := exec.Command("/usr/bin/python3", "-c", "import torch, torchvision, PIL, numpy").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI: /usr/bin/python3 cannot import torch and torchvision (%v): apt-get install python3-torch python3-torchvision", err)
+		}
+		t.Skipf("/usr/bin/python3 cannot import torch and torchvision (%v); apt-get install python3-torch python3-torchvision", err)
+	}
+}
+
+// TestBenchAgreesWithPyTorch runs the side-by-side benchmark at a tiny size and checks that estil
+// and the PyTorch original compute the same losses from the same random weights and pictures.
+func TestBenchAgreesWithPyTorch(t *testing.T) {
+	requireTorch(t)
+	code, stdout, stderr := estil(t, "bench", "--size", "32", "--evals", "4", "--backend", "go",
+		"--python", "/usr/bin/python3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "RANDOM weights") {
+		t.Errorf("random weights not announced: %q", stderr)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if len(rep.Runs) != 2 || len(rep.Comparisons) != 1 {
+		t.Fatalf("want 2 runs and 1 comparison, got %d and %d", len(rep.Runs), len(rep.Comparisons))
+	}
+	e, p := rep.Runs[0], rep.Runs[1]
+	if e.Implementation != "estil" || p.Implementation != "pytorch" {
+		t.Fatalf("runs are %q and %q", e.Implementation, p.Implementation)
+	}
+	for _, r := range rep.Runs {
+		if r.Evaluations != 4 || len(r.Losses) != 4 || r.Width != 32 || r.Height != 32 {
+			t.Errorf("%s: %d evaluations (%d losses) at %d×%d, want 4 at 32×32", r.Implementation, r.Evaluations, len(r.Losses), r.Width, r.Height)
+		}
+		if !(r.SecondsPerEvaluation > 0) || !(r.GFLOPs > 0) || r.PeakRSSBytes < 10<<20 {
+			t.Errorf("%s: implausible figures: %+v", r.Implementation, r)
+		}
+	}
+	// The same function at the same points: float32 rounding only (measured ~4e-6).
+	for _, pair := range [][2]float64{{e.Losses[0], p.Losses[0]}, {e.LossAtImage, p.LossAtImage}} {
+		if d := relDiff(pair[0], pair[1]); d > 1e-4 {
+			t.Errorf("losses %v and %v differ by %.2g", pair[0], pair[1], d)
+		}
+	}
+	// The first step's decrease checks the gradients.
+	if d := relDiff(firstDecrease(e), firstDecrease(p)); d > 0.01 {
+		t.Errorf("first-step decreases %v and %v differ by %.2g", firstDecrease(e), firstDecrease(p), d)
+	}
+	if e.Losses[1] >= e.Losses[0] || e.LossAtImage == e.Losses[0] {
+		t.Errorf("the loss did not fall, or the probe is the start: %v, probe %v", e.Losses, e.LossAtImage)
+	}
+	if c := rep.Comparisons[0]; !c.Agree || math.Abs(c.Ratio-e.SecondsPerEvaluation/p.SecondsPerEvaluation) > 1e-9 {
+		t.Errorf("comparison %+v", c)
+	}
+}
+
+func TestCompareRunsCatchesADifferentFunction(t *testing.T) {
+	e := benchRun{Evaluations: 3, Losses: []float64{1000, 990, 900}, LossAtImage: 500, SecondsPerEvaluation: 2}
+	p := benchRun{Evaluations: 3, Losses: []float64{1000.001, 990.001, 700}, LossAtImage: 500.0001, SecondsPerEvaluation: 1}
+	if c := compareRuns(32, e, p, 0.01); !c.Agree || c.Ratio != 2 || c.FinalRelDiff < 0.2 {
+		t.Errorf("same points agree, trajectories drift: want agree, ratio 2, final diff > 0.2; got %+v", c)
+	}
+	for name, q := range map[string]benchRun{
+		"start":       {Evaluations: 3, Losses: []float64{1100, 1090, 900}, LossAtImage: 500},
+		"probe":       {Evaluations: 3, Losses: []float64{1000, 990, 900}, LossAtImage: 520},
+		"first step":  {Evaluations: 3, Losses: []float64{1000, 995, 900}, LossAtImage: 500},
+		"evaluations": {Evaluations: 2, Losses: []float64{1000, 990}, LossAtImage: 500},
+	} {
+		q.SecondsPerEvaluation = 1
+		if c := compareRuns(32, e, q, 0.01); c.Agree {
+			t.Errorf("%s differs but the comparison agrees: %+v", name, c)
+		}
+	}
+}
+
+func TestBenchBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--size", "abc"},
+		{"--size", "8"},
+		{"--size", ","},
+		{"--evals", "1"},
+		{"--device", "tpu"},
+		{"--threads", "0"},
+		{"--tolerance", "NaN"},
+	} {
+		code, _, stderr := estil(t, append([]string{"bench", "--no-pytorch"}, args...)...)
+		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, want 2 with one line; stderr %q", args, code, stderr)
+		}
+	}
+	code, _, stderr := estil(t, "bench", "--python", "/nonexistent/python3", "--size", "32")
+	if code != 1 || !strings.Contains(stderr, "--no-pytorch") {
+		t.Errorf("missing python: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestParseSizesSortsAndDeduplicates(t *testing.T) {
+	got, err := parseSizes("128, 64,128")
+	if err != nil || len(got) != 2 || got[0] != 64 || got[1] != 128 {
+		t.Errorf("parseSizes = %v, %v", got, err)
+	}
+}
