@@ -24,6 +24,9 @@
 //     matrix for the style image and the generated one, side by side with their difference, with
 //     the channels in the network's order or reordered (OrderEnergy, OrderGreedy) so that
 //     structure shows; Matrix and HeatMap give the numbers drawn.
+//   - LossHistory (from the []nst.Evaluation of a run) or LossHistoryFromReport (from the JSON of
+//     `estil stylize --report`): line charts, log y, of the total, the content term and each style
+//     layer's term over the evaluations of a run.
 //
 // Charts are drawn with gonum.org/v1/plot (its fonts are embedded, so nothing is downloaded) and
 // pictures with the standard image packages.

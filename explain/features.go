@@ -155,5 +155,5 @@ func colorBar(cm *colorMap, label string) (string, error) {
 	p.X.Padding = 0
 	p.X.Label.Text = label
 	p.Add(&plotter.ColorBar{ColorMap: cm})
-	return chartPNG(p, 10*vg.Centimeter, 2.2*vg.Centimeter)
+	return chartPNG(p, 14*vg.Centimeter, 2.2*vg.Centimeter)
 }

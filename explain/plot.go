@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -106,3 +108,73 @@ func (m *colorMap) Palette(n int) palette.Palette {
 type paletteColors []color.Color
 
 func (p paletteColors) Colors() []color.Color { return p }
+
+// logTicks are gonum's logarithmic ticks with labels written plainly (1e-05, 0.001, 100, 1e+06)
+// instead of with the rounding errors of powers of ten (9.999999999999999e-06).
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(lo, hi)
+	labelled := 0
+	for _, t := range ticks {
+		if t.Label != "" {
+			labelled++
+		}
+	}
+	every := max(1, (labelled+9)/10) // at most about 10 labels
+	n := 0
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = ""
+			if n%every == 0 {
+				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 3, 64)
+			}
+			n++
+		}
+	}
+	return ticks
+}
+
+// intTicks label whole numbers only (iterations, evaluations), at a step of 1, 2 or 5 times a
+// power of ten that gives at most 8 labels.
+type intTicks struct{}
+
+func (intTicks) Ticks(min, max float64) []plot.Tick {
+	lo, hi := math.Ceil(min), math.Floor(max)
+	step := 1.0
+	for k := 0; (hi-lo)/step > 7; k++ {
+		step = []float64{1, 2, 5}[k%3] * math.Pow(10, float64(k/3))
+	}
+	var out []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+		out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	return out
+}
+
+// logChart is a plot with a logarithmic y axis whose range is widened upwards, so that a legend
+// in the top right corner does not hide the curves.
+func logChart(xLabel, yLabel string, lines []*plotter.Line, names []string) *plot.Plot {
+	p := plot.New()
+	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = logTicks{}
+	p.X.Tick.Marker = intTicks{}
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	for i, l := range lines {
+		p.Add(l)
+		if i < len(names) {
+			p.Legend.Add(names[i], l)
+		}
+	}
+	if len(names) > 0 {
+		lo, hi := p.Y.Min, p.Y.Max
+		if lo > 0 && hi > lo {
+			// Each legend entry takes about 1/22 of the height: make room above the data for them.
+			frac := math.Min(0.6, float64(len(names)+1)/22)
+			p.Y.Max = math.Exp(math.Log(hi) + frac/(1-frac)*(math.Log(hi)-math.Log(lo)))
+		}
+	}
+	return p
+}

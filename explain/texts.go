@@ -137,3 +137,37 @@ func init() {
 		texts[k] = v
 	}
 }
+
+func init() {
+	for k, v := range map[string]text{
+		"losses.title":   {en: "The losses during the run", ca: "Les pèrdues durant l'execució"},
+		"losses.total":   {en: "total", ca: "total"},
+		"losses.content": {en: "content (α·content)", ca: "contingut (α·contingut)"},
+		"losses.x":       {en: "evaluation of the loss", ca: "avaluació de la pèrdua"},
+		"losses.y":       {en: "loss (log scale)", ca: "pèrdua (escala logarítmica)"},
+		"losses.notes": {
+			en: "Each curve is one term of the total loss, at every evaluation the optimizer made (L-BFGS may evaluate " +
+				"several times per iteration, during its line search): the content term α·content and, for each style " +
+				"layer l, β·w_l·E_l. The vertical axis is logarithmic, so equal distances are equal <i>ratios</i>: a curve " +
+				"that drops one grid line has become ten times smaller. At the start the style terms dominate; the content " +
+				"term starts at 0 (the image <i>is</i> the content; 0 cannot be drawn on a log axis) and grows as the style " +
+				"pulls the image away from it. The run ends near a balance between the two, set by α/β.",
+			ca: "Cada corba és un terme de la pèrdua total, a cada avaluació que ha fet l'optimitzador (L-BFGS pot avaluar " +
+				"diverses vegades per iteració, durant la cerca lineal): el terme de contingut α·contingut i, per a cada capa " +
+				"d'estil l, β·w_l·E_l. L'eix vertical és logarítmic, de manera que distàncies iguals són <i>quocients</i> iguals: " +
+				"una corba que baixa una línia de la graella s'ha fet deu vegades més petita. Al començament dominen els termes " +
+				"d'estil; el terme de contingut comença a 0 (la imatge <i>és</i> el contingut; el 0 no es pot dibuixar en un eix " +
+				"logarítmic) i creix a mesura que l'estil allunya la imatge del contingut. L'execució acaba a prop d'un equilibri " +
+				"entre tots dos, fixat per α/β.",
+		},
+		"random.warning": {
+			en: "⚠ RANDOM WEIGHTS: this network has learned nothing. The pictures and numbers below show how the method " +
+				"works, but the result is NOT a style transfer. Use the real VGG19 weights for real results.",
+			ca: "⚠ PESOS ALEATORIS: aquesta xarxa no ha après res. Les imatges i els nombres d'aquí sota mostren com funciona " +
+				"el mètode, però el resultat NO és una transferència d'estil. Feu servir els pesos reals de VGG19 per obtenir " +
+				"resultats reals.",
+		},
+	} {
+		texts[k] = v
+	}
+}
