@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -541,16 +540,6 @@ func printBench(w io.Writer, rep *benchReport) {
 	}
 	fmt.Fprintln(w, "s/eval: median interval between evaluations (steady state); first s: until the first loss, with graph compilation.")
 	fmt.Fprintln(w, "GFLOP/s: "+rep.FLOPsCounted+". Peak RSS: the process's, so far (sizes run in ascending order).")
-}
-
-// peakRSS is the process's peak resident set size in bytes (getrusage's ru_maxrss, in KiB on
-// Linux). It covers Go's heap and the backend's buffers; it only grows during a process.
-func peakRSS() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return int64(ru.Maxrss) * 1024
 }
 
 func loadAverage() string {

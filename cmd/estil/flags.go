@@ -40,6 +40,8 @@ type settings struct {
 	report        string
 	maxMP         float64
 	quiet         bool
+	scales        string
+	scaleList     []int // parsed --scales; empty: one scale, --size
 }
 
 func (s *settings) register(fs *flag.FlagSet) {
@@ -65,10 +67,21 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.report, "report", "", "write a JSON report of every loss evaluation to this file")
 	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
 	fs.BoolVar(&s.quiet, "quiet", false, "no progress bar")
+	fs.StringVar(&s.scales, "scales", "", "coarse to fine, e.g. 256,512,1024,2048: increasing long sides, each scale starting from the previous result upsampled, --iters at each; the last is the result's size (replaces --size)")
 }
 
 // check refuses bad numbers before anything is computed.
 func (s *settings) check() error {
+	if s.scales != "" {
+		var err error
+		if s.scaleList, err = nst.ParseScales(s.scales); err != nil {
+			return usagef("--%v", err)
+		}
+		if s.saveEvery > 0 {
+			return usagef("--save-every does not work with --scales (each scale has its own size)")
+		}
+		s.size = s.scaleList[len(s.scaleList)-1]
+	}
 	switch {
 	case s.size < nst.MinImageSide:
 		return usagef("--size must be at least %d, got %d", nst.MinImageSide, s.size)

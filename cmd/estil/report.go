@@ -29,6 +29,8 @@ type report struct {
 	Seconds       float64          `json:"seconds"`
 	FinalLoss     float64          `json:"final_loss"`
 	Stopped       string           `json:"stopped,omitempty"`
+	// Scales: one entry per scale of a coarse-to-fine run (--scales).
+	Scales []nst.ScaleReport `json:"scales,omitempty"`
 }
 
 func newReport(s *settings, j job, m *nst.Model, w, h int) *report {

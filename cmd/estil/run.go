@@ -84,7 +84,13 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 		bar.update(e)
 		return nil
 	}
-	result, runErr := t.Run(ctx, content, styles)
+	var result *nst.Result
+	var runErr error
+	if len(s.scaleList) > 0 {
+		result, runErr = runScales(ctx, t, s, j, rep, bar, stderr)
+	} else {
+		result, runErr = t.Run(ctx, content, styles)
+	}
 	bar.finish()
 	rep.finish(result, runErr, time.Since(start))
 
@@ -177,15 +183,16 @@ func roundDuration(seconds float64) string {
 
 // progress shows a bar of iterations with the loss, it/s and the ETA.
 type progress struct {
-	bar  *progressbar.ProgressBar
-	last int
+	bar    *progressbar.ProgressBar
+	last   int
+	offset int // iterations of the scales already done (--scales)
 }
 
 func newProgress(s *settings, stderr io.Writer) *progress {
 	if s.quiet {
 		return &progress{}
 	}
-	return &progress{bar: progressbar.NewOptions(s.iters,
+	return &progress{bar: progressbar.NewOptions(s.iters*max(1, len(s.scaleList)),
 		progressbar.OptionSetWriter(stderr),
 		progressbar.OptionSetDescription("starting"),
 		progressbar.OptionShowCount(),
@@ -203,9 +210,9 @@ func (p *progress) update(e nst.Evaluation) {
 		return
 	}
 	p.bar.Describe(fmt.Sprintf("loss %.4g", e.Total))
-	if e.Iteration > p.last {
-		_ = p.bar.Add(e.Iteration - p.last)
-		p.last = e.Iteration
+	if it := p.offset + e.Iteration; it > p.last {
+		_ = p.bar.Add(it - p.last)
+		p.last = it
 	}
 }
 

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/estil-nst/estil/nst"
+)
+
+// runScales runs the transfer coarse to fine (--scales): at each scale the pictures are resized
+// and the run continues from the previous result, upsampled. One line per scale on stderr (and
+// in the report) gives its size, time, loss and the process's peak memory so far.
+func runScales(ctx context.Context, t *nst.Transfer, s *settings, j job, rep *report, bar *progress, stderr io.Writer) (*nst.Result, error) {
+	styles := make([]nst.Style, len(j.styles))
+	for i, img := range j.styles {
+		styles[i] = nst.Style{Image: img, Weight: 1}
+		if j.blend != nil {
+			styles[i].Weight = j.blend[i]
+		}
+	}
+	return t.RunScales(ctx, j.content, styles, s.scaleList, j.styleScale, func(r nst.ScaleReport) error {
+		r.PeakRSSBytes = peakRSS()
+		rep.Scales = append(rep.Scales, r)
+		bar.offset += r.Iterations
+		if bar.bar != nil {
+			fmt.Fprintln(stderr)
+		}
+		fmt.Fprintf(stderr, "estil: scale %d: %d×%d, %d iterations, %d evaluations, loss %.4g, %s, peak RSS %.0f MB\n",
+			r.Scale, r.Width, r.Height, r.Iterations, r.Evaluations, r.Loss, roundDuration(r.Seconds), float64(r.PeakRSSBytes)/1e6)
+		return nil
+	})
+}

@@ -1,0 +1,140 @@
+package nst
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/estil-nst/estil/images"
+)
+
+// Coarse to fine.
+//
+// A style transfer at 2048 px from the content image needs many iterations at 2048 px, each
+// about 64 times the work of one at 256 px, because L-BFGS first has to paint the large
+// structures of the style, and at high resolution those span many pixels. Doing that at a low
+// resolution first is far cheaper: run the transfer at 256 px, upsample the result to 512 px and
+// continue from there, and so on. Each scale starts from the previous result (not from the
+// content), so the higher scales only have to add detail; the content and style pictures are
+// resized for each scale, so that every loss is the original's at that size. (This is what
+// neural-style's multiresolution scripts and most high-resolution NST tools do.)
+
+// MaxImageSide is the largest long side a scale may have.
+const MaxImageSide = 8192
+
+// ParseScales reads a comma-separated list of strictly increasing long sides, e.g.
+// "256,512,1024,2048", each at least MinImageSide and at most MaxImageSide.
+func ParseScales(s string) ([]int, error) {
+	var sizes []int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return nil, fmt.Errorf("scales %q: empty entry (want e.g. 256,512,1024)", s)
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil {
+			return nil, fmt.Errorf("scales %q: %q is not a whole number of pixels", s, part)
+		}
+		switch {
+		case n < MinImageSide:
+			return nil, fmt.Errorf("scales %q: %d is below the smallest side VGG19 takes here (%d)", s, n, MinImageSide)
+		case n > MaxImageSide:
+			return nil, fmt.Errorf("scales %q: %d is above %d", s, n, MaxImageSide)
+		case len(sizes) > 0 && n <= sizes[len(sizes)-1]:
+			return nil, fmt.Errorf("scales %q: must increase, but %d follows %d", s, n, sizes[len(sizes)-1])
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+// ScaleReport is what one scale of RunScales did.
+type ScaleReport struct {
+	Scale       int     `json:"scale"` // the long side asked for
+	Width       int     `json:"width"`
+	Height      int     `json:"height"`
+	Iterations  int     `json:"iterations"`
+	Evaluations int     `json:"evaluations"`
+	Loss        float64 `json:"loss"`
+	Seconds     float64 `json:"seconds"`
+	// PeakRSSBytes is filled in by callers that can measure it (the process's high-water mark).
+	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
+	// Start is the picture this scale started from: t's Init at the first scale, the previous
+	// scale's result upsampled to Width×Height at the others.
+	Start image.Image `json:"-"`
+	// Result is this scale's result.
+	Result image.Image `json:"-"`
+}
+
+// RunScales performs the transfer coarse to fine: at each long side in scales (increasing), the
+// content is resized to it and every style to styleScale times it, and t runs its Iterations
+// from t's Init at the first scale and from the previous result, upsampled, at the others.
+// onScale, if not nil, is called after each scale; its error stops the run. The Result is the
+// last scale's (its Iterations and Evaluations are summed over the scales); when a scale fails,
+// its Result (if any) is returned with the error, as Run does.
+//
+// t's Init and InitImage are restored before returning.
+func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []Style, scales []int,
+	styleScale float64, onScale func(ScaleReport) error) (*Result, error) {
+	if len(scales) == 0 {
+		return nil, errors.New("no scales given")
+	}
+	for i, s := range scales {
+		if s < MinImageSide || s > MaxImageSide || (i > 0 && s <= scales[i-1]) {
+			return nil, fmt.Errorf("scales %v: each must be in [%d, %d] and larger than the one before", scales, MinImageSide, MaxImageSide)
+		}
+	}
+	if !(styleScale > 0) {
+		return nil, fmt.Errorf("style scale must be > 0, got %v", styleScale)
+	}
+	init, initImage := t.Init, t.InitImage
+	defer func() { t.Init, t.InitImage = init, initImage }()
+
+	var total Result
+	var prev image.Image
+	for _, side := range scales {
+		c := images.Resize(content, side)
+		w, h := c.Bounds().Dx(), c.Bounds().Dy()
+		if w < MinImageSide || h < MinImageSide {
+			return nil, fmt.Errorf("at scale %d the content becomes %d×%d pixels; VGG19 needs at least %d on each side", side, w, h, MinImageSide)
+		}
+		scaled := make([]Style, len(styles))
+		for i, s := range styles {
+			scaled[i] = Style{Image: images.Resize(s.Image, max(MinImageSide, int(float64(side)*styleScale+0.5))), Weight: s.Weight}
+		}
+		rep := ScaleReport{Scale: side, Width: w, Height: h}
+		if prev != nil {
+			// Continue from the previous result: upsampled to this scale's size.
+			t.Init, t.InitImage = "", images.ResizeTo(prev, w, h)
+			rep.Start = t.InitImage
+		} else if init == InitContent {
+			rep.Start = c
+		}
+		start := time.Now()
+		res, err := t.Run(ctx, c, scaled)
+		rep.Seconds = time.Since(start).Seconds()
+		if res != nil {
+			total.Image, total.Loss = res.Image, res.Loss
+			total.Iterations += res.Iterations
+			total.Evaluations += res.Evaluations
+			rep.Iterations, rep.Evaluations, rep.Loss, rep.Result = res.Iterations, res.Evaluations, res.Loss, res.Image
+		}
+		if err != nil {
+			if res == nil {
+				return nil, fmt.Errorf("scale %d: %w", side, err)
+			}
+			return &total, fmt.Errorf("scale %d: %w", side, err)
+		}
+		if onScale != nil {
+			if err := onScale(rep); err != nil {
+				return &total, err
+			}
+		}
+		prev = res.Image
+	}
+	return &total, nil
+}
