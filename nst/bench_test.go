@@ -2,6 +2,7 @@ package nst
 
 import (
 	"fmt"
+	"syscall"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
@@ -21,8 +22,12 @@ func BenchmarkForward(b *testing.B) {
 	}
 }
 
+// The 256 px case also reports the process's peak RSS; run it alone, in a fresh process, for a
+// figure that is its own:
+//
+//	go test ./nst -run '^$' -bench 'ForwardBackward/256' -benchtime 1x
 func BenchmarkForwardBackward(b *testing.B) {
-	for _, size := range []int{64, 128} {
+	for _, size := range []int{64, 128, 256} {
 		b.Run(fmt.Sprintf("%dpx", size), func(b *testing.B) { benchmarkVGG(b, size, true) })
 	}
 }
@@ -78,4 +83,15 @@ func benchmarkVGG(b *testing.B, size int, backward bool) {
 		flops *= 2 // the gradient w.r.t. the input costs about one more forward's convolutions
 	}
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	b.ReportMetric(float64(peakRSS())/1e6, "peak-RSS-MB")
+}
+
+// peakRSS is the process's peak resident set size in bytes (getrusage's ru_maxrss is in KiB on
+// Linux): the high-water mark of everything the process held, Go heap and backend buffers.
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return int64(ru.Maxrss) * 1024
 }
