@@ -27,6 +27,15 @@
 //   - LossHistory (from the []nst.Evaluation of a run) or LossHistoryFromReport (from the JSON of
 //     `estil stylize --report`): line charts, log y, of the total, the content term and each style
 //     layer's term over the evaluations of a run.
+//   - LBFGSIterations (from the []lbfgs.Iteration of nst.Transfer.OnIteration): L-BFGS from inside,
+//     per iteration the loss, step length t, ‖g‖∞, curvature sᵀy, history pairs used and function
+//     evaluations, as charts and a table.
+//   - CompareOptimizers, RosenbrockRace and TransferRace: L-BFGS, Adam and plain gradient descent
+//     (nst.GradientDescent) on the same budget of function evaluations, lowest loss so far (log y),
+//     on the Rosenbrock function or on a small style transfer.
+//
+// Other helpers: HTMLText (a View of ready HTML) and Handout (every view above for one pair of
+// pictures, as `estil explain` writes it).
 //
 // Charts are drawn with gonum.org/v1/plot (its fonts are embedded, so nothing is downloaded) and
 // pictures with the standard image packages.

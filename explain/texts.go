@@ -171,3 +171,75 @@ func init() {
 		texts[k] = v
 	}
 }
+
+func init() {
+	for k, v := range map[string]text{
+		"lbfgs.title":     {en: "L-BFGS from inside", ca: "L-BFGS per dins"},
+		"lbfgs.iteration": {en: "iteration", ca: "iteració"},
+		"lbfgs.col.loss":  {en: "loss", ca: "pèrdua"},
+		"lbfgs.col.step":  {en: "step length t", ca: "longitud del pas t"},
+		"lbfgs.col.grad":  {en: "‖g‖∞ (largest gradient entry)", ca: "‖g‖∞ (component més gran del gradient)"},
+		"lbfgs.col.curv":  {en: "curvature sᵀy", ca: "curvatura sᵀy"},
+		"lbfgs.col.hist":  {en: "history pairs used", ca: "parelles d'historial usades"},
+		"lbfgs.col.evals": {en: "evaluations so far", ca: "avaluacions fins ara"},
+		"lbfgs.intro": {
+			en: "L-BFGS changes the pixels of the image, not the network. At each iteration it computes a direction d ≈ −H·g, " +
+				"where g is the gradient and H an estimate of the inverse of the curvature (the Hessian) built from the last " +
+				"steps s = x_new − x_old and the changes of the gradient y = g_new − g_old. Then a <i>line search</i> picks " +
+				"the step length t along d. Here is what it saw, iteration by iteration.",
+			ca: "L-BFGS canvia els píxels de la imatge, no la xarxa. A cada iteració calcula una direcció d ≈ −H·g, on g és el " +
+				"gradient i H una estimació de la inversa de la curvatura (la hessiana) construïda amb els últims passos " +
+				"s = x_nou − x_vell i els canvis del gradient y = g_nou − g_vell. Després, una <i>cerca lineal</i> tria la " +
+				"longitud del pas t al llarg de d. Això és el que ha vist, iteració per iteració.",
+		},
+		"lbfgs.notes": {
+			en: "<b>Step length</b>: a t near 1 means the curvature estimate is good (the step it proposes is already right); " +
+				"the very first step is small because there is no history yet. <b>‖g‖∞</b> shrinks as the image approaches a " +
+				"minimum (torch stops when it drops below 10⁻⁷). <b>sᵀy</b> > 0 says the function curves upwards along the " +
+				"step: only such pairs are stored (they keep H positive definite). <b>History</b>: the number of (s, y) pairs " +
+				"the two-loop recursion used, up to 100 (history_size); more pairs, a better picture of the curvature. " +
+				"<b>Evaluations</b>: each costs a forward and a backward pass of VGG19; the line search sometimes needs more " +
+				"than one per iteration.",
+			ca: "<b>Longitud del pas</b>: una t propera a 1 vol dir que l'estimació de la curvatura és bona (el pas que proposa " +
+				"ja és el correcte); el primer pas és petit perquè encara no hi ha historial. <b>‖g‖∞</b> es fa petit a mesura " +
+				"que la imatge s'acosta a un mínim (torch s'atura quan baixa de 10⁻⁷). <b>sᵀy</b> > 0 diu que la funció es " +
+				"corba cap amunt al llarg del pas: només es desen aquestes parelles (mantenen H definida positiva). " +
+				"<b>Historial</b>: quantes parelles (s, y) ha fet servir la recursió de dos bucles, fins a 100 (history_size); " +
+				"com més parelles, millor imatge de la curvatura. <b>Avaluacions</b>: cadascuna costa una passada endavant i una " +
+				"enrere de VGG19; la cerca lineal de vegades en necessita més d'una per iteració.",
+		},
+		"race.title":     {en: "L-BFGS, Adam and gradient descent on %s", ca: "L-BFGS, Adam i descens del gradient sobre %s"},
+		"race.transfer":  {en: "a small style transfer", ca: "una transferència d'estil petita"},
+		"race.gd":        {en: "gradient descent", ca: "descens del gradient"},
+		"race.x":         {en: "function evaluations", ca: "avaluacions de la funció"},
+		"race.y":         {en: "lowest loss so far (log scale)", ca: "pèrdua més baixa fins ara (escala logarítmica)"},
+		"race.optimizer": {en: "optimizer", ca: "optimitzador"},
+		"race.evals":     {en: "evaluations", ca: "avaluacions"},
+		"race.first":     {en: "first loss", ca: "primera pèrdua"},
+		"race.best":      {en: "lowest loss", ca: "pèrdua més baixa"},
+		"race.intro": {
+			en: "Three optimizers, the same start and the same budget of %d function evaluations (each evaluation computes the " +
+				"loss and its gradient: that is what costs time). The curves show the lowest loss reached so far.",
+			ca: "Tres optimitzadors, el mateix punt de partida i el mateix pressupost de %d avaluacions de la funció (cada " +
+				"avaluació calcula la pèrdua i el seu gradient: això és el que costa temps). Les corbes mostren la pèrdua més " +
+				"baixa assolida fins al moment.",
+		},
+		"race.notes": {
+			en: "<b>Gradient descent</b> steps x ← x − lr·g: its learning rate must be small enough for the steepest direction, " +
+				"and then it crawls along the flat ones (Rosenbrock's curved valley is the textbook case). <b>Adam</b> scales " +
+				"each coordinate by a running average of its gradients' size, which helps on badly scaled problems, but it still " +
+				"needs a learning rate. <b>L-BFGS</b> learns the curvature from its last steps and searches along each direction " +
+				"for a good step, with no learning rate to tune: that is why the original notebook uses it. A ✗ after a name " +
+				"means that run diverged (its loss became infinite) and stopped there.",
+			ca: "El <b>descens del gradient</b> fa x ← x − lr·g: la seva taxa d'aprenentatge ha de ser prou petita per a la direcció " +
+				"més pronunciada, i llavors avança molt a poc a poc per les planes (la vall corbada de Rosenbrock n'és l'exemple " +
+				"clàssic). <b>Adam</b> escala cada coordenada per una mitjana mòbil de la mida dels seus gradients, cosa que ajuda " +
+				"en problemes mal escalats, però també necessita una taxa d'aprenentatge. <b>L-BFGS</b> aprèn la curvatura dels " +
+				"seus últims passos i busca un bon pas al llarg de cada direcció, sense cap taxa d'aprenentatge per ajustar: per " +
+				"això el fa servir el quadern original. Una ✗ després d'un nom vol dir que aquella execució ha divergit (la seva " +
+				"pèrdua s'ha fet infinita) i s'ha aturat allà.",
+		},
+	} {
+		texts[k] = v
+	}
+}
