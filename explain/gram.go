@@ -134,6 +134,9 @@ func ChannelOrder(g [][]float64, order string) ([]int, error) {
 	case OrderEnergy:
 		slices.SortStableFunc(perm, byEnergy)
 	case OrderGreedy:
+		if n == 0 {
+			break
+		}
 		slices.SortStableFunc(perm, byEnergy) // perm[0] is the strongest channel
 		corr := func(i, j int) float64 {
 			d := math.Sqrt(g[i][i] * g[j][j])

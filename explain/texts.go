@@ -243,3 +243,25 @@ func init() {
 		texts[k] = v
 	}
 }
+
+func init() {
+	for k, v := range map[string]text{
+		"handout.title":    {en: "Neural style transfer with VGG19, explained", ca: "Transferència d'estil neuronal amb VGG19, explicada"},
+		"pictures.title":   {en: "The pictures", ca: "Les imatges"},
+		"pictures.content": {en: "content", ca: "contingut"},
+		"pictures.style":   {en: "style", ca: "estil"},
+		"pictures.result":  {en: "result", ca: "resultat"},
+		"pictures.intro": {
+			en: "Style transfer (Gatys, Ecker and Bethge, 2016) looks for a picture whose VGG19 features at a deep layer match " +
+				"those of the content picture, and whose Gram matrices at several layers match those of the style picture. " +
+				"It starts from the content picture and changes its pixels with L-BFGS; here it ran %d iterations (%d evaluations " +
+				"of the loss). The sections below open up each step.",
+			ca: "La transferència d'estil (Gatys, Ecker i Bethge, 2016) busca una imatge que tingui, en una capa profunda de VGG19, " +
+				"les mateixes característiques que la imatge de contingut, i, en diverses capes, les mateixes matrius de Gram que la " +
+				"imatge d'estil. Comença per la imatge de contingut i en canvia els píxels amb L-BFGS; aquí ha fet %d iteracions " +
+				"(%d avaluacions de la pèrdua). Les seccions següents obren cada pas.",
+		},
+	} {
+		texts[k] = v
+	}
+}

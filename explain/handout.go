@@ -1,0 +1,219 @@
+package explain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"strings"
+
+	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/lbfgs"
+	"github.com/estil-nst/estil/nst"
+)
+
+// HandoutOptions say what Handout shows. The zero value of each field picks a small default.
+type HandoutOptions struct {
+	// Content and Style are the pictures, already at the size to work at (small: every
+	// evaluation is a forward and backward pass of VGG19).
+	Content, Style image.Image
+	// Loss defaults to nst.DefaultLoss(), the original's.
+	Loss nst.LossConfig
+	// Iterations of L-BFGS for the transfer (default 20).
+	Iterations int
+	// Layers whose feature maps and Gram matrices are shown (default conv1_1, conv3_1, conv5_1).
+	Layers []string
+	// Channels is the number of feature maps shown per layer (default 8).
+	Channels int
+	// Order of the Gram matrices' channels (default OrderGreedy).
+	Order string
+	// RaceBudget is the number of evaluations each optimizer gets in the races (default 15 for the
+	// style transfer, whose pictures are shrunk to a long side of RaceSize, default 32; the
+	// Rosenbrock race gets 100).
+	RaceBudget, RaceSize int
+	// Progress, if set, gets one line per stage.
+	Progress io.Writer
+}
+
+// HandoutView is every view of the package for one pair of pictures: see Handout.
+type HandoutView struct {
+	Views []View
+	// Result is the stylized picture; Evaluations and Iterations are the run's history.
+	Result        image.Image
+	Evaluations   []nst.Evaluation
+	Iterations    []lbfgs.Iteration
+	RandomWeights bool
+}
+
+// Handout runs a small style transfer of o.Content in the style of o.Style with model and
+// explains it with every view: the pictures, the layer table, feature maps and Gram matrices of
+// o.Layers, the losses over the run, L-BFGS from inside, and the races of L-BFGS, Adam and
+// gradient descent. With random weights every part says so.
+func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutView, error) {
+	if model == nil || o.Content == nil || o.Style == nil {
+		return nil, errors.New("explain: handout: no model, content or style")
+	}
+	if o.Loss.ContentLayers == nil && o.Loss.StyleLayers == nil {
+		o.Loss = nst.DefaultLoss()
+	}
+	if err := o.Loss.Validate(); err != nil {
+		return nil, fmt.Errorf("explain: handout: %w", err)
+	}
+	if o.Iterations <= 0 {
+		o.Iterations = 20
+	}
+	if len(o.Layers) == 0 {
+		o.Layers = []string{"conv1_1", "conv3_1", "conv5_1"}
+	}
+	for _, l := range o.Layers {
+		if _, err := nst.LayerByName(l); err != nil {
+			return nil, fmt.Errorf("explain: handout: %w", err)
+		}
+	}
+	if o.Channels <= 0 {
+		o.Channels = 8
+	}
+	if o.Order == "" {
+		o.Order = OrderGreedy
+	}
+	if _, err := ChannelOrder(nil, o.Order); err != nil {
+		return nil, err
+	}
+	if o.RaceBudget <= 0 {
+		o.RaceBudget = 15
+	}
+	if o.RaceSize <= 0 {
+		o.RaceSize = 32
+	}
+	o.RaceSize = max(o.RaceSize, nst.MinImageSide)
+	say := func(format string, args ...any) {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "estil explain: "+format+"\n", args...)
+		}
+	}
+
+	h := &HandoutView{RandomWeights: model.Weights.Random}
+	b := o.Content.Bounds()
+	table, err := LayerTable(b.Dy(), b.Dx(), o.Loss)
+	if err != nil {
+		return nil, err
+	}
+
+	say("style transfer, %d×%d, %d L-BFGS iterations", b.Dx(), b.Dy(), o.Iterations)
+	t := nst.NewTransfer(model)
+	t.Loss, t.Iterations = o.Loss, o.Iterations
+	t.OnEvaluation = func(e nst.Evaluation) error { h.Evaluations = append(h.Evaluations, e); return nil }
+	t.OnIteration = func(it lbfgs.Iteration) error { h.Iterations = append(h.Iterations, it); return nil }
+	res, err := t.Run(ctx, o.Content, []nst.Style{{Image: o.Style, Weight: 1}})
+	if err != nil && (res == nil || !errors.Is(err, nst.ErrNotFinite)) {
+		return nil, fmt.Errorf("explain: handout: style transfer: %w", err)
+	}
+	h.Result = res.Image
+
+	h.Views = append(h.Views, &PicturesView{Content: o.Content, Style: o.Style, Result: h.Result, RandomWeights: h.RandomWeights,
+		Iterations: res.Iterations, Evaluations: res.Evaluations}, table)
+	for _, layer := range o.Layers {
+		say("feature maps of %s", layer)
+		fm, err := FeatureMaps(model, o.Content, layer, o.Channels)
+		if err != nil {
+			return nil, err
+		}
+		h.Views = append(h.Views, fm)
+	}
+	for _, layer := range o.Layers {
+		say("Gram matrices of %s", layer)
+		g, err := GramMatrices(model, o.Style, h.Result, layer, o.Order)
+		if err != nil {
+			return nil, err
+		}
+		h.Views = append(h.Views, g)
+	}
+	losses, err := LossHistory(h.Evaluations, o.Loss)
+	if err != nil {
+		return nil, err
+	}
+	losses.RandomWeights = h.RandomWeights
+	h.Views = append(h.Views, losses)
+	if len(h.Iterations) > 0 {
+		it, err := LBFGSIterations(h.Iterations)
+		if err != nil {
+			return nil, err
+		}
+		h.Views = append(h.Views, it)
+	}
+	say("optimizers on Rosenbrock")
+	rosen, err := RosenbrockRace(model.Backend, 100)
+	if err != nil {
+		return nil, err
+	}
+	say("optimizers on a %d px style transfer, %d evaluations each", o.RaceSize, o.RaceBudget)
+	race, err := TransferRace(ctx, model, shrink(o.Content, o.RaceSize), shrink(o.Style, o.RaceSize), o.Loss, o.RaceBudget)
+	if err != nil {
+		return nil, err
+	}
+	h.Views = append(h.Views, rosen, race)
+	return h, ctx.Err()
+}
+
+// shrink resizes img to a long side of side pixels, or more if its short side would be under
+// VGG19's minimum.
+func shrink(img image.Image, side int) image.Image {
+	b := img.Bounds()
+	long, short := max(b.Dx(), b.Dy()), max(1, min(b.Dx(), b.Dy()))
+	side = max(side, (nst.MinImageSide*long+short-1)/short)
+	if side >= long {
+		return img
+	}
+	return images.Resize(img, side)
+}
+
+// HTML returns every view, one after the other.
+func (h *HandoutView) HTML() string {
+	var b strings.Builder
+	for _, v := range h.Views {
+		b.WriteString(v.HTML())
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// WritePage writes the handout as one self-contained HTML document.
+func (h *HandoutView) WritePage(w io.Writer) error {
+	return WritePage(w, tr("handout.title"), h)
+}
+
+// PicturesView shows the content, the style and the result side by side.
+type PicturesView struct {
+	Content, Style, Result  image.Image
+	RandomWeights           bool
+	Iterations, Evaluations int
+}
+
+// HTML renders the three pictures with the introduction of a handout.
+func (v *PicturesView) HTML() string {
+	title := tr("pictures.title")
+	var b strings.Builder
+	section(&b, title)
+	if v.RandomWeights {
+		b.WriteString(randomWarningHTML())
+	}
+	caption(&b, trf("pictures.intro", v.Iterations, v.Evaluations))
+	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:12px">` + "\n")
+	for _, p := range []struct {
+		img image.Image
+		key string
+	}{{v.Content, "pictures.content"}, {v.Style, "pictures.style"}, {v.Result, "pictures.result"}} {
+		if p.img == nil {
+			continue
+		}
+		uri, err := pngDataURI(p.img)
+		if err != nil {
+			return errorHTML(title, err)
+		}
+		fmt.Fprintf(&b, `<figure style="margin:0;text-align:center">%s<figcaption>%s</figcaption></figure>`+"\n",
+			imgTag(uri, tr(p.key), "256px"), esc(tr(p.key)))
+	}
+	b.WriteString("</div>\n</div>\n")
+	return b.String()
+}

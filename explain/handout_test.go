@@ -1,0 +1,53 @@
+package explain
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/estil-nst/estil/images"
+)
+
+// TestHandout builds a tiny handout and checks that every view is there with its figures.
+func TestHandout(t *testing.T) {
+	var progress bytes.Buffer
+	h, err := Handout(context.Background(), testModel(t), HandoutOptions{
+		Content: images.Lighthouse(32, 24), Style: images.Swirls(32, 32),
+		Loss: shallowLoss(), Iterations: 2, Layers: []string{"conv1_1", "conv2_1"}, Channels: 4,
+		RaceBudget: 3, RaceSize: 16, Progress: &progress,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := h.WritePage(&page); err != nil {
+		t.Fatal(err)
+	}
+	html := page.String()
+	// pictures 3, layer table 0, feature maps 2×(input + 4 maps + colour bar), Gram 2×3, losses 1,
+	// L-BFGS 1, races 2.
+	if n, want := strings.Count(html, `<img src="data:image/png;base64,`), 3+2*6+2*3+1+1+2; n != want {
+		t.Errorf("%d figures, want %d", n, want)
+	}
+	if strings.Count(html, "<img") != strings.Count(html, `<img src="data:image/png;base64,`) {
+		t.Error("an image is not inlined")
+	}
+	for _, s := range []string{"<!DOCTYPE html>", "RANDOM WEIGHTS", "VGG19, layer by layer", "What conv2_1 sees",
+		"Gram matrix: conv1_1", "The losses during the run", "L-BFGS from inside", "Rosenbrock", "a small style transfer", "</html>"} {
+		if !strings.Contains(html, s) {
+			t.Errorf("the handout lacks %q", s)
+		}
+	}
+	for _, s := range []string{"http://", "https://", "<script", "[["} {
+		if strings.Contains(html, s) {
+			t.Errorf("the handout contains %q", s)
+		}
+	}
+	if len(h.Evaluations) == 0 || len(h.Iterations) == 0 || h.Result == nil {
+		t.Error("the handout kept no history or no result")
+	}
+	if !strings.Contains(progress.String(), "Gram matrices of conv2_1") {
+		t.Errorf("progress: %q", progress.String())
+	}
+}
