@@ -36,9 +36,12 @@ line search extrapolates with cubic fits through nearly equal losses, which ampl
 rounding. This script itself, run in float64 instead of float32 (``vgg.double()`` and a double
 input), gives losses 0.4 % apart at the third evaluation and 29 % apart at the fifth (32 px).
 
-Images are read as estil reads them: 8-bit RGB (alpha flattened over white) times float32(1/255),
-then normalized with the ImageNet mean and standard deviation. No resizing happens here: estil
-writes the pictures at the size to be measured.
+Images are read as estil reads them: 8-bit RGB times float32(1/255), then normalized with the
+ImageNet mean and standard deviation. estil writes them as binary PPM (P6, read here with torch
+alone); PNG and JPEG files are read with PIL when given. No resizing happens here: estil writes
+the pictures at the size to be measured. Only torch is required: without torchvision, the same
+network is built here with torchvision's initialization scheme (Kaiming-normal, fan_out, zero
+biases).
 """
 import argparse
 import collections
@@ -47,10 +50,13 @@ import resource
 import sys
 import time
 
-import numpy as np
 import torch
-import torchvision
-from PIL import Image
+from torch import nn
+
+try:
+    import torchvision
+except ImportError:  # e.g. a CUDA environment with torch alone
+    torchvision = None
 
 LAYERS = {"0": "conv1_1", "5": "conv2_1", "10": "conv3_1", "19": "conv4_1", "21": "conv4_2", "28": "conv5_1"}
 STYLE_WEIGHTS = {"conv1_1": 1.0, "conv2_1": 0.75, "conv3_1": 0.2, "conv4_1": 0.2, "conv5_1": 0.2}
@@ -58,11 +64,27 @@ CONTENT_WEIGHT, STYLE_WEIGHT = 1.0, 1e6
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
+# torchvision's vgg19 ("E") configuration: 3×3 convolutions and "M" for 2×2 max pooling.
+VGG19_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
+
+
 def vgg19_features():
-    try:  # torchvision >= 0.13
-        return torchvision.models.vgg19(weights=None).features
-    except TypeError:  # older torchvision
-        return torchvision.models.vgg19(pretrained=False).features
+    if torchvision is not None:
+        try:  # torchvision >= 0.13
+            return torchvision.models.vgg19(weights=None).features
+        except TypeError:  # older torchvision
+            return torchvision.models.vgg19(pretrained=False).features
+    layers, cin = [], 3
+    for v in VGG19_CFG:
+        if v == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+        else:
+            conv = nn.Conv2d(cin, v, kernel_size=3, padding=1)
+            nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.constant_(conv.bias, 0)
+            layers += [conv, nn.ReLU(inplace=True)]
+            cin = v
+    return nn.Sequential(*layers)
 
 
 def save_weights(args):
@@ -73,16 +95,43 @@ def save_weights(args):
     print(json.dumps({"out": args.out, "seed": args.seed, "tensors": len(state), "torch": torch.__version__}))
 
 
+def read_ppm(path):
+    """Reads a binary PPM (P6, maxval 255) as a uint8 tensor [H, W, 3]."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    magic, w, h, maxval = fields[0], int(fields[1]), int(fields[2]), int(fields[3])
+    if magic != b"P6" or maxval != 255:
+        raise ValueError(f"{path}: not a binary 8-bit PPM")
+    pixels = data[pos + 1:pos + 1 + w * h * 3]
+    if len(pixels) != w * h * 3:
+        raise ValueError(f"{path}: truncated")
+    return torch.frombuffer(bytearray(pixels), dtype=torch.uint8).view(h, w, 3)
+
+
 def load_image(path, device):
-    img = Image.open(path)
-    rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
-    a = rgba[..., 3:4] * np.float32(1.0 / 255)
-    rgb = rgba[..., :3] * np.float32(1.0 / 255)
-    rgb = np.where(a == 1, rgb, rgb * a + (1 - a)).astype(np.float32)  # over white, as estil
-    x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))  # [3, H, W]
+    if path.endswith(".ppm"):
+        rgb8 = read_ppm(path)
+    else:
+        from PIL import Image
+        import numpy as np
+        rgb8 = torch.from_numpy(np.asarray(Image.open(path).convert("RGB")).copy())
+    # float32(v) · float32(1/255), as estil's images.ToHWC computes it.
+    x = (rgb8.to(torch.float32) * torch.tensor(1.0 / 255, dtype=torch.float32)).permute(2, 0, 1)  # [3, H, W]
     mean = torch.tensor(MEAN, dtype=torch.float32).view(3, 1, 1)
     std = torch.tensor(STD, dtype=torch.float32).view(3, 1, 1)
-    return ((x - mean) / std).unsqueeze(0).to(device)
+    return ((x - mean) / std).unsqueeze(0).contiguous().to(device)
 
 
 def get_features(image, model):

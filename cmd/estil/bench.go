@@ -133,6 +133,7 @@ type benchSettings struct {
 	seed      int
 	tolerance float64
 	noTorch   bool
+	noEstil   bool
 	json      bool
 }
 
@@ -151,6 +152,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&s.seed, "seed", 0, "seed of the random weights")
 	fs.Float64Var(&s.tolerance, "tolerance", 0.01, "largest relative difference of the losses at the same point (start, estil's result) and of the first step's decrease")
 	fs.BoolVar(&s.noTorch, "no-pytorch", false, "time estil alone")
+	fs.BoolVar(&s.noEstil, "no-estil", false, "time PyTorch alone (e.g. when estil's backend does not load)")
 	fs.BoolVar(&s.json, "json", false, "print the results as JSON")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), benchUsage); fs.PrintDefaults() }
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -167,6 +169,8 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("--device must be cpu or cuda, got %q", s.device)
 	case s.threads < 1:
 		return usagef("--threads must be ≥ 1, got %d", s.threads)
+	case s.noTorch && s.noEstil:
+		return usagef("--no-pytorch and --no-estil leave nothing to time")
 	case !(s.tolerance >= 0) || math.IsInf(s.tolerance, 0):
 		return usagef("--tolerance must be a finite number ≥ 0, got %v", s.tolerance)
 	}
@@ -242,13 +246,13 @@ func findBenchScript() (string, error) {
 
 // checkTorch makes sure python can import torch and torchvision, in one clear line if not.
 func checkTorch(ctx context.Context, python string) error {
-	out, err := exec.CommandContext(ctx, python, "-c", "import torch, torchvision, PIL, numpy; print(torch.__version__)").CombinedOutput()
+	out, err := exec.CommandContext(ctx, python, "-c", "import torch; print(torch.__version__)").CombinedOutput()
 	if err != nil {
 		last := strings.TrimSpace(string(out))
 		if i := strings.LastIndex(last, "\n"); i >= 0 {
 			last = last[i+1:]
 		}
-		return fmt.Errorf("%s cannot import torch, torchvision, PIL and numpy (%v: %s): install them (Debian: apt-get install python3-torch python3-torchvision), pass --python, or --no-pytorch",
+		return fmt.Errorf("%s cannot import torch (%v: %s): install it (Debian: apt-get install python3-torch python3-torchvision), pass --python, or --no-pytorch",
 			python, err, last)
 	}
 	return nil
@@ -286,19 +290,25 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 			return err
 		}
 		w.Random = true // torchvision's initialization, not a training
-		w.Source = fmt.Sprintf("random (torchvision's vgg19() initialization, torch.manual_seed(%d), written by %s)", s.seed, filepath.Base(s.script))
+		w.Source = fmt.Sprintf("random (torchvision's VGG19 initialization, torch.manual_seed(%d), written by %s)", s.seed, filepath.Base(s.script))
 	}
 	rep.Weights, rep.RandomWeights = w.Source, w.Random
 	if w.Random {
 		fmt.Fprintln(stderr, "estil bench: RANDOM weights (timing and agreement only; this is not a style transfer)")
 	}
-	backend, lowering, err := nst.OpenBackend(s.backend, stderr)
+	channels, err := convChannels(w)
 	if err != nil {
 		return err
 	}
-	model, err := nst.NewModel(backend, w, lowering)
-	if err != nil {
-		return err
+	var model *nst.Model
+	if !s.noEstil {
+		backend, lowering, err := nst.OpenBackend(s.backend, stderr)
+		if err != nil {
+			return err
+		}
+		if model, err = nst.NewModel(backend, w, lowering); err != nil {
+			return err
+		}
 	}
 
 	var failed []string
@@ -307,12 +317,15 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "estil bench: %d px, estil (%s) …\n", size, backend.Name())
-		er, err := benchEstil(ctx, model, content.img, style.img, probe.img, s.evals)
-		if err != nil {
-			return fmt.Errorf("estil at %d px: %w", size, err)
+		var er benchRun
+		if !s.noEstil {
+			fmt.Fprintf(stderr, "estil bench: %d px, estil (%s) …\n", size, model.Backend.Name())
+			if er, err = benchEstil(ctx, model, content.img, style.img, probe.img, s.evals); err != nil {
+				return fmt.Errorf("estil at %d px: %w", size, err)
+			}
+			er.GFLOPs = benchGFLOPs(channels, er.Height, er.Width, er.SecondsPerEvaluation)
+			rep.Runs = append(rep.Runs, er)
 		}
-		rep.Runs = append(rep.Runs, er)
 		if s.noTorch {
 			continue
 		}
@@ -328,8 +341,11 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 			return fmt.Errorf("PyTorch script printed something else than its JSON (%v): %.200s", err, out)
 		}
 		tr.Backend = "torch " + s.device
-		tr.GFLOPs = benchGFLOPs(model, tr.Height, tr.Width, tr.SecondsPerEvaluation)
+		tr.GFLOPs = benchGFLOPs(channels, tr.Height, tr.Width, tr.SecondsPerEvaluation)
 		rep.Runs = append(rep.Runs, tr)
+		if s.noEstil {
+			continue
+		}
 		c := compareRuns(size, er, tr, s.tolerance)
 		rep.Comparisons = append(rep.Comparisons, c)
 		if !c.Agree {
@@ -361,9 +377,8 @@ type benchPicture struct {
 }
 
 // benchPictures draws the content (a lighthouse) and style (swirls) pictures at size × size,
-// and a probe picture that is their average, writes them as PNG for the PyTorch script, and
-// reads them back as estil reads any picture, so that both implementations see the same 8-bit
-// pixels.
+// and a probe picture that is their average, and writes them as binary PPM for the PyTorch
+// script (which then needs nothing but torch to read them): both see the same 8-bit pixels.
 func benchPictures(dir string, size int) (content, style, probe benchPicture, err error) {
 	c, s := images.Lighthouse(size, size), images.Swirls(size, size)
 	mix := image.NewNRGBA(image.Rect(0, 0, size, size))
@@ -380,17 +395,30 @@ func benchPictures(dir string, size int) (content, style, probe benchPicture, er
 		out  *benchPicture
 	}{{"content", c, &content}, {"style", s, &style}, {"probe", mix, &probe}}
 	for _, p := range pics {
-		path := filepath.Join(dir, fmt.Sprintf("%s_%d.png", p.name, size))
-		if err = images.SavePNG(path, p.img); err != nil {
+		path := filepath.Join(dir, fmt.Sprintf("%s_%d.ppm", p.name, size))
+		if err = writePPM(path, p.img); err != nil {
 			return
 		}
-		var img image.Image
-		if img, err = images.Load(path); err != nil {
-			return
-		}
-		*p.out = benchPicture{path, img}
+		*p.out = benchPicture{path, p.img}
 	}
 	return
+}
+
+// writePPM writes an opaque picture as a binary PPM (P6): a one-line header and the RGB bytes.
+// A pixel that is not opaque is an error, since estil would blend it over white.
+func writePPM(path string, img image.Image) error {
+	b := img.Bounds()
+	buf := fmt.Appendf(nil, "P6\n%d %d\n255\n", b.Dx(), b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			if c.A != 255 {
+				return fmt.Errorf("%s: pixel (%d, %d) is not opaque", path, x, y)
+			}
+			buf = append(buf, c.R, c.G, c.B)
+		}
+	}
+	return os.WriteFile(path, buf, 0o644)
 }
 
 // benchEstil runs estil's transfer for exactly evals evaluations and times them, then computes
@@ -431,7 +459,6 @@ func benchEstil(ctx context.Context, model *nst.Model, content, style, probe ima
 	if len(intervals) == 0 {
 		r.SecondsPerEvaluation, r.MeanSeconds = r.FirstSeconds, r.FirstSeconds
 	}
-	r.GFLOPs = benchGFLOPs(model, r.Height, r.Width, r.SecondsPerEvaluation)
 
 	t.OnEvaluation = nil
 	e, err := t.Evaluate(probe, content, styles)
@@ -445,11 +472,24 @@ func benchEstil(ctx context.Context, model *nst.Model, content, style, probe ima
 // benchGFLOPs is the convolutions' rate: a forward pass to conv5_1 (index 28) and the gradient
 // with respect to the image, which costs about as many FLOPs again (the weights are frozen, so
 // their gradients are not computed).
-func benchGFLOPs(m *nst.Model, h, w int, seconds float64) float64 {
+func benchGFLOPs(channels []int, h, w int, seconds float64) float64 {
 	if !(seconds > 0) {
 		return 0
 	}
-	return 2 * nst.ConvFLOPs(h, w, m.Channels(), 28) / seconds / 1e9
+	return 2 * nst.ConvFLOPs(h, w, channels, 28) / seconds / 1e9
+}
+
+// convChannels lists the output channels of the 16 convolutions of w.
+func convChannels(w *weights.Set) ([]int, error) {
+	var channels []int
+	for _, index := range nst.ConvIndices() {
+		k, _, err := w.Conv(index)
+		if err != nil {
+			return nil, err
+		}
+		channels = append(channels, k.Shape[0])
+	}
+	return channels, nil
 }
 
 // compareRuns checks that the two implementations computed the same function and gradient (see
