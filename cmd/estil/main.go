@@ -22,6 +22,7 @@ const usage = `estil: neural style transfer with VGG19 (Gatys et al.), on GoMLX.
 Usage:
   estil stylize --content C --style S --out O.png [flags]   paint the content of C in the style of S
   estil demo [flags]                                         stylize a built-in pair of pictures
+  estil explain --content C --style S --out H.html [flags]   an HTML handout that explains a transfer
   estil bench [--size 64,128] [--evals 10] [flags]           time estil against the PyTorch original
   estil help [command]                                       this help, or a command's flags
 
@@ -49,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = stylizeCommand(ctx, rest, stdout, stderr)
 	case "demo":
 		err = demoCommand(ctx, rest, stdout, stderr)
+	case "explain":
+		err = explainCommand(ctx, rest, stdout, stderr)
 	case "bench":
 		err = benchCommand(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":

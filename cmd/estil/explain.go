@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/estil-nst/estil/explain"
+	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/weights"
+)
+
+const explainUsage = `Usage: estil explain --content C --style S --out handout.html [flags]
+
+Runs a small style transfer of C in the style of S and writes ONE self-contained HTML handout
+that explains it, for students: VGG19's layers, feature maps and Gram matrices of the chosen
+layers, the losses over the run, L-BFGS from inside, and L-BFGS against Adam and gradient
+descent. Pictures are inlined: the file can be mailed or opened offline. English or Catalan.
+The default size runs in a minute or two on the pure-Go backend (CPU).
+
+Examples:
+  estil explain --content photo.jpg --style painting.jpg --out handout.html
+  estil explain --content photo.jpg --style painting.jpg --lang ca --layer conv2_1,conv4_1 --out full.html
+  estil explain --weights random ...   (offline; the handout says loudly that the network is random)
+
+Flags (one or two dashes):
+`
+
+func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	var s settings
+	var content, style, lang, order string
+	var layers stringList
+	var channels, raceEvals int
+	fs.StringVar(&content, "content", "", "content image (required)")
+	fs.StringVar(&style, "style", "", "style image (required)")
+	fs.StringVar(&s.out, "out", "", "output HTML file (required, .html or .htm)")
+	fs.IntVar(&s.size, "size", 64, "long side of the pictures in pixels")
+	fs.IntVar(&s.iters, "iters", 20, "L-BFGS iterations of the transfer")
+	fs.StringVar(&lang, "lang", explain.English, "language of the handout: en or ca")
+	fs.Var(&layers, "layer", "layers whose feature maps and Gram matrices are shown; repeat or separate with commas (default conv1_1,conv3_1,conv5_1)")
+	fs.IntVar(&channels, "channels", 8, "feature maps shown per layer (the most active ones)")
+	fs.StringVar(&order, "order", explain.OrderGreedy, "order of the Gram matrices' channels: none, energy or greedy")
+	fs.IntVar(&raceEvals, "race-evals", 15, "loss evaluations each optimizer gets in the style-transfer race")
+	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
+	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache (random if offline, with a warning), a .pth or .safetensors file, or 'random'")
+	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
+	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --weights random)")
+	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), explainUsage); fs.PrintDefaults() }
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	s.pooling = "max"
+	switch {
+	case content == "":
+		return usagef("--content is required")
+	case style == "":
+		return usagef("--style is required")
+	case s.out == "":
+		return usagef("--out is required")
+	case !isHTMLName(s.out):
+		return usagef("--out must end in .html or .htm (the handout is a web page), got %q", s.out)
+	case s.size < nst.MinImageSide || s.size > 1024:
+		return usagef("--size must be between %d and 1024, got %d", nst.MinImageSide, s.size)
+	case s.iters <= 0 || s.iters > 10000:
+		return usagef("--iters must be between 1 and 10000, got %d", s.iters)
+	case channels <= 0 || channels > 512:
+		return usagef("--channels must be between 1 and 512, got %d", channels)
+	case raceEvals <= 0 || raceEvals > 1000:
+		return usagef("--race-evals must be between 1 and 1000, got %d", raceEvals)
+	case !(s.maxMP > 0):
+		return usagef("--max-megapixels must be > 0, got %v", s.maxMP)
+	}
+	if err := explain.SetLanguage(lang); err != nil {
+		return usagef("--lang must be en or ca, got %q", lang)
+	}
+	if _, err := explain.ChannelOrder(nil, order); err != nil {
+		return usagef("--order must be none, energy or greedy, got %q", order)
+	}
+	for _, l := range layers {
+		if _, err := nst.LayerByName(l); err != nil {
+			return usagef("--layer: %v", err)
+		}
+	}
+	if _, err := weights.ModelByName(s.model); err != nil {
+		return usageError{err.Error()}
+	}
+	// Check the output before reading or computing anything.
+	if err := checkWritableFile(s.out); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	limit := images.MaxPixels(int(s.maxMP * 1e6))
+	contentImg, err := images.Load(content, limit)
+	if err != nil {
+		return err
+	}
+	styleImg, err := images.Load(style, limit)
+	if err != nil {
+		return err
+	}
+	c, st := images.Resize(contentImg, s.size), images.Resize(styleImg, s.size)
+	if b := c.Bounds(); b.Dx() < nst.MinImageSide || b.Dy() < nst.MinImageSide {
+		return fmt.Errorf("the content image becomes %d×%d pixels at --size %d; VGG19 needs at least %d on each side: raise --size",
+			b.Dx(), b.Dy(), s.size, nst.MinImageSide)
+	}
+	if b := st.Bounds(); b.Dx() < nst.MinImageSide || b.Dy() < nst.MinImageSide {
+		return fmt.Errorf("the style image becomes %d×%d pixels at --size %d; VGG19 needs at least %d on each side: raise --size",
+			b.Dx(), b.Dy(), s.size, nst.MinImageSide)
+	}
+
+	model, err := openModel(ctx, &s, stderr, true)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	h, err := explain.Handout(ctx, model, explain.HandoutOptions{
+		Content: c, Style: st, Iterations: s.iters, Layers: layers, Channels: channels, Order: order,
+		RaceBudget: raceEvals, Progress: stderr,
+	})
+	if err != nil {
+		return err
+	}
+	if err := writeAtomically(s.out, h.WritePage); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	note := ""
+	if h.RandomWeights {
+		note = " — RANDOM weights: not a real style transfer"
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations, %s)%s\n", s.out, c.Bounds().Dx(), c.Bounds().Dy(),
+		s.iters, roundDuration(time.Since(start).Seconds()), note)
+	return nil
+}
+
+func isHTMLName(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".html" || ext == ".htm"
+}
+
+// writeAtomically writes a file through a temporary file in the same directory, renamed into
+// place only when complete: a failure never leaves a half-written file or loses the old one.
+func writeAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := write(tmp); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}

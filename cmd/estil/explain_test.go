@@ -1,0 +1,104 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestExplainWritesHandout writes a tiny Catalan handout with random weights and checks that it
+// is one self-contained page with every figure inlined.
+func TestExplainWritesHandout(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	out := filepath.Join(dir, "handout.html")
+	code, stdout, stderr := estil(t, "explain", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
+		"--size", "32", "--iters", "2", "--race-evals", "2", "--layer", "conv1_1", "--channels", "3", "--lang", "ca", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "RANDOM") || !strings.Contains(stdout, "RANDOM") {
+		t.Errorf("random weights not announced: stdout %q, stderr %q", stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(data)
+	imgs := regexp.MustCompile(`<img [^>]*>`).FindAllString(html, -1)
+	// pictures 3, feature maps of conv1_1 (input + 3 maps + colour bar) 5, its Gram matrices 3,
+	// losses 1, L-BFGS 1, races 2.
+	if len(imgs) != 3+5+3+1+1+2 {
+		t.Errorf("%d figures, want 15", len(imgs))
+	}
+	for _, img := range imgs {
+		if !strings.HasPrefix(img, `<img src="data:image/png;base64,`) {
+			t.Errorf("a figure is not inlined: %.80s", img)
+		}
+	}
+	for _, s := range []string{`<html lang="ca">`, "PESOS ALEATORIS", "VGG19, capa per capa", "L-BFGS per dins", "Rosenbrock"} {
+		if !strings.Contains(html, s) {
+			t.Errorf("the handout lacks %q", s)
+		}
+	}
+	for _, s := range []string{"http://", "https://", "<script", "[["} {
+		if strings.Contains(html, s) {
+			t.Errorf("the handout contains %q", s)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp")); len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+// TestExplainBadInput checks one-line errors, exit codes, and that an existing handout survives.
+func TestExplainBadInput(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	out := filepath.Join(dir, "old.html")
+	if err := os.WriteFile(out, []byte("old handout"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	corrupt := filepath.Join(dir, "corrupt.png")
+	if err := os.WriteFile(corrupt, []byte("\x89PNG\r\n\x1a\nnot really"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"explain", "--weights", "random", "--backend", "go"}
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no content", []string{"--style", style, "--out", out}, 2, "--content is required"},
+		{"no style", []string{"--content", content, "--out", out}, 2, "--style is required"},
+		{"no out", []string{"--content", content, "--style", style}, 2, "--out is required"},
+		{"png out", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "x.png")}, 2, ".html"},
+		{"bad lang", []string{"--content", content, "--style", style, "--out", out, "--lang", "fr"}, 2, "--lang"},
+		{"bad layer", []string{"--content", content, "--style", style, "--out", out, "--layer", "conv9_9"}, 2, "conv9_9"},
+		{"bad order", []string{"--content", content, "--style", style, "--out", out, "--order", "random"}, 2, "--order"},
+		{"tiny size", []string{"--content", content, "--style", style, "--out", out, "--size", "8"}, 2, "--size"},
+		{"zero iters", []string{"--content", content, "--style", style, "--out", out, "--iters", "0"}, 2, "--iters"},
+		{"extra argument", []string{"--content", content, "--style", style, "--out", out, "extra"}, 2, "extra"},
+		{"missing content", []string{"--content", filepath.Join(dir, "nope.png"), "--style", style, "--out", out}, 1, "nope.png"},
+		{"corrupt style", []string{"--content", content, "--style", corrupt, "--out", out}, 1, "corrupt.png"},
+		{"out in a missing directory", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "no", "h.html")}, 1, "--out"},
+		{"out is a directory", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "d.html")}, 1, "directory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.MkdirAll(filepath.Join(dir, "d.html"), 0o755)
+			code, stdout, stderr := estil(t, append(append([]string{}, base...), c.args...)...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout, stderr)
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr), "\n") + 1; lines != 1 || !strings.Contains(stderr, c.msg) {
+				t.Errorf("want one line mentioning %q, got:\n%s", c.msg, stderr)
+			}
+			if got, _ := os.ReadFile(out); string(got) != "old handout" {
+				t.Errorf("the existing handout was changed: %q", got)
+			}
+		})
+	}
+}
