@@ -31,6 +31,8 @@ type FeatureMapsView struct {
 	// (value − Min[i]) / (Max[i] − Min[i]) with the viridis colour map (all dark when Max = Min).
 	Min, Max []float64
 	Maps     []*image.NRGBA
+	// RandomWeights adds a warning that the network was random (set by FeatureMaps).
+	RandomWeights bool
 }
 
 // FeatureMaps runs model on img up to layer ("conv1_1", "conv4_2", or an index like "21") and
@@ -48,7 +50,7 @@ func FeatureMaps(model *nst.Model, img image.Image, layer string, n int) (*Featu
 	if err != nil {
 		return nil, err
 	}
-	v.Input = img
+	v.Input, v.RandomWeights = img, model.Weights != nil && model.Weights.Random
 	return v, nil
 }
 
@@ -116,6 +118,9 @@ func (v *FeatureMapsView) HTML() string {
 	title := trf("features.title", v.Layer)
 	var b strings.Builder
 	section(&b, title)
+	if v.RandomWeights {
+		b.WriteString(randomWarningHTML())
+	}
 	caption(&b, trf("features.intro", len(v.Channels), v.NumChannels, v.Layer, v.Height, v.Width))
 	// Show every map at about 140 px across, whatever the layer's resolution.
 	width := fmt.Sprintf("%dpx", 140)

@@ -50,6 +50,8 @@ type GramView struct {
 	// is channel Order[i].
 	OrderName string
 	Order     []int
+	// RandomWeights adds a warning that the network was random (set by GramMatrices).
+	RandomWeights bool
 }
 
 // GramMatrices computes the Gram matrices of layer for the style picture and the generated one
@@ -76,7 +78,12 @@ func GramMatrices(model *nst.Model, style, generated image.Image, layer, order s
 			return nil, err
 		}
 	}
-	return GramOf(layer, s, g, order)
+	v, err := GramOf(layer, s, g, order)
+	if err != nil {
+		return nil, err
+	}
+	v.RandomWeights = model.Weights != nil && model.Weights.Random
+	return v, nil
 }
 
 // GramOf is GramMatrices on Gram matrices already computed ([C, C] float32 tensors, as returned
@@ -298,6 +305,9 @@ func (v *GramView) HTML() string {
 	title := trf("gram.title", v.Layer)
 	var b strings.Builder
 	section(&b, title)
+	if v.RandomWeights {
+		b.WriteString(randomWarningHTML())
+	}
 	caption(&b, trf("gram.intro", len(v.Style), len(v.Style), v.Layer))
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:8px">` + "\n")
 	panels := []string{GramStyle}

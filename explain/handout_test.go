@@ -44,6 +44,11 @@ func TestHandout(t *testing.T) {
 			t.Errorf("the handout contains %q", s)
 		}
 	}
+	// Every view computed with the network says that it is random: the pictures, 2 feature-map
+	// grids, 2 Gram views, the losses and the style-transfer race.
+	if n := strings.Count(html, "RANDOM WEIGHTS"); n != 7 {
+		t.Errorf("the random-weights warning appears %d times, want 7", n)
+	}
 	if len(h.Evaluations) == 0 || len(h.Iterations) == 0 || h.Result == nil {
 		t.Error("the handout kept no history or no result")
 	}

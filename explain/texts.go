@@ -25,7 +25,7 @@ var texts = map[string]text{
 	"layers.col.shape":  {en: "output (H×W×C)", ca: "sortida (H×W×C)"},
 	"layers.col.params": {en: "parameters", ca: "paràmetres"},
 	"layers.col.rf":     {en: "receptive field (px)", ca: "camp receptiu (px)"},
-	"layers.col.role":   {en: "used by", ca: "la fa servir"},
+	"layers.col.role":   {en: "used by", ca: "usada per"},
 	"layers.role.content": {
 		en: "content loss",
 		ca: "pèrdua de contingut",
@@ -47,9 +47,9 @@ var texts = map[string]text{
 			"never these parameters.",
 		ca: "Les files destacades alimenten les pèrdues. Les seves característiques es llegeixen <b>després de la ReLU</b> que segueix " +
 			"la convolució: la ReLU de torchvision treballa sobre el mateix tensor (<i>in place</i>), de manera que el que l'original desa " +
-			"com a sortida de conv4_2 és, de fet, la de relu4_2. Les files grises vénen després de la capa de pèrdua més profunda i no " +
+			"com a sortida de conv4_2 és, de fet, la de relu4_2. Les files grises venen després de la capa de pèrdua més profunda i no " +
 			"es calculen mai. Cada agrupació divideix per dos l'alçada i l'amplada, així que les capes profundes tenen menys posicions, " +
-			"cadascuna veu més imatge, i tenen més canals: les primeres capes reaccionen a colors i vores, i les profundes, a textures i " +
+			"cadascuna de les quals veu una part més gran de la imatge, i més canals: les primeres capes reaccionen a colors i vores, i les profundes, a textures i " +
 			"parts d'objectes. Els pesos estan congelats: la transferència d'estil canvia els píxels de la imatge, mai aquests paràmetres.",
 	},
 }
@@ -232,7 +232,7 @@ func init() {
 				"for a good step, with no learning rate to tune: that is why the original notebook uses it. A ✗ after a name " +
 				"means that run diverged (its loss became infinite) and stopped there.",
 			ca: "El <b>descens del gradient</b> fa x ← x − lr·g: la seva taxa d'aprenentatge ha de ser prou petita per a la direcció " +
-				"més pronunciada, i llavors avança molt a poc a poc per les planes (la vall corbada de Rosenbrock n'és l'exemple " +
+				"més pronunciada, i llavors avança molt a poc a poc en les direccions planes (la vall corbada de Rosenbrock n'és l'exemple " +
 				"clàssic). <b>Adam</b> escala cada coordenada per una mitjana mòbil de la mida dels seus gradients, cosa que ajuda " +
 				"en problemes mal escalats, però també necessita una taxa d'aprenentatge. <b>L-BFGS</b> aprèn la curvatura dels " +
 				"seus últims passos i busca un bon pas al llarg de cada direcció, sense cap taxa d'aprenentatge per ajustar: per " +
