@@ -214,7 +214,13 @@ func (m matrixGrid) Y(r int) float64    { return float64(r) }
 // GramDifference): its GridXYZ holds the actual values of Matrix(which), matrix row i at grid row
 // n−1−i. Style and generated share one colour range, so that they can be compared; the difference
 // uses a blue–white–red map centred on 0.
-func (v *GramView) HeatMap(which string) (*plotter.HeatMap, *colorMap, error) {
+func (v *GramView) HeatMap(which string) (*plotter.HeatMap, error) {
+	hm, _, err := v.heatMap(which)
+	return hm, err
+}
+
+// heatMap is HeatMap with the colour map it uses, for the colour bar.
+func (v *GramView) heatMap(which string) (*plotter.HeatMap, *colorMap, error) {
 	m, err := v.Matrix(which)
 	if err != nil {
 		return nil, nil, err
@@ -265,7 +271,7 @@ func matrixRange(m [][]float64) (lo, hi float64) {
 // heatmapPNG draws a heat map with axis ticks naming the channels and a vertical colour bar on its
 // right.
 func (v *GramView) heatmapPNG(which, title string) (string, error) {
-	hm, cm, err := v.HeatMap(which)
+	hm, cm, err := v.heatMap(which)
 	if err != nil {
 		return "", err
 	}

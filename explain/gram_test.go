@@ -65,7 +65,7 @@ func TestGramHeatmapValues(t *testing.T) {
 			t.Errorf("%s order: %v, want %v", c.order, v.Order, c.want)
 		}
 		for _, which := range []string{GramStyle, GramGenerated, GramDifference} {
-			hm, _, err := v.HeatMap(which)
+			hm, err := v.HeatMap(which)
 			if err != nil {
 				t.Fatal(err)
 			}
