@@ -86,7 +86,7 @@ if [[ " $STEPS " == *" 0 "* ]]; then
 		"$PYTHON" -m pip list 2>/dev/null | grep -iE '^(jax|jaxlib|jax-cuda|nvidia|torch)' || true
 		echo "plugin dir: $PLUGIN_DIR"; ls -la "$PLUGIN_DIR"; cat "$OUT/plugin-find.err"
 		echo "plugin: $PLUGIN"
-		echo "ptxas: $PTXAS"; echo "libdevice: $LIBDEVICE"; echo "XLA_FLAGS=$XLA_FLAGS"
+		echo "ptxas: $PTXAS"; echo "libdevice: $LIBDEVICE"; echo "XLA_FLAGS=${XLA_FLAGS:-}"
 		readelf -d "$PLUGIN" 2>/dev/null | grep -iE 'rpath|runpath|needed' || true
 		ldd "$PLUGIN" 2>&1 | grep -i 'not found' || echo "ldd: every library of the plugin found"
 		ldd "$BIN/estil"
@@ -138,6 +138,7 @@ EOF
 		--style "$TMPD/style.png" --scales 256,512,1024,2048 --iters "$SCALE_ITERS" --quiet \
 		--out "$OUT/scales_2048.png" --report "$OUT/scales_report.json"
 	grep -E '^estil: scale' "$OUT/scales.log" >>"$SUMMARY"
+	rm -rf "$TMPD"
 fi
 
 # The table: time ratio, and the convolutions' share of the H200's dense TF32 peak. 494.7 TFLOP/s
