@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/estil-nst/estil/explain"
 )
 
 // TestExplainWritesHandout writes a tiny Catalan handout with random weights and checks that it
@@ -100,5 +104,49 @@ func TestExplainBadInput(t *testing.T) {
 				t.Errorf("the existing handout was changed: %q", got)
 			}
 		})
+	}
+}
+
+// TestLossChartReadsStylizeReport checks that the loss chart drawn from `stylize --report` has
+// exactly the report's numbers as its series.
+func TestLossChartReadsStylizeReport(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	out, rep := filepath.Join(dir, "o.png"), filepath.Join(dir, "run.json")
+	code, stdout, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
+		"--style", style, "--size", "32", "--iters", "3", "--style-layers", "conv1_1:1,conv2_1:0.5", "--content-layers", "conv2_1",
+		"--out", out, "--report", rep, "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The report read without the explain package's types.
+	var raw struct {
+		Evaluations []map[string]any `json:"evaluations"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	v, err := explain.LossHistoryFromReport(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.RandomWeights {
+		t.Error("the chart does not know the weights were random")
+	}
+	if len(v.Series) != 4 || len(raw.Evaluations) == 0 {
+		t.Fatalf("%d series from %d evaluations", len(v.Series), len(raw.Evaluations))
+	}
+	for k, e := range raw.Evaluations {
+		style := e["style"].([]any)
+		want := []float64{e["total"].(float64), e["content"].(float64), style[0].(float64), style[1].(float64)}
+		for i, s := range v.Series {
+			if s.X[k] != e["evaluation"].(float64) || s.Y[k] != want[i] {
+				t.Errorf("series %s, evaluation %d: (%v, %v), report says (%v, %v)", s.Name, k, s.X[k], s.Y[k], e["evaluation"], want[i])
+			}
+		}
 	}
 }
