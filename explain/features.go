@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"image"
@@ -12,6 +13,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/estil-nst/estil/nst"
 )
@@ -160,5 +163,13 @@ func colorBar(cm *colorMap, label string) (string, error) {
 	p.X.Padding = 0
 	p.X.Label.Text = label
 	p.Add(&plotter.ColorBar{ColorMap: cm})
-	return chartPNG(p, 14*vg.Centimeter, 2.2*vg.Centimeter)
+	// Margins left and right, so that the end labels (0.0, 1.0) are not cut in half.
+	const w, h, margin = 14 * vg.Centimeter, 2.2 * vg.Centimeter, 0.6 * vg.Centimeter
+	c := vgimg.New(w, h)
+	p.Draw(draw.Crop(draw.New(c), margin, -margin, 0, 0))
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return "", fmt.Errorf("explain: drawing a colour bar: %w", err)
+	}
+	return pngBytesURI(buf.Bytes()), nil
 }
