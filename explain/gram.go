@@ -252,11 +252,24 @@ func (v *GramView) heatMap(which string) (*plotter.HeatMap, *colorMap, error) {
 	}
 	hm := plotter.NewHeatMap(matrixGrid(m), cm.Palette(255))
 	hm.Min, hm.Max = cm.Min(), cm.Max()
-	// Up to 128 channels, one crisp rectangle per cell; beyond (256 or 512 channels, where cells
-	// are smaller than a screen pixel anyway) one image, not C² rectangles.
-	hm.Rasterized = len(m) > 128
 	return hm, cm, nil
 }
+
+// upscaledGrid repeats each cell of a grid k×k times, so that gonum's rasterized heat map (one
+// image, smoothed when scaled to the plot) keeps sharp cell edges. Cell (c, r) of the original
+// covers the same plot coordinates as before.
+type upscaledGrid struct {
+	g plotter.GridXYZ
+	k int
+}
+
+func (u upscaledGrid) Dims() (c, r int) {
+	c, r = u.g.Dims()
+	return c * u.k, r * u.k
+}
+func (u upscaledGrid) Z(c, r int) float64 { return u.g.Z(c/u.k, r/u.k) }
+func (u upscaledGrid) X(c int) float64    { return (float64(c)+0.5)/float64(u.k) - 0.5 }
+func (u upscaledGrid) Y(r int) float64    { return (float64(r)+0.5)/float64(u.k) - 0.5 }
 
 func matrixRange(m [][]float64) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
@@ -278,7 +291,12 @@ func (v *GramView) heatmapPNG(which, title string) (string, error) {
 	n := len(v.Order)
 	p := plot.New()
 	p.Title.Text = title
-	p.Add(hm)
+	// Drawn as one image (C² rectangles would show seams between them, and be slow at C = 512),
+	// at about 512 pixels across.
+	drawn := *hm
+	drawn.GridXYZ = upscaledGrid{hm.GridXYZ, max(1, (512+n-1)/n)}
+	drawn.Rasterized = true
+	p.Add(&drawn)
 	p.X.Label.Text, p.Y.Label.Text = tr("gram.axis"), tr("gram.axis")
 	var xt, yt []plot.Tick
 	step := max(1, n/8)

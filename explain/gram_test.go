@@ -82,6 +82,11 @@ func TestGramHeatmapValues(t *testing.T) {
 					}
 				}
 			}
+			// The picture is drawn from the grid upscaled k×k: same values over the same cells.
+			up := upscaledGrid{hm.GridXYZ, 3}
+			if c, r := up.Dims(); c != 12 || r != 12 || up.Z(7, 4) != hm.GridXYZ.Z(2, 1) || !near(up.X(0), -1.0/3, 1e-12) || !near(up.Y(11), 3+1.0/3, 1e-12) {
+				t.Errorf("upscaled grid: %d×%d, Z(7,4) %v vs %v, X(0) %v, Y(11) %v", c, r, up.Z(7, 4), hm.GridXYZ.Z(2, 1), up.X(0), up.Y(11))
+			}
 			// Every value lies in the colour range (none drawn as overflow).
 			if which != GramDifference && (hm.Min > 0 || hm.Max < 12) {
 				t.Errorf("%s: colour range [%v, %v] does not cover [0, 12]", which, hm.Min, hm.Max)
