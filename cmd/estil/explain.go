@@ -48,6 +48,11 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&channels, "channels", 8, "feature maps shown per layer (the most active ones)")
 	fs.StringVar(&order, "order", explain.OrderGreedy, "order of the Gram matrices' channels: none, energy or greedy")
 	fs.IntVar(&raceEvals, "race-evals", 15, "loss evaluations each optimizer gets in the style-transfer race")
+	def := nst.DefaultLoss()
+	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")
+	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
+	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
+	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
 	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
 	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache (random if offline, with a warning), a .pth or .safetensors file, or 'random'")
 	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
@@ -92,6 +97,10 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if _, err := weights.ModelByName(s.model); err != nil {
 		return usageError{err.Error()}
 	}
+	loss, err := s.loss()
+	if err != nil {
+		return usageError{err.Error()}
+	}
 	// Check the output before reading or computing anything.
 	if err := checkWritableFile(s.out); err != nil {
 		return fmt.Errorf("--out: %w", err)
@@ -121,7 +130,7 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	start := time.Now()
 	h, err := explain.Handout(ctx, model, explain.HandoutOptions{
-		Content: c, Style: st, Iterations: s.iters, Layers: layers, Channels: channels, Order: order,
+		Content: c, Style: st, Loss: loss, Iterations: s.iters, Layers: layers, Channels: channels, Order: order,
 		RaceBudget: raceEvals, Progress: stderr,
 	})
 	if err != nil {

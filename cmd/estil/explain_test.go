@@ -84,6 +84,8 @@ func TestExplainBadInput(t *testing.T) {
 		{"bad layer", []string{"--content", content, "--style", style, "--out", out, "--layer", "conv9_9"}, 2, "conv9_9"},
 		{"bad order", []string{"--content", content, "--style", style, "--out", out, "--order", "random"}, 2, "--order"},
 		{"tiny size", []string{"--content", content, "--style", style, "--out", out, "--size", "8"}, 2, "--size"},
+		{"bad style layers", []string{"--content", content, "--style", style, "--out", out, "--style-layers", "conv1_1:x"}, 2, "--style-layers"},
+		{"negative style weight", []string{"--content", content, "--style", style, "--out", out, "--style-weight", "-1"}, 2, "weight"},
 		{"zero iters", []string{"--content", content, "--style", style, "--out", out, "--iters", "0"}, 2, "--iters"},
 		{"extra argument", []string{"--content", content, "--style", style, "--out", out, "extra"}, 2, "extra"},
 		{"missing content", []string{"--content", filepath.Join(dir, "nope.png"), "--style", style, "--out", out}, 1, "nope.png"},
