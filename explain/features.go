@@ -125,8 +125,8 @@ func (v *FeatureMapsView) HTML() string {
 		b.WriteString(randomWarningHTML())
 	}
 	caption(&b, trf("features.intro", len(v.Channels), v.NumChannels, v.Layer, v.Height, v.Width))
-	// Show every map at about 140 px across, whatever the layer's resolution.
-	width := fmt.Sprintf("%dpx", 140)
+	// Show every map 140 px across, whatever the layer's resolution.
+	const width = "140px"
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start">` + "\n")
 	if v.Input != nil {
 		uri, err := pngDataURI(v.Input)

@@ -2,7 +2,8 @@ package explain
 
 // texts holds every explanatory text of the views, in English and in Catalan (the language of
 // the original notebook). Texts are written for students; they may contain simple HTML tags and
-// fmt verbs (used with trf).
+// fmt verbs (used with trf). The layer table's texts are here; each init below adds one view's.
+// TestTextsComplete checks that every text has both languages and every key used exists.
 var texts = map[string]text{
 	// Layer table.
 	"layers.title": {
