@@ -52,7 +52,7 @@ func handout(out string) (string, error) {
 	}
 	page := filepath.Join(dir, "handout.html")
 	cmd := exec.Command(bin, "explain", "--content", content, "--style", style, "--out", page,
-		"--size", "32", "--iters", "2", "--weights", "random")
+		"--size", "32", "--iters", "2", "--race-evals", "3", "--weights", "random")
 	cmd.Env = append(os.Environ(), "GOMLX_NO_AUTO_INSTALL=1")
 	if log, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("estil explain: %v\n%s", err, tail(string(log), 2000))
