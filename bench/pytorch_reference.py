@@ -151,6 +151,20 @@ def gram_matrix(tensor):
     return torch.mm(tensor, tensor.t())
 
 
+def peak_rss_bytes():
+    """This process's peak resident set size. VmHWM, not getrusage's ru_maxrss: a process started
+    by Go's os/exec (vfork-style, sharing the parent's memory until exec) inherits the parent's
+    peak in ru_maxrss, while VmHWM belongs to this program's own address space."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 class Done(Exception):
     pass
 
@@ -228,7 +242,7 @@ def run(args):
         # the mean), from the end of the first evaluation to the end of the last.
         "seconds_per_evaluation": statistics.median(intervals) if intervals else stamps[0] - start,
         "mean_seconds_per_evaluation": statistics.mean(intervals) if intervals else stamps[0] - start,
-        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_rss_bytes": peak_rss_bytes(),
     }
     if args.eval_image:
         # The loss of another image (estil's result) with this implementation: the same function

@@ -2,7 +2,9 @@ package nst
 
 import (
 	"fmt"
-	"syscall"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
@@ -86,12 +88,20 @@ func benchmarkVGG(b *testing.B, size int, backward bool) {
 	b.ReportMetric(float64(peakRSS())/1e6, "peak-RSS-MB")
 }
 
-// peakRSS is the process's peak resident set size in bytes (getrusage's ru_maxrss is in KiB on
-// Linux): the high-water mark of everything the process held, Go heap and backend buffers.
+// peakRSS is the process's peak resident set size in bytes: VmHWM from /proc/self/status (Linux
+// only; 0 elsewhere), the high-water mark of everything this process held, Go heap and backend buffers.
+// Not getrusage's ru_maxrss: `go test` starts the test binary with os/exec, which shares the go
+// command's memory until exec, and ru_maxrss then inherits the go command's peak.
 func peakRSS() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	data, err := os.ReadFile("/proc/self/status")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64); err == nil {
+					return kb * 1024
+				}
+			}
+		}
 	}
-	return int64(ru.Maxrss) * 1024
+	return 0 // not Linux: not measured
 }
