@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOMLX_NO_AUTO_INSTALL=1 CGO_ENABLED=1 GOOS=linux GOARCH=amd64
 mkdir -p bench/bin
-go build -trimpath -o bench/bin/estil ./cmd/estil
-go test -c -trimpath -o bench/bin/nst.test ./nst
+# -s -w: no symbol tables (the two must travel in ≤ 64 MiB to the device machine).
+go build -trimpath -ldflags="-s -w" -o bench/bin/estil ./cmd/estil
+go test -c -trimpath -ldflags="-s -w" -o bench/bin/nst.test ./nst
 for b in bench/bin/estil bench/bin/nst.test; do
 	echo "$b: $(du -h "$b" | cut -f1)"
 	if command -v ldd >/dev/null; then ldd "$b" | sed 's/^/  /'; fi
