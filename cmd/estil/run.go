@@ -32,6 +32,9 @@ func runTransfer(ctx context.Context, s *settings, j job, stdout, stderr io.Writ
 // runTransferWith is runTransfer with the model already open.
 func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, stdout, stderr io.Writer) error {
 	loss, _ := s.loss() // checked by s.check
+	if n := len(s.scaleList); n > 0 {
+		s.size = s.scaleList[n-1] // with --scales the last scale is the size (even if demo picked another)
+	}
 
 	// The pictures at the sizes the run uses.
 	content := images.Resize(j.content, s.size)
