@@ -19,7 +19,9 @@
 //	                   (see SetupCell); it takes no body.
 //
 // In code, {{LANG}} is replaced by the notebook's language ("en" or "ca"), so that a cell can
-// call explain.SetLanguage("{{LANG}}") and print its explanations in the reader's language.
+// call explain.SetLanguage("{{LANG}}") and print its explanations in the reader's language, and
+// {{English|Catalan}} by one of its two texts: for the captions and messages a cell prints,
+// which are prose, not code (e.g. nbkit.Picture{Caption: "{{result|resultat}}"}).
 // Lines before the first marker, and lines starting with "#!" anywhere, are comments for the
 // source's authors.
 package nbgen
@@ -29,6 +31,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -180,7 +183,7 @@ func (s *Source) Render(lang string) ([]byte, error) {
 			cell["cell_type"] = "code"
 			cell["execution_count"] = nil
 			cell["outputs"] = []any{}
-			cell["source"] = splitLines(strings.ReplaceAll(c.Text[""], "{{LANG}}", lang))
+			cell["source"] = splitLines(localize(c.Text[""], lang))
 			if c.Figure {
 				// Read by the execution test; Jupyter keeps unknown metadata.
 				cell["metadata"] = map[string]any{"estil": map[string]any{"figure": true}}
@@ -212,6 +215,19 @@ func (s *Source) Render(lang string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// bilingual matches {{English|Catalan}} in code.
+var bilingual = regexp.MustCompile(`\{\{([^{}|\n]*)\|([^{}|\n]*)\}\}`)
+
+// localize puts a code cell into lang: {{LANG}} becomes lang, {{English|Catalan}} one of the two.
+func localize(code, lang string) string {
+	code = strings.ReplaceAll(code, "{{LANG}}", lang)
+	pick := "$1"
+	if lang == "ca" {
+		pick = "$2"
+	}
+	return bilingual.ReplaceAllString(code, pick)
 }
 
 // splitLines splits text the way Jupyter stores a cell's source: lines keep their "\n",

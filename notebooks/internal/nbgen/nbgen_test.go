@@ -16,6 +16,7 @@ const sample = `preamble ignored
 #! authors' note, not in the notebook
 explain.SetLanguage("{{LANG}}")
 x := 1
+fmt.Println("{{result|resultat}}", "{{a|b}}{{c|d}}")
 `
 
 func TestParseAndRender(t *testing.T) {
@@ -57,7 +58,8 @@ func TestParseAndRender(t *testing.T) {
 			t.Errorf("%s: setup cell %q", lang, got)
 		}
 		code := strings.Join(nb.Cells[2].Source, "")
-		if code != "explain.SetLanguage(\""+lang+"\")\nx := 1" {
+		words := map[string]string{"en": `"result", "ac"`, "ca": `"resultat", "bd"`}[lang]
+		if code != "explain.SetLanguage(\""+lang+"\")\nx := 1\nfmt.Println("+words+")" {
 			t.Errorf("%s: code %q", lang, code)
 		}
 		if nb.Cells[2].Metadata["estil"] == nil || nb.Cells[1].Metadata["estil"] != nil {
