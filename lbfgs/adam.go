@@ -208,42 +208,23 @@ func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
 		}
 		a.owned.add(outs[0], outs[1], outs[2])
 		a.m, a.v = outs[1], outs[2]
-		scal, err := readScalars(outs[3])
-		if err != nil {
-			return fail(StopError, err)
+		p, stop, err := firstOrderEvaluation("lbfgs.Adam", outs, 3, &a.evals, a.onEval)
+		if stop == StopError {
+			return fail(stop, err)
 		}
-		var extras []float64
-		if len(outs) > 4 {
-			if a.onEval != nil {
-				if extras, err = readScalars(outs[4]); err != nil {
-					return fail(StopError, err)
-				}
-			} else {
-				_ = outs[4].FinalizeAll()
-			}
-		}
-		a.evals++
 		res.Evaluations++
-		loss, gInf := scal[0], scal[1]
 		if i == 0 {
-			res.Loss = loss
+			res.Loss = p.loss
 		}
-		p := point{loss: loss, gInf: gInf}
-		if a.onEval != nil {
-			if err := a.onEval(Evaluation{N: a.evals, Loss: loss, Extras: extras}); err != nil {
-				if p.finite() {
-					x = cur
-				}
-				return fail(StopObserver, fmt.Errorf("lbfgs.Adam: observer stopped at evaluation %d: %w", a.evals, err))
-			}
-		}
-		if !p.finite() {
+		if err != nil {
 			// x still holds the last x with a finite loss (the caller's x if none).
-			return fail(StopNotFinite, fmt.Errorf("lbfgs.Adam: evaluation %d: loss=%g, max|g|=%g: %w",
-				a.evals, loss, gInf, ErrNotFinite))
+			if stop == StopObserver && p.finite() {
+				x = cur
+			}
+			return fail(stop, err)
 		}
 		x = cur // its loss is finite.
-		res.LastLoss = loss
+		res.LastLoss = p.loss
 		res.Iterations++
 		cur = outs[0]
 		a.owned.release(a.m, a.v, x, cur)

@@ -127,41 +127,22 @@ func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
 			return fail(StopError, fmt.Errorf("lbfgs.GradientDescent: iteration %d: %w", i+1, err))
 		}
 		g.owned.add(outs[0])
-		scal, err := readScalars(outs[1])
-		if err != nil {
-			return fail(StopError, err)
+		p, stop, err := firstOrderEvaluation("lbfgs.GradientDescent", outs, 1, &g.evals, g.onEval)
+		if stop == StopError {
+			return fail(stop, err)
 		}
-		var extras []float64
-		if len(outs) > 2 {
-			if g.onEval != nil {
-				if extras, err = readScalars(outs[2]); err != nil {
-					return fail(StopError, err)
-				}
-			} else {
-				_ = outs[2].FinalizeAll()
-			}
-		}
-		g.evals++
 		res.Evaluations++
-		loss, gInf := scal[0], scal[1]
 		if i == 0 {
-			res.Loss = loss
+			res.Loss = p.loss
 		}
-		p := point{loss: loss, gInf: gInf}
-		if g.onEval != nil {
-			if err := g.onEval(Evaluation{N: g.evals, Loss: loss, Extras: extras}); err != nil {
-				if p.finite() {
-					x = cur
-				}
-				return fail(StopObserver, fmt.Errorf("lbfgs.GradientDescent: observer stopped at evaluation %d: %w", g.evals, err))
+		if err != nil {
+			if stop == StopObserver && p.finite() {
+				x = cur
 			}
-		}
-		if !p.finite() {
-			return fail(StopNotFinite, fmt.Errorf("lbfgs.GradientDescent: evaluation %d: loss=%g, max|g|=%g: %w",
-				g.evals, loss, gInf, ErrNotFinite))
+			return fail(stop, err)
 		}
 		x = cur
-		res.LastLoss = loss
+		res.LastLoss = p.loss
 		res.Iterations++
 		cur = outs[0]
 		g.owned.release(x, cur)
