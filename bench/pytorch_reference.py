@@ -25,10 +25,11 @@ which estil does too, so both do the same work. Two sub-commands:
       dict that estil reads with ``--weights W.pth``. RANDOM weights: for timing and agreement
       checks only, not for art.
   run --weights W.pth --content C.png --style S.png --evals N [--device cpu|cuda] [--threads T]
-  run ... [--eval-image R.png]
+  run ... [--eval-image R.png] [--float64]
       prints one JSON object: the loss of every evaluation, seconds, peak memory, and with
       --eval-image the loss of that picture (estil passes a probe, half content and half style),
-      to check that both compute the same function away from the start.
+      to check that both compute the same function away from the start; --float64 runs the same
+      in float64, the control that shows how far float rounding alone moves L-BFGS's trajectory.
 
 Why `estil bench` compares losses at the same points and not after N evaluations: the first
 L-BFGS iteration starts with a tiny step (lr/‖g‖₁) on a nearly linear loss, and the strong-Wolfe
@@ -121,7 +122,7 @@ def read_ppm(path):
     return torch.frombuffer(bytearray(pixels), dtype=torch.uint8).view(h, w, 3)
 
 
-def load_image(path, device):
+def load_image(path, device, dtype=torch.float32):
     if path.endswith(".ppm"):
         rgb8 = read_ppm(path)
     else:
@@ -132,7 +133,8 @@ def load_image(path, device):
     x = (rgb8.to(torch.float32) * torch.tensor(1.0 / 255, dtype=torch.float32)).permute(2, 0, 1)  # [3, H, W]
     mean = torch.tensor(MEAN, dtype=torch.float32).view(3, 1, 1)
     std = torch.tensor(STD, dtype=torch.float32).view(3, 1, 1)
-    return ((x - mean) / std).unsqueeze(0).contiguous().to(device)
+    # The same float32 pixels in both precisions: a float64 run differs only in its arithmetic.
+    return ((x - mean) / std).unsqueeze(0).contiguous().to(device=device, dtype=dtype)
 
 
 def get_features(image, model):
@@ -180,14 +182,15 @@ def run(args):
     features = vgg19_features()
     state = torch.load(args.weights, map_location="cpu")
     features.load_state_dict(collections.OrderedDict((k[len("features."):], v) for k, v in state.items()))
-    vgg = features[:30].to(device).eval()  # up to relu5_1
+    dtype = torch.float64 if args.float64 else torch.float32
+    vgg = features[:30].to(device=device, dtype=dtype).eval()  # up to relu5_1
     for p in vgg.parameters():
         p.requires_grad_(False)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
 
-    content = load_image(args.content, device)
-    style = load_image(args.style, device)
+    content = load_image(args.content, device, dtype)
+    style = load_image(args.style, device, dtype)
     sync(device)
     start = time.perf_counter()
     content_features = get_features(content, vgg)
@@ -232,6 +235,7 @@ def run(args):
         "implementation": "pytorch",
         "torch": torch.__version__,
         "device": str(device),
+        "dtype": str(dtype).replace("torch.", ""),
         "threads": torch.get_num_threads(),
         "height": content.shape[2],
         "width": content.shape[3],
@@ -248,7 +252,7 @@ def run(args):
         # The loss of another image (estil's result) with this implementation: the same function
         # at the same point must give the same number, up to float rounding.
         with torch.no_grad():
-            out["loss_at_image"] = loss_of(load_image(args.eval_image, device)).item()
+            out["loss_at_image"] = loss_of(load_image(args.eval_image, device, dtype)).item()
     if device.type == "cuda":
         out["peak_device_bytes"] = torch.cuda.max_memory_allocated()
         out["gpu"] = torch.cuda.get_device_name()
@@ -270,6 +274,8 @@ def main():
     r.add_argument("--evals", type=int, default=10)
     r.add_argument("--device", default="cpu")
     r.add_argument("--threads", type=int, default=2)
+    r.add_argument("--float64", action="store_true",
+                   help="compute in float64 (the control run: how far float rounding alone moves the trajectory)")
     r.add_argument("--eval-image", help="also print the loss of this image (loss_at_image; estil passes its probe picture)")
     args = p.parse_args()
     if args.cmd == "run" and args.evals < 1:

@@ -36,12 +36,17 @@ func TestBenchAgreesWithPyTorch(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
-	if len(rep.Runs) != 2 || len(rep.Comparisons) != 1 {
-		t.Fatalf("want 2 runs and 1 comparison, got %d and %d", len(rep.Runs), len(rep.Comparisons))
+	if len(rep.Runs) != 3 || len(rep.Comparisons) != 1 {
+		t.Fatalf("want 3 runs (estil, PyTorch, its float64 control) and 1 comparison, got %d and %d", len(rep.Runs), len(rep.Comparisons))
 	}
-	e, p := rep.Runs[0], rep.Runs[1]
-	if e.Implementation != "estil" || p.Implementation != "pytorch" {
-		t.Fatalf("runs are %q and %q", e.Implementation, p.Implementation)
+	e, p, f64 := rep.Runs[0], rep.Runs[1], rep.Runs[2]
+	if e.Implementation != "estil" || p.Implementation != "pytorch" || f64.Implementation != "pytorch f64" {
+		t.Fatalf("runs are %q, %q and %q", e.Implementation, p.Implementation, f64.Implementation)
+	}
+	// The control computes the same function in float64: at the start it differs from the
+	// float32 run by float32's rounding only.
+	if d := relDiff(p.Losses[0], f64.Losses[0]); d > 1e-5 {
+		t.Errorf("PyTorch float32 and float64 start losses %v and %v differ by %.2g", p.Losses[0], f64.Losses[0], d)
 	}
 	for _, r := range rep.Runs {
 		if r.Evaluations != 4 || len(r.Losses) != 4 || r.Width != 32 || r.Height != 32 {
@@ -66,6 +71,11 @@ func TestBenchAgreesWithPyTorch(t *testing.T) {
 	}
 	if c := rep.Comparisons[0]; !c.Agree || !c.StepChecked || math.Abs(c.Ratio-e.SecondsPerEvaluation/p.SecondsPerEvaluation) > 1e-9 {
 		t.Errorf("comparison %+v", c)
+	}
+	c := rep.Comparisons[0]
+	if c.DriftsAt != driftsAt(e, p) || c.ControlDriftsAt != driftsAt(p, f64) || c.DriftsAt == 1 || c.ControlDriftsAt == 1 ||
+		c.ControlFinalRelDiff != relDiff(p.finalLoss(), f64.finalLoss()) {
+		t.Errorf("drift figures %+v do not match the runs", c)
 	}
 }
 
@@ -114,5 +124,22 @@ func TestParseSizesSortsAndDeduplicates(t *testing.T) {
 	got, err := parseSizes("128, 64,128")
 	if err != nil || len(got) != 2 || got[0] != 64 || got[1] != 128 {
 		t.Errorf("parseSizes = %v, %v", got, err)
+	}
+}
+
+func TestDriftsAt(t *testing.T) {
+	run := func(l ...float64) benchRun { return benchRun{Losses: l} }
+	for _, tc := range []struct {
+		a, b benchRun
+		want int
+	}{
+		{run(100, 50, 20), run(100.5, 50.2, 20.1), 0}, // within 1 % throughout
+		{run(100, 50, 20), run(100, 50, 25), 3},       // apart from the third
+		{run(100, 50), run(100, 60, 20, 10), 2},       // only common evaluations count
+		{run(100, 50, 20), run(100, 50.4, 30), 3},     // 0.8 % is within
+	} {
+		if got := driftsAt(tc.a, tc.b); got != tc.want {
+			t.Errorf("driftsAt(%v, %v) = %d, want %d", tc.a.Losses, tc.b.Losses, got, tc.want)
+		}
 	}
 }
