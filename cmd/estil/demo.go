@@ -42,11 +42,15 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := checkOutputs(&s); err != nil {
 		return err
 	}
-	model, err := openModel(ctx, &s, stderr, true)
+	model, err := openModel(ctx, &s, stderr, "demo")
 	if err != nil {
 		return err
 	}
-	// Pick a size that finishes in a few minutes on the backend we got.
+	// Pick a size that finishes in a few minutes on the backend we got; with --scales the last
+	// scale is the size.
+	if n := len(s.scaleList); n > 0 {
+		s.size, explicit["size"] = s.scaleList[n-1], true
+	}
 	if nst.IsPureGo(model.Backend) && (!explicit["size"] || !explicit["iters"]) {
 		if !explicit["size"] {
 			s.size = 128

@@ -124,15 +124,9 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			b.Dx(), b.Dy(), s.size, nst.MinImageSide)
 	}
 
-	model, err := openModel(ctx, &s, stderr, false)
-	if err != nil && s.weights == "" && ctx.Err() == nil {
-		// Offline in a classroom: a handout with a random network (saying so everywhere) is
-		// still worth having.
-		fmt.Fprintf(stderr, "estil: %v\n", err)
-		fmt.Fprintln(stderr, "estil explain: going on with random weights instead (pass --weights PATH to use a downloaded file)")
-		s.weights = "random"
-		model, err = openModel(ctx, &s, stderr, false)
-	}
+	// Offline in a classroom, a handout with a random network (saying so everywhere) is still
+	// worth having.
+	model, err := openModel(ctx, &s, stderr, "explain")
 	if err != nil {
 		return err
 	}

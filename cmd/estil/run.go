@@ -22,7 +22,7 @@ import (
 // settings s, and writes the result (also when stopped by Ctrl-C or a non-finite loss: then the
 // last good image is written, and the error returned).
 func runTransfer(ctx context.Context, s *settings, j job, stdout, stderr io.Writer) error {
-	model, err := openModel(ctx, s, stderr, false)
+	model, err := openModel(ctx, s, stderr, "")
 	if err != nil {
 		return err
 	}
@@ -122,16 +122,19 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 // openModel opens the backend, loads the weights and builds the network, saying loudly when
 // the weights are random. With randomIfOffline (the demo), weights that cannot be downloaded
 // are replaced by random ones, with a warning; stylize never does that.
-func openModel(ctx context.Context, s *settings, stderr io.Writer, randomIfOffline bool) (*nst.Model, error) {
+// openModel opens the backend and VGG19. If offlineFallback names a command (demo, explain) and
+// the default weights cannot be downloaded, that command goes on with random weights, saying so:
+// a run with a random network still shows the method.
+func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallback string) (*nst.Model, error) {
 	backend, lowering, err := nst.OpenBackend(s.backend, stderr)
 	if err != nil {
 		return nil, err
 	}
 	m, _ := weights.ModelByName(s.model)
 	w, err := weights.Load(ctx, s.weights, m, weights.WithProgress(stderr), weights.WithSeed(int64(s.seed)))
-	if err != nil && randomIfOffline && s.weights == "" && ctx.Err() == nil {
+	if err != nil && offlineFallback != "" && s.weights == "" && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "estil: %v\n", err)
-		fmt.Fprintln(stderr, "estil: the demo goes on with random weights instead (pass --weights PATH to use a downloaded file)")
+		fmt.Fprintf(stderr, "estil %s: going on with random weights instead (pass --weights PATH to use a downloaded file)\n", offlineFallback)
 		s.weights = "random"
 		w, err = weights.Load(ctx, s.weights, m, weights.WithSeed(int64(s.seed)))
 	}
