@@ -7,7 +7,8 @@
 # Steps (each under its own time limit; a failing step is logged and the next one runs):
 #   0. the machine: nvidia-smi, python, torch, jax's CUDA PJRT plugin and NVIDIA's libraries;
 #   1. the XLA lowering's equality test (bench/bin/nst.test -test.run XLA): im2col vs native ops;
-#   2. estil bench at 512 and 1024 px, estil on XLA CUDA, PyTorch on cuda, 10 evaluations (if
+#   2. estil bench at 512 and 1024 px, estil on XLA CUDA, PyTorch on cuda, 10 evaluations, no
+#      float64 control run, to fit the device time (if
 #      estil's backend fails to load, PyTorch alone: estil bench --no-estil);
 #   3. the same at 512 px with TF32 matrix products in estil (GoMLX's "tf32" plugin option);
 #   4. estil stylize --scales 256,512,1024,2048 (random weights): one 2048 px picture, time and
@@ -104,18 +105,18 @@ fi
 
 if [[ " $STEPS " == *" 2 "* ]]; then
 	step bench 420 "$BIN/estil" bench --backend "$BACKEND" --device cuda --size "$SIZES" --evals "$EVALS" \
-		--python "$PYTHON" --script bench/pytorch_reference.py --json
+		--python "$PYTHON" --script bench/pytorch_reference.py --float64-control=false --json
 	sed -n '/^{/,$p' "$OUT/bench.log" >"$OUT/bench.json"
 	if [ ! -s "$OUT/bench.json" ]; then # estil's backend did not load: at least PyTorch's figures
 		step bench_torch_only 240 "$BIN/estil" bench --no-estil --device cuda --size "$SIZES" --evals "$EVALS" \
-			--python "$PYTHON" --script bench/pytorch_reference.py --json
+			--python "$PYTHON" --script bench/pytorch_reference.py --float64-control=false --json
 		sed -n '/^{/,$p' "$OUT/bench_torch_only.log" >"$OUT/bench_torch_only.json"
 	fi
 fi
 
 if [[ " $STEPS " == *" 3 "* ]]; then
 	step bench_tf32 240 "$BIN/estil" bench --backend "$BACKEND,tf32" --device cuda --size 512 --evals "$EVALS" \
-		--python "$PYTHON" --script bench/pytorch_reference.py --json
+		--python "$PYTHON" --script bench/pytorch_reference.py --float64-control=false --json
 	sed -n '/^{/,$p' "$OUT/bench_tf32.log" >"$OUT/bench_tf32.json"
 fi
 
