@@ -24,7 +24,8 @@ func Live(wait time.Duration, build func()) bool {
 	case <-done:
 		return true
 	case <-time.After(wait):
-		fmt.Fprintln(os.Stdout, "(No browser is attached to this notebook, e.g. it runs headless: the sliders are not live. The result above used the default values.)")
+		fmt.Fprintln(os.Stdout, say("(No browser is attached to this notebook, e.g. it runs headless: the sliders are not live. The result above used the default values.)",
+			"(Aquest quadern no té cap navegador connectat, per exemple perquè s'executa sense pantalla: els controls lliscants no funcionen. El resultat d'aquí dalt fa servir els valors per defecte.)"))
 		return false
 	}
 }
