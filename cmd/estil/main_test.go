@@ -56,16 +56,7 @@ func TestStylizeRandomWeightsWritesImageAndReport(t *testing.T) {
 	if !strings.Contains(stderr, "RANDOM") {
 		t.Errorf("random weights not announced on stderr: %q", stderr)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dx() != 32 || b.Dy() != 27 {
+	if b := readPNG(t, out).Bounds(); b.Dx() != 32 || b.Dy() != 27 {
 		t.Errorf("output is %d×%d, want 32×27", b.Dx(), b.Dy())
 	}
 	var r report
@@ -264,14 +255,22 @@ func TestInterruptWritesCurrentImage(t *testing.T) {
 	if !strings.Contains(stderr.String(), "interrupted") {
 		t.Errorf("stderr does not say it was interrupted: %s", stderr.String())
 	}
-	f, err := os.Open(out)
+	readPNG(t, out)
+}
+
+// readPNG decodes the PNG file at path, failing the test if there is none.
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("no image written: %v", err)
 	}
 	defer f.Close()
-	if _, err := png.Decode(f); err != nil {
-		t.Fatalf("written image is not a PNG: %v", err)
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s is not a PNG: %v", path, err)
 	}
+	return img
 }
 
 func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }

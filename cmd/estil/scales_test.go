@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,16 +19,7 @@ func TestStylizeScales(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dx() != 48 || b.Dy() != 40 {
+	if b := readPNG(t, out).Bounds(); b.Dx() != 48 || b.Dy() != 40 {
 		t.Errorf("output is %d×%d, want 48×40 (the last scale)", b.Dx(), b.Dy())
 	}
 	for _, line := range []string{"scale 32: 32×27", "scale 48: 48×40"} {
