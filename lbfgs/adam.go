@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -143,16 +142,10 @@ func (a *Adam) buildAdam(args []*graph.Node) []*graph.Node {
 // loss at the start of the last iteration (X itself is not evaluated, as in torch). If an evaluation is
 // not finite, Step returns an error wrapping ErrNotFinite and Result.X is the last x with a finite loss.
 func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
-	if a.configErr != nil {
-		return nil, a.configErr
-	}
-	if x == nil {
-		return nil, errors.New("lbfgs.Adam.Step: nil x")
+	if err := checkFirstOrderStep("lbfgs.Adam", a.configErr, x); err != nil {
+		return nil, err
 	}
 	dtype := x.DType()
-	if dtype != dtypes.Float32 && dtype != dtypes.Float64 {
-		return nil, fmt.Errorf("lbfgs.Adam.Step: x must be float32 or float64, got %s", x.Shape())
-	}
 	if a.m != nil && !a.shape.Equal(x.Shape()) {
 		return nil, fmt.Errorf("lbfgs.Adam.Step: x has shape %s but the moments have shape %s (call Reset)",
 			x.Shape(), a.shape)

@@ -1,7 +1,10 @@
 package lbfgs
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -40,4 +43,19 @@ func firstOrderEvaluation(name string, outs []*tensors.Tensor, k int, evals *int
 			name, *evals, p.loss, p.gInf, ErrNotFinite)
 	}
 	return p, "", nil
+}
+
+// checkFirstOrderStep is the common start of Adam's and gradient descent's Step: the optimizer was
+// configured without error, and x is a float32 or float64 tensor.
+func checkFirstOrderStep(name string, configErr error, x *tensors.Tensor) error {
+	if configErr != nil {
+		return configErr
+	}
+	if x == nil {
+		return errors.New(name + ".Step: nil x")
+	}
+	if dtype := x.DType(); dtype != dtypes.Float32 && dtype != dtypes.Float64 {
+		return fmt.Errorf("%s.Step: x must be float32 or float64, got %s", name, x.Shape())
+	}
+	return nil
 }

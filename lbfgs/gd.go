@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -91,16 +90,10 @@ func (g *GradientDescent) build(args []*graph.Node) []*graph.Node {
 // non-finite evaluation (ErrNotFinite) or an observer's error Result.X is the last x whose loss
 // was finite.
 func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
-	if g.configErr != nil {
-		return nil, g.configErr
-	}
-	if x == nil {
-		return nil, errors.New("lbfgs.GradientDescent.Step: nil x")
+	if err := checkFirstOrderStep("lbfgs.GradientDescent", g.configErr, x); err != nil {
+		return nil, err
 	}
 	dtype := x.DType()
-	if dtype != dtypes.Float32 && dtype != dtypes.Float64 {
-		return nil, fmt.Errorf("lbfgs.GradientDescent.Step: x must be float32 or float64, got %s", x.Shape())
-	}
 	if g.exec == nil {
 		var err error
 		if g.exec, err = graph.NewExec(g.backend, g.build); err != nil {
