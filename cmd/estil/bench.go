@@ -26,6 +26,7 @@ import (
 )
 
 const benchUsage = `Usage: estil bench [--size 64,128] [--evals 10] [--device cpu|cuda] [flags]
+       estil bench --scales 256,512,1024 [--iters 5] [flags]
 
 Times the same work in estil and in the PyTorch original (bench/pytorch_reference.py):
 VGG19 to conv5_1 with the original's loss (content at conv4_2, Gram matrices of conv1_1 …
@@ -51,6 +52,10 @@ with --device cuda also PyTorch's torch.cuda.max_memory_allocated), and the loss
 
 Needs a python with torch (Debian: apt-get install python3-torch; torchvision is used when
 present); --no-pytorch times estil alone, --no-estil PyTorch alone.
+
+With --scales, it times estil's coarse to fine instead (what stylize --scales does, on the same
+drawn pictures): per scale the size, iterations, evaluations, seconds and peak memory. estil
+alone: the original notebook runs at one size.
 
 Flags (one or two dashes):
 `
@@ -152,6 +157,8 @@ type benchSettings struct {
 	noTorch   bool
 	noEstil   bool
 	control   bool
+	scales    []int // --scales: time estil's coarse to fine instead
+	iters     int   // L-BFGS iterations per scale, with --scales
 	json      bool
 }
 
@@ -173,6 +180,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.BoolVar(&s.noEstil, "no-estil", false, "time PyTorch alone (e.g. when estil's backend does not load)")
 	fs.BoolVar(&s.control, "float64-control", true, "also run PyTorch in float64, to show how far float rounding alone moves the trajectory")
 	fs.BoolVar(&s.json, "json", false, "print the results as JSON")
+	var scales string
+	fs.StringVar(&scales, "scales", "", "instead: time estil's coarse to fine (stylize --scales), e.g. 256,512,1024, and report time and peak memory per scale (estil alone: the original has no coarse to fine)")
+	fs.IntVar(&s.iters, "iters", 5, "with --scales: L-BFGS iterations per scale")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), benchUsage); fs.PrintDefaults() }
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -192,6 +202,24 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("--no-pytorch and --no-estil leave nothing to time")
 	case !(s.tolerance >= 0) || math.IsInf(s.tolerance, 0):
 		return usagef("--tolerance must be a finite number ≥ 0, got %v", s.tolerance)
+	}
+	if scales != "" {
+		var clash string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "size" || f.Name == "evals" || f.Name == "no-estil" {
+				clash = f.Name
+			}
+		})
+		if clash != "" {
+			return usagef("--scales times estil's coarse to fine at its own sizes: leave out --%s", clash)
+		}
+		if s.scales, err = nst.ParseScales(scales); err != nil {
+			return usagef("--scales: %v", err)
+		}
+		if s.iters < 1 {
+			return usagef("--iters must be ≥ 1, got %d", s.iters)
+		}
+		return benchScales(ctx, &s, stdout, stderr)
 	}
 	if !s.noTorch {
 		if s.script == "" {

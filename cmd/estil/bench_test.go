@@ -108,6 +108,11 @@ func TestBenchBadFlags(t *testing.T) {
 		{"--threads", "0"},
 		{"--tolerance", "NaN"},
 		{"--no-estil"},
+		{"--scales", "64,32"},
+		{"--scales", "8,16"},
+		{"--scales", "32,x"},
+		{"--scales", "32,48", "--iters", "0"},
+		{"--scales", "32,48", "--size", "64"},
 	} {
 		code, _, stderr := estil(t, append([]string{"bench", "--no-pytorch"}, args...)...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
@@ -140,6 +145,35 @@ func TestDriftsAt(t *testing.T) {
 	} {
 		if got := driftsAt(tc.a, tc.b); got != tc.want {
 			t.Errorf("driftsAt(%v, %v) = %d, want %d", tc.a.Losses, tc.b.Losses, got, tc.want)
+		}
+	}
+}
+
+// TestBenchScales times a tiny coarse-to-fine run and checks the per-scale report: each scale at
+// its size, with its own iterations, evaluations, time and peak memory.
+func TestBenchScales(t *testing.T) {
+	code, stdout, stderr := estil(t, "bench", "--scales", "32,48", "--iters", "2", "--backend", "go", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "RANDOM weights") {
+		t.Errorf("random weights not announced: %q", stderr)
+	}
+	var rep scalesReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if len(rep.Scales) != 2 || rep.Iterations != 2 {
+		t.Fatalf("want 2 scales of 2 iterations, got %+v", rep)
+	}
+	for i, want := range [][3]int{{32, 32, 24}, {48, 48, 36}} {
+		r := rep.Scales[i]
+		if r.Scale != want[0] || r.Width != want[1] || r.Height != want[2] {
+			t.Errorf("scale %d: %d at %d×%d, want %d at %d×%d", i, r.Scale, r.Width, r.Height, want[0], want[1], want[2])
+		}
+		if r.Iterations < 1 || r.Iterations > 2 || r.Evaluations < r.Iterations || !(r.Seconds > 0) || r.PeakRSSBytes < 10<<20 ||
+			!(r.Loss > 0) {
+			t.Errorf("scale %d: implausible figures %+v", r.Scale, r)
 		}
 	}
 }
