@@ -270,48 +270,41 @@ func RosenbrockRace(backend backends.Backend, budget int) (*RaceView, error) {
 	}
 	inputs := []*tensors.Tensor{tensors.FromFlatDataAndDimensions([]float64{1, 0}, 2), tensors.FromFlatDataAndDimensions([]float64{0, 1}, 2)}
 	start := func() *tensors.Tensor { return tensors.FromFlatDataAndDimensions([]float64{-1.2, 1}, 2) }
-	run := func(name string, step func(observe func(float64) error) error) (OptimizerRun, error) {
-		r := OptimizerRun{Name: name}
-		err := step(budgetObserver(&r.Losses, budget))
-		if err != nil && !errors.Is(err, errBudget) {
-			return r, fmt.Errorf("explain: Rosenbrock race, %s: %w", name, err)
-		}
-		return r, nil
+	// Each contestant runs from the same start and reports every evaluated loss to observe.
+	contestants := []struct {
+		name string
+		run  func(observe func(lbfgs.Evaluation) error) error
+	}{
+		{"L-BFGS", func(observe func(lbfgs.Evaluation) error) error {
+			opt := lbfgs.New(backend, rosenbrock2).Inputs(inputs...).StrongWolfe(true).MaxIter(budget).MaxEval(budget).
+				OnEvaluation(observe)
+			defer opt.Finalize()
+			_, err := opt.Step(start())
+			return err
+		}},
+		{fmt.Sprintf("Adam (lr %g)", rosenbrockAdamLR), func(observe func(lbfgs.Evaluation) error) error {
+			opt := lbfgs.NewAdam(backend, rosenbrock2).Inputs(inputs...).LR(rosenbrockAdamLR).OnEvaluation(observe)
+			defer opt.Finalize()
+			_, err := opt.Step(start(), budget)
+			return err
+		}},
+		{fmt.Sprintf("%s (lr %g)", tr("race.gd"), rosenbrockGDLR), func(observe func(lbfgs.Evaluation) error) error {
+			opt := lbfgs.NewGradientDescent(backend, rosenbrock2).Inputs(inputs...).LR(rosenbrockGDLR).OnEvaluation(observe)
+			defer opt.Finalize()
+			_, err := opt.Step(start(), budget)
+			return err
+		}},
 	}
 	var runs []OptimizerRun
-	r, err := run("L-BFGS", func(observe func(float64) error) error {
-		opt := lbfgs.New(backend, rosenbrock2).Inputs(inputs...).StrongWolfe(true).MaxIter(budget).MaxEval(budget).
-			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss) })
-		defer opt.Finalize()
-		_, err := opt.Step(start())
-		return err
-	})
-	if err != nil {
-		return nil, err
+	for _, c := range contestants {
+		r := OptimizerRun{Name: c.name}
+		observe := budgetObserver(&r.Losses, budget)
+		err := c.run(func(e lbfgs.Evaluation) error { return observe(e.Loss) })
+		if err != nil && !errors.Is(err, errBudget) {
+			return nil, fmt.Errorf("explain: Rosenbrock race, %s: %w", c.name, err)
+		}
+		runs = append(runs, r)
 	}
-	runs = append(runs, r)
-	r, err = run(fmt.Sprintf("Adam (lr %g)", rosenbrockAdamLR), func(observe func(float64) error) error {
-		opt := lbfgs.NewAdam(backend, rosenbrock2).Inputs(inputs...).LR(rosenbrockAdamLR).
-			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss) })
-		defer opt.Finalize()
-		_, err := opt.Step(start(), budget)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	runs = append(runs, r)
-	r, err = run(fmt.Sprintf("%s (lr %g)", tr("race.gd"), rosenbrockGDLR), func(observe func(float64) error) error {
-		opt := lbfgs.NewGradientDescent(backend, rosenbrock2).Inputs(inputs...).LR(rosenbrockGDLR).
-			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss) })
-		defer opt.Finalize()
-		_, err := opt.Step(start(), budget)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	runs = append(runs, r)
 	return CompareOptimizers("Rosenbrock", budget, runs...), nil
 }
 
