@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // gramTensor returns F·Fᵀ for an F with c rows of p values, computed here by hand, as a [c, c]

@@ -8,9 +8,9 @@ import (
 	"math"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -264,7 +264,7 @@ var rosenbrock2 = lbfgs.Autodiff(func(x *graph.Node, in []*graph.Node) (*graph.N
 // RosenbrockRace runs L-BFGS (strong Wolfe), Adam and plain gradient descent on the 2-D Rosenbrock
 // function from (−1.2, 1), each for budget function evaluations (L-BFGS stops earlier if it
 // converges), on backend (e.g. the model's, nst.Model.Backend).
-func RosenbrockRace(backend backends.Backend, budget int) (*RaceView, error) {
+func RosenbrockRace(backend compute.Backend, budget int) (*RaceView, error) {
 	if budget < 1 {
 		return nil, fmt.Errorf("explain: the budget must be at least 1 evaluation, got %d", budget)
 	}

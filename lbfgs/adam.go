@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Adam is torch.optim.Adam (no weight decay, no AMSGrad) for a Function, as an alternative to L-BFGS.
@@ -28,7 +28,7 @@ import (
 // corrections in-graph in that dtype, and reads hyperparameters from the context. The update is ten
 // lines of graph code, so it is written here, in torch's order of operations.
 type Adam struct {
-	backend backends.Backend
+	backend compute.Backend
 	fn      Function
 	inputs  []*tensors.Tensor
 
@@ -45,7 +45,7 @@ type Adam struct {
 }
 
 // NewAdam creates an Adam optimizer of f with torch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8.
-func NewAdam(backend backends.Backend, f Function) *Adam {
+func NewAdam(backend compute.Backend, f Function) *Adam {
 	a := &Adam{backend: backend, fn: f, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, owned: arena{}}
 	if backend == nil || f == nil {
 		a.configErr = errors.New("lbfgs.NewAdam: nil backend or Function")

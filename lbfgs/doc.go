@@ -74,7 +74,7 @@
 // at the same time: each Dot node holds one of the 2·NumCPU worker slots while it waits for a slot for
 // its own sub-task. On a 2-CPU machine four such nodes suffice (checked); a Function with independent
 // matmuls (Gram matrices, quadratic forms) can hit it. Creating the backend with
-// simplego.New("ops_sequential") (or GOMLX_BACKEND="go:ops_sequential") avoids it; this package's
+// gobackend.New("ops_sequential") (or GOMLX_BACKEND="go:ops_sequential") avoids it; this package's
 // tests do so. The graphs built by this package itself have at most two independent Dots.
 //
 // # Usage

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // ErrNotFinite is wrapped by the error Step returns when an evaluation gives a loss (or gradient) that
@@ -44,7 +44,7 @@ type evaluator struct {
 	zeros    *graph.Exec // (x) → zeros shaped like x
 }
 
-func newEvaluator(backend backends.Backend, fn Function) (*evaluator, error) {
+func newEvaluator(backend compute.Backend, fn Function) (*evaluator, error) {
 	e := &evaluator{fn: fn}
 	var err error
 	if e.evalAt, err = graph.NewExec(backend, e.buildEvalAt); err != nil {

@@ -3,8 +3,8 @@ package lbfgs
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
 )
 
 // Function computes, inside a graph, the objective at x, its gradient with respect to x (same shape and

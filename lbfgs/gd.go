@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // GradientDescent is plain gradient descent with a fixed learning rate (torch.optim.SGD without
@@ -19,7 +19,7 @@ import (
 // like Adam, but no memory of past gradients and no scaling, it needs a learning rate small enough
 // for the steepest direction, and then crawls along the flat ones.
 type GradientDescent struct {
-	backend backends.Backend
+	backend compute.Backend
 	fn      Function
 	inputs  []*tensors.Tensor
 
@@ -33,7 +33,7 @@ type GradientDescent struct {
 }
 
 // NewGradientDescent creates a gradient-descent optimizer of f with learning rate 1e-3.
-func NewGradientDescent(backend backends.Backend, f Function) *GradientDescent {
+func NewGradientDescent(backend compute.Backend, f Function) *GradientDescent {
 	g := &GradientDescent{backend: backend, fn: f, lr: 1e-3, owned: arena{}}
 	if backend == nil || f == nil {
 		g.configErr = errors.New("lbfgs.NewGradientDescent: nil backend or Function")

@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/compute/dtypes"
 )
 
 // TestGradientDescent checks x ← x − lr·g against the same update computed on the host for the

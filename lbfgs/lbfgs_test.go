@@ -14,11 +14,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // The tests always use the pure-Go backend, created explicitly: no XLA is attempted.
@@ -28,12 +28,12 @@ import (
 // node's task holds one of the 2·NumCPU worker slots while waiting (WaitToStart) for a slot for its own
 // sub-task. The quadratic's graphs have enough independent Dots to hit it. LBFGS_TEST_GO_CONFIG
 // overrides the configuration (e.g. "" for the default).
-var testBackend = sync.OnceValue(func() backends.Backend {
+var testBackend = sync.OnceValue(func() compute.Backend {
 	config, ok := os.LookupEnv("LBFGS_TEST_GO_CONFIG")
 	if !ok {
 		config = "ops_sequential"
 	}
-	b, err := simplego.New(config)
+	b, err := gobackend.New(config)
 	if err != nil {
 		panic(err)
 	}
@@ -81,17 +81,17 @@ func loadFixture(t testing.TB, name string) *fixture {
 // quadratic is f(x) = ½ xᵀAx − bᵀx with the explicit gradient Ax − b; inputs = A, b.
 func quadratic(x *graph.Node, inputs []*graph.Node) (loss, grad *graph.Node, extras []*graph.Node) {
 	a, b := inputs[0], inputs[1]
-	ax := graph.Dot(a, x)
+	ax := graph.Dot(a, x).Product()
 	half := graph.Scalar(x.Graph(), x.DType(), 0.5)
-	loss = graph.Sub(graph.Mul(half, graph.Dot(x, ax)), graph.Dot(b, x))
-	return loss, graph.Sub(ax, b), []*graph.Node{graph.Dot(b, x)}
+	loss = graph.Sub(graph.Mul(half, graph.Dot(x, ax).Product()), graph.Dot(b, x).Product())
+	return loss, graph.Sub(ax, b), []*graph.Node{graph.Dot(b, x).Product()}
 }
 
 // rosenbrock is Σᵢ 100 (x[i+1] − x[i]²)² + (1 − x[i])², by autodiff. The shifted vectors x[:-1] and
 // x[1:] are computed as products with selection matrices (inputs), because the gradient of Slice needs
 // Pad, which the pure-Go backend lacks.
 var rosenbrock = Autodiff(func(x *graph.Node, inputs []*graph.Node) (*graph.Node, []*graph.Node) {
-	head, tail := graph.Dot(inputs[0], x), graph.Dot(inputs[1], x)
+	head, tail := graph.Dot(inputs[0], x).Product(), graph.Dot(inputs[1], x).Product()
 	g := x.Graph()
 	hundred := graph.Scalar(g, x.DType(), 100)
 	one := graph.Scalar(g, x.DType(), 1)

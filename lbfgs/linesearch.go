@@ -3,7 +3,7 @@ package lbfgs
 import (
 	"math"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Strong-Wolfe line search constants, as in torch's _strong_wolfe defaults.

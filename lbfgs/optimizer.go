@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Why a Step ended: torch's loop conditions (the Stopped field of Result).
@@ -71,7 +71,7 @@ type Result struct {
 // Step repeatedly; the state (history, last direction and step, counters) carries over between calls,
 // as torch's does. An Optimizer is not safe for concurrent use.
 type Optimizer struct {
-	backend backends.Backend
+	backend compute.Backend
 	fn      Function
 	inputs  []*tensors.Tensor
 
@@ -108,7 +108,7 @@ type state struct {
 
 // New creates an L-BFGS optimizer of f on the given backend, with torch's defaults: lr 1, max_iter 20,
 // max_eval max_iter·5/4, tolerance_grad 1e-7, tolerance_change 1e-9, history_size 100, no line search.
-func New(backend backends.Backend, f Function) *Optimizer {
+func New(backend compute.Backend, f Function) *Optimizer {
 	o := &Optimizer{
 		backend:     backend,
 		fn:          f,

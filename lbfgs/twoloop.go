@@ -3,10 +3,10 @@ package lbfgs
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // history is the L-BFGS memory: torch's old_stps (s), old_dirs (y) and ro (1/ys), oldest first.
@@ -45,7 +45,7 @@ type twoLoop struct {
 	l1Exec   *graph.Exec // (g) → ‖g‖₁ in float64
 }
 
-func newTwoLoop(backend backends.Backend) (*twoLoop, error) {
+func newTwoLoop(backend compute.Backend) (*twoLoop, error) {
 	tl := &twoLoop{}
 	var err error
 	if tl.pairExec, err = graph.NewExec(backend, buildPair); err != nil {

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // referenceDirection is torch's two-loop recursion on the host, in float64.
@@ -105,7 +105,9 @@ func TestTwoLoopPadding(t *testing.T) {
 			wantGtd += g[i] * want[i]
 			wantInf = math.Max(wantInf, math.Abs(want[i]))
 		}
-		if !relClose(gtd, wantGtd, 1e-12) || dInf != wantInf {
+		// ‖d‖∞ to the direction's own tolerance: with v0.28's Go backend d differs from the
+		// float64 reference in the last bit (seen: 2.551220986623007 against …0076).
+		if !relClose(gtd, wantGtd, 1e-12) || !relClose(dInf, wantInf, 1e-12) {
 			t.Errorf("k=%d: gᵀd=%v ‖d‖∞=%v, want %v, %v", k, gtd, dInf, wantGtd, wantInf)
 		}
 	}

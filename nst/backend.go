@@ -6,9 +6,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego" // GoMLX's pure-Go backend: runs everywhere.
-	_ "github.com/gomlx/gomlx/backends/xla"    // XLA through a PJRT plugin: CPU, CUDA.
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"    // GoMLX's pure-Go backend: runs everywhere.
+	_ "github.com/gomlx/go-xla/compute/xla" // XLA through a PJRT plugin: CPU, CUDA.
 )
 
 // Backend names accepted by OpenBackend (and the CLI's --backend).
@@ -28,12 +28,12 @@ const (
 //     the pure-Go backend. GoMLX itself does not fall back: where no plugin loads,
 //     backends.New() returns an error and no backend. When auto falls back it writes one line
 //     to notice saying so.
-func OpenBackend(spec string, notice io.Writer) (backends.Backend, Lowering, error) {
+func OpenBackend(spec string, notice io.Writer) (compute.Backend, Lowering, error) {
 	if spec == "" {
 		spec = BackendAuto
 	}
 	if spec == BackendAuto {
-		if env := os.Getenv(backends.ConfigEnvVar); env != "" {
+		if env := os.Getenv(compute.ConfigEnvVar); env != "" {
 			return openBackend(env)
 		}
 		var reason string
@@ -56,7 +56,7 @@ func OpenBackend(spec string, notice io.Writer) (backends.Backend, Lowering, err
 	return openBackend(spec)
 }
 
-func openBackend(spec string) (b backends.Backend, l Lowering, err error) {
+func openBackend(spec string) (b compute.Backend, l Lowering, err error) {
 	name, _, _ := strings.Cut(spec, ":")
 	switch name {
 	case "go":
@@ -81,7 +81,7 @@ func openBackend(spec string) (b backends.Backend, l Lowering, err error) {
 		// still uses every core.
 		config = "go:ops_sequential"
 	}
-	b, err = backends.NewWithConfig(config)
+	b, err = compute.NewWithConfig(config)
 	if err != nil {
 		return nil, 0, fmt.Errorf("backend %q: %w", spec, err)
 	}
@@ -89,9 +89,8 @@ func openBackend(spec string) (b backends.Backend, l Lowering, err error) {
 }
 
 // IsPureGo reports whether b is GoMLX's pure-Go backend, where estil warns about long runs.
-func IsPureGo(b backends.Backend) bool {
-	_, ok := b.(*simplego.Backend)
-	return ok
+func IsPureGo(b compute.Backend) bool {
+	return b.String() == gobackend.BackendName
 }
 
 func firstLine(s string) string {

@@ -3,7 +3,7 @@ package nst
 import (
 	"runtime"
 
-	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/compute"
 )
 
 // ConvFLOPs counts the floating-point operations (a multiply-add counts 2) of VGG19's
@@ -35,7 +35,7 @@ const pureGoFLOPsPerCore = 3e9
 // iteration with the line search evaluates the loss about 1.5 times, each evaluation is a
 // forward and a backward pass to conv5_1 (the backward about one more forward's convolutions,
 // since only the gradient with respect to the image is needed).
-func EstimateSeconds(b backends.Backend, w, h, iterations int, optimizer string) float64 {
+func EstimateSeconds(b compute.Backend, w, h, iterations int, optimizer string) float64 {
 	_ = b
 	evals := float64(iterations)
 	if optimizer != Adam {

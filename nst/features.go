@@ -5,8 +5,8 @@ import (
 	"image"
 	"strings"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
 )

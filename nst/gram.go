@@ -1,7 +1,7 @@
 package nst
 
 import (
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 )
 
 // GramMatrix is the style representation of one layer (Gatys et al.): with the layer's feature
@@ -19,5 +19,5 @@ func GramMatrix(feature *Node) *Node {
 	h, w, d := feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)
 	// Our feature maps are stored [h, w, d]: reshaped to [h·w, d] that is Fᵀ, so G = (Fᵀ)ᵀ·Fᵀ.
 	ft := Reshape(feature, h*w, d)
-	return Dot(Transpose(ft, 0, 1), ft)
+	return MatMul(Transpose(ft, 0, 1), ft)
 }

@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 )
 
 // StyleLayer is a layer whose Gram matrix enters the style loss, with its weight w_l.

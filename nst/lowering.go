@@ -3,9 +3,9 @@ package nst
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/compute/shapes"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX code reads best with its ops unqualified.
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX code reads best with its ops unqualified.
 )
 
 // Lowering is how the network's two kinds of operation are written as graph ops. VGG19 is defined
@@ -72,7 +72,7 @@ func (l Lowering) conv3x3(x, kernel, bias *Node) *Node {
 		pixels = Concatenate([]*Node{pixels, Zeros(x.Graph(), shapes.Make(x.DType(), 1, cin))}, 0)
 		idx := Const(x.Graph(), im2colIndices(h, w))
 		patches := Reshape(Gather(pixels, idx), h*w, 9*cin)
-		y = Dot(patches, Reshape(kernel, 9*cin, cout))
+		y = MatMul(patches, Reshape(kernel, 9*cin, cout))
 		y = Reshape(y, h, w, cout)
 	}
 	return Add(y, Reshape(bias, 1, 1, cout))

@@ -5,9 +5,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/gomlx/gomlx/backends"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/weights"
 )
@@ -18,7 +18,7 @@ type Model struct {
 	// Weights are where the parameters came from (torchvision, Caffe, a local file, or random).
 	Weights *weights.Set
 	// Backend runs the graphs; Lowering says how the convolutions are written for it.
-	Backend  backends.Backend
+	Backend  compute.Backend
 	Lowering Lowering
 	// Pooling is MaxPooling (VGG19's) unless changed before the first use.
 	Pooling Pooling
@@ -34,7 +34,7 @@ type Model struct {
 // NewModel prepares the VGG19 given by w to run on backend with the given lowering.
 // For the Caffe weights, which expect BGR input, the first convolution's input channels are
 // reversed here, so that every Model takes RGB.
-func NewModel(backend backends.Backend, w *weights.Set, lowering Lowering) (*Model, error) {
+func NewModel(backend compute.Backend, w *weights.Set, lowering Lowering) (*Model, error) {
 	if backend == nil {
 		return nil, fmt.Errorf("nst.NewModel: no backend given")
 	}

@@ -1,7 +1,7 @@
 package nst
 
 import (
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 )
 
 // The network does not see RGB in [0, 1]: each set of weights was trained on images prepared a

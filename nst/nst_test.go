@@ -8,16 +8,16 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck
-	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/weights"
 )
 
 // goBackend is GoMLX's pure-Go backend, shared by the tests (it is what CI has).
 // $ESTIL_TEST_GO_BACKEND may give it options, e.g. "go:ops_sequential".
-var goBackend = sync.OnceValue(func() backends.Backend {
+var goBackend = sync.OnceValue(func() compute.Backend {
 	spec := os.Getenv("ESTIL_TEST_GO_BACKEND")
 	if spec == "" {
 		spec = BackendGo
@@ -287,29 +287,6 @@ func compareTensors(t *testing.T, what string, a, b *tensors.Tensor, tol float64
 	}
 }
 
-// TestFastDotGradientMatchesGoMLX compares the registered matrix-product gradient with GoMLX's own.
-func TestFastDotGradientMatchesGoMLX(t *testing.T) {
-	a, b := randomMatrix(7, 5, 1), randomMatrix(5, 3, 2)
-	loss := func(in []*Node) []*Node {
-		y := Dot(in[0], in[1])
-		l := ReduceAllSum(Mul(y, y)) // nonlinear, so the gradient depends on both operands
-		g := Gradient(l, in[0], in[1])
-		return []*Node{g[0], g[1]}
-	}
-	fast := eval(t, loss, a, b)
-	fastVJP := VJPRegistration[NodeTypeDot]
-	VJPRegistration[NodeTypeDot] = originalDotVJP
-	slow := eval(t, loss, a, b)
-	VJPRegistration[NodeTypeDot] = fastVJP
-	for k := range fast {
-		for i := range fast[k] {
-			if !closeTo(float64(fast[k][i]), float64(slow[k][i]), 1e-5) {
-				t.Fatalf("gradient %d[%d]: fast %v, GoMLX %v", k, i, fast[k][i], slow[k][i])
-			}
-		}
-	}
-}
-
 func randomMatrix(rows, cols int, seed uint64) *tensors.Tensor {
 	r := rand.New(rand.NewPCG(seed, 9))
 	data := make([]float32, rows*cols)
@@ -320,8 +297,8 @@ func randomMatrix(rows, cols int, seed uint64) *tensors.Tensor {
 }
 
 // TestLossGradientMatchesFiniteDifferences checks the gradient the optimizer gets (autodiff
-// through the im2col lowering, the fast matrix-product gradient, pooling and the Gram matrices)
-// against central finite differences of the loss, on a tiny network.
+// through the im2col lowering, pooling and the Gram matrices) against central finite differences
+// of the loss, on a tiny network.
 func TestLossGradientMatchesFiniteDifferences(t *testing.T) {
 	m := tinyModel(t, Im2colLowering)
 	tr := NewTransfer(m)
@@ -349,23 +326,49 @@ func TestLossGradientMatchesFiniteDifferences(t *testing.T) {
 	}
 	out := e.MustExec(args...)
 	grad := tensors.MustCopyFlatData[float32](out[1])
-	lossAt := func(v []float32) float64 {
-		args[0] = tensors.FromFlatDataAndDimensions(v, 20, 18, 3)
-		return float64(tensors.MustCopyFlatData[float32](e.MustExec(args...)[0])[0])
+
+	// The finite differences are taken in float64, on the same graph fed float64 tensors. In
+	// float32 they cannot check this gradient: the loss here is ~1.2·10⁸, whose float32 spacing is
+	// 8, so a central difference with eps 10⁻² moves in steps of 8/(2·eps) = 400, ~2 % of the
+	// derivative (seen: −17600 against −18221.5, and −18000 or −18667 with other eps).
+	args64 := make([]any, len(args))
+	for k, a := range args {
+		args64[k] = toFloat64(a.(*tensors.Tensor))
 	}
-	base := tensors.MustCopyFlatData[float32](x)
+	e64, err := NewExec(goBackend(), func(in []*Node) []*Node {
+		loss, _ := objective(in[0], in[1:])
+		return []*Node{loss}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lossAt := func(v []float64) float64 {
+		args64[0] = tensors.FromFlatDataAndDimensions(v, 20, 18, 3)
+		return tensors.MustCopyFlatData[float64](e64.MustExec(args64...)[0])[0]
+	}
+	base := tensors.MustCopyFlatData[float64](args64[0].(*tensors.Tensor))
 	r := rand.New(rand.NewPCG(4, 4))
-	const eps = 1e-2
+	const eps = 1e-3
 	for range 8 {
 		i := r.IntN(len(base))
-		plus, minus := append([]float32{}, base...), append([]float32{}, base...)
+		plus, minus := append([]float64{}, base...), append([]float64{}, base...)
 		plus[i] += eps
 		minus[i] -= eps
 		fd := (lossAt(plus) - lossAt(minus)) / (2 * eps)
-		if !closeTo(fd, float64(grad[i]), 2e-2) {
+		if !closeTo(fd, float64(grad[i]), 1e-3) {
 			t.Errorf("∂loss/∂x[%d]: autodiff %v, finite differences %v", i, grad[i], fd)
 		}
 	}
+}
+
+// toFloat64 converts a float32 tensor to float64, with its shape.
+func toFloat64(t *tensors.Tensor) *tensors.Tensor {
+	v := tensors.MustCopyFlatData[float32](t)
+	w := make([]float64, len(v))
+	for i, x := range v {
+		w[i] = float64(x)
+	}
+	return tensors.FromFlatDataAndDimensions(w, t.Shape().Dimensions...)
 }
 
 // TestCaffeInput checks the Caffe model's preparation: estil takes RGB in [0, 1] and reverses the
