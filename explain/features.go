@@ -57,17 +57,17 @@ func FeatureMaps(model *nst.Model, img image.Image, layer string, n int) (*Featu
 	return v, nil
 }
 
-// FeatureMapsOf is FeatureMaps on a feature map already computed: feature is [H, W, C] float32
+// FeatureMapsOf is FeatureMaps on a feature map already computed: feature is [C, H, W] float32
 // (as returned by nst.Model.Features). Ties in activity keep the lower channel first.
 func FeatureMapsOf(layer string, feature *tensors.Tensor, n int) (*FeatureMapsView, error) {
 	if feature == nil || feature.Rank() != 3 {
-		return nil, fmt.Errorf("explain: feature maps of %s: want an [H, W, C] tensor, got %v", layer, shapeOf(feature))
+		return nil, fmt.Errorf("explain: feature maps of %s: want a [C, H, W] tensor, got %v", layer, shapeOf(feature))
 	}
 	data, err := tensors.CopyFlatData[float32](feature)
 	if err != nil {
 		return nil, fmt.Errorf("explain: feature maps of %s: %w", layer, err)
 	}
-	h, w, c := feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)
+	c, h, w := feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)
 	if n < 1 {
 		return nil, fmt.Errorf("explain: feature maps: the number of channels must be at least 1, got %d", n)
 	}
@@ -75,7 +75,7 @@ func FeatureMapsOf(layer string, feature *tensors.Tensor, n int) (*FeatureMapsVi
 
 	mean := make([]float64, c)
 	for i, x := range data {
-		mean[i%c] += float64(x)
+		mean[i/(h*w)] += float64(x)
 	}
 	order := make([]int, c)
 	for ch := range c {
@@ -87,16 +87,16 @@ func FeatureMapsOf(layer string, feature *tensors.Tensor, n int) (*FeatureMapsVi
 	v := &FeatureMapsView{Layer: layer, Height: h, Width: w, NumChannels: c}
 	for _, ch := range order[:n] {
 		lo, hi := math.Inf(1), math.Inf(-1)
-		for p := range h * w {
-			x := float64(data[p*c+ch])
-			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		plane := data[ch*h*w:][:h*w]
+		for _, x := range plane {
+			lo, hi = math.Min(lo, float64(x)), math.Max(hi, float64(x))
 		}
 		m := image.NewNRGBA(image.Rect(0, 0, w, h))
 		for y := range h {
 			for x := range w {
 				val := 0.0
 				if hi > lo {
-					val = (float64(data[(y*w+x)*c+ch]) - lo) / (hi - lo)
+					val = (float64(plane[y*w+x]) - lo) / (hi - lo)
 				}
 				m.SetNRGBA(x, y, viridisAt(val))
 			}

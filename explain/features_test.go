@@ -16,12 +16,12 @@ func TestFeatureMapsTopN(t *testing.T) {
 	slope := []float32{0, 0.1, 0.5, -0.2, 0.1, 1}
 	// means: 0.5, 3.55, 1.75, 0.9, 3.55, 5.5 → top 4: 5 (5.5), 1 (3.55, tie with 4: lower first), 4, 2.
 	data := make([]float32, h*w*c)
-	for p := range h * w {
-		for ch := range c {
-			data[p*c+ch] = base[ch] + float32(p)*slope[ch]
+	for ch := range c { // stored [C, H, W]
+		for p := range h * w {
+			data[ch*h*w+p] = base[ch] + float32(p)*slope[ch]
 		}
 	}
-	v, err := FeatureMapsOf("conv1_1", tensors.FromFlatDataAndDimensions(data, h, w, c), 4)
+	v, err := FeatureMapsOf("conv1_1", tensors.FromFlatDataAndDimensions(data, c, h, w), 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,14 +60,14 @@ func TestFeatureMapsTopN(t *testing.T) {
 		t.Error("the HTML does not name channel 5")
 	}
 	// More channels than there are: all of them.
-	v, err = FeatureMapsOf("conv1_1", tensors.FromFlatDataAndDimensions(data, h, w, c), 100)
+	v, err = FeatureMapsOf("conv1_1", tensors.FromFlatDataAndDimensions(data, c, h, w), 100)
 	if err != nil || len(v.Channels) != c {
 		t.Errorf("n > C: %v channels, err %v", len(v.Channels), err)
 	}
-	if _, err := FeatureMapsOf("x", tensors.FromFlatDataAndDimensions(data, h*w, c), 2); err == nil {
+	if _, err := FeatureMapsOf("x", tensors.FromFlatDataAndDimensions(data, c, h*w), 2); err == nil {
 		t.Error("a rank-2 tensor gave no error")
 	}
-	if _, err := FeatureMapsOf("x", tensors.FromFlatDataAndDimensions(data, h, w, c), 0); err == nil {
+	if _, err := FeatureMapsOf("x", tensors.FromFlatDataAndDimensions(data, c, h, w), 0); err == nil {
 		t.Error("n = 0 gave no error")
 	}
 }

@@ -21,9 +21,12 @@ const (
 
 // OpenBackend returns the GoMLX backend named by spec and the lowering that suits it:
 //
-//   - "go": GoMLX's pure-Go backend, with the im2col lowering.
+//   - "go": GoMLX's pure-Go backend.
 //   - "xla:cpu", "xla:cuda", or "xla:/absolute/path/to/pjrt_plugin.so": XLA through that PJRT
-//     plugin, with GoMLX's native convolutions.
+//     plugin.
+//
+// Both get the native lowering (GoMLX's Convolve), fast on each since estil's patch to the Go
+// backend (third_party/PATCHES.md).
 //   - "auto" (or ""): $GOMLX_BACKEND if set; else XLA's CUDA plugin, else XLA's CPU plugin, else
 //     the pure-Go backend. GoMLX itself does not fall back: where no plugin loads,
 //     backends.New() returns an error and no backend. When auto falls back it writes one line
@@ -59,9 +62,7 @@ func OpenBackend(spec string, notice io.Writer) (compute.Backend, Lowering, erro
 func openBackend(spec string) (b compute.Backend, l Lowering, err error) {
 	name, _, _ := strings.Cut(spec, ":")
 	switch name {
-	case "go":
-		l = Im2colLowering
-	case "xla", "stablehlo", "hlo", "shlo":
+	case "go", "xla", "stablehlo", "hlo", "shlo":
 		l = NativeLowering
 	default:
 		return nil, 0, fmt.Errorf("unknown backend %q: use auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so", spec)

@@ -37,13 +37,14 @@ func BenchmarkForwardBackward(b *testing.B) {
 var fullModel = map[Lowering]*Model{}
 
 func benchmarkVGG(b *testing.B, size int, backward bool) {
-	m := fullModel[Im2colLowering]
+	lowering := NativeLowering // what OpenBackend gives every backend
+	m := fullModel[lowering]
 	if m == nil {
 		var err error
-		if m, err = NewModel(goBackend(), weights.Random(weights.VGG19, 1), Im2colLowering); err != nil {
+		if m, err = NewModel(goBackend(), weights.Random(weights.VGG19, 1), lowering); err != nil {
 			b.Fatal(err)
 		}
-		fullModel[Im2colLowering] = m
+		fullModel[lowering] = m
 	}
 	tr := NewTransfer(m)
 	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)

@@ -19,7 +19,7 @@
 // A notebook uses it in a few lines:
 //
 //	model, _ := nst.LoadModel(ctx, nst.LoadOptions{Notice: os.Stderr})    // VGG19, best backend
-//	feats, _ := model.Features(nst.ImageTensor(img), "conv1_1", "conv4_2") // [H, W, C] each
+//	feats, _ := model.Features(nst.ImageTensor(img), "conv1_1", "conv4_2") // [C, H, W] each
 //	gram, _ := model.Gram(feats["conv1_1"])                                 // [64, 64]
 //	transfer := nst.NewTransfer(model)                                      // the original's settings
 //	losses, _ := transfer.Evaluate(img, content, []nst.Style{{Image: style, Weight: 1}})
@@ -28,9 +28,9 @@
 // # Two lowerings, one network
 //
 // The network is written once (Model.forward) over two operations, a 3×3 convolution and a 2×2
-// pooling. How they become graph operations is a Lowering: GoMLX's native Convolve and MaxPool
-// for XLA (CPU or GPU), or an "im2col" formulation (Gather + matrix product) for GoMLX's
-// pure-Go backend, which can differentiate only the latter. OpenBackend picks the right one.
-// On that backend estil also replaces GoMLX's gradient of a 2-D matrix product by the textbook
-// one (fastgrad.go): same values, ~30× faster there.
+// pooling, with feature maps laid out channels first ([C, H, W]) as in PyTorch. How the
+// convolutions become graph operations is a Lowering: GoMLX's native Convolve, which XLA compiles
+// for CPU or GPU and which GoMLX's pure-Go backend runs as im2col plus its SIMD matrix product
+// (estil's patch, third_party/PATCHES.md), gradient included; or the same im2col written in graph
+// ops (Gather + matrix product), kept as an independent check. OpenBackend picks the native one.
 package nst

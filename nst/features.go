@@ -31,9 +31,10 @@ func TensorImage(t *tensors.Tensor) (image.Image, error) {
 }
 
 // Features runs VGG19 on img ([H, W, 3], RGB in [0, 1]) and returns the feature maps of the named
-// layers ("conv1_1", …, or torchvision indices such as "21"), each [H', W', C], computing only as
-// deep as the deepest layer asked for. A conv layer's features are read after its ReLU, as in the
-// original notebook (see Model.forward).
+// layers ("conv1_1", …, or torchvision indices such as "21"), each [C, H', W'] (channels first, as
+// the original's PyTorch tensors without their batch axis), computing only as deep as the deepest
+// layer asked for. A conv layer's features are read after its ReLU, as in the original notebook
+// (see Model.forward).
 func (m *Model) Features(img *tensors.Tensor, layers ...string) (map[string]*tensors.Tensor, error) {
 	want, err := resolveLayers(layers)
 	if err != nil {
@@ -68,10 +69,10 @@ func (m *Model) Features(img *tensors.Tensor, layers ...string) (map[string]*ten
 	return features, nil
 }
 
-// Gram computes the Gram matrix (see GramMatrix) of one feature map [H, W, C]; the result is [C, C].
+// Gram computes the Gram matrix (see GramMatrix) of one feature map [C, H, W]; the result is [C, C].
 func (m *Model) Gram(feature *tensors.Tensor) (*tensors.Tensor, error) {
 	if feature.Rank() != 3 {
-		return nil, fmt.Errorf("Gram: want a feature map [H, W, C], got %s", feature.Shape())
+		return nil, fmt.Errorf("Gram: want a feature map [C, H, W], got %s", feature.Shape())
 	}
 	exec, err := m.exec("gram", func(inputs []*Node) []*Node { return []*Node{GramMatrix(inputs[0])} })
 	if err != nil {

@@ -13,11 +13,13 @@ import (
 // filters i and j fire together, wherever that is. Where things are is summed away: what remains
 // is which textures and colours go together, i.e. the style.
 //
-// As in the original notebook (`gram = torch.mm(tensor, tensor.t())`), G is not normalized; the
-// style loss divides by d·h·w instead. feature is [H, W, C]; the result is [C, C].
+// As in the original notebook (`gram = torch.mm(tensor, tensor.t())` on the features viewed as
+// [d, h·w]), G is not normalized; the style loss divides by d·h·w instead. feature is [C, H, W],
+// channels first as in PyTorch; the result is [C, C].
 func GramMatrix(feature *Node) *Node {
-	h, w, d := feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)
-	// Our feature maps are stored [h, w, d]: reshaped to [h·w, d] that is Fᵀ, so G = (Fᵀ)ᵀ·Fᵀ.
-	ft := Reshape(feature, h*w, d)
-	return MatMul(Transpose(ft, 0, 1), ft)
+	d, h, w := feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)
+	f := Reshape(feature, d, h*w) // tensor.view(d, h * w)
+	// F·Fᵀ contracts the positions of F with those of F: written as such, not with a transposed
+	// copy of F.
+	return Dot(f, f).General([]int{1}, nil, []int{1}, nil)
 }

@@ -12,7 +12,7 @@ import (
 // with evaluation counts that match the evaluations reported.
 func TestTransferOnIteration(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
-	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Iterations = 4
 	evals := 0
 	var iters []lbfgs.Iteration
@@ -42,7 +42,7 @@ func TestTransferOnIteration(t *testing.T) {
 // iteration, and with a small enough rate the loss falls.
 func TestTransferGradientDescent(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
-	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Optimizer, tr.Iterations, tr.LearningRate = GradientDescent, 5, 1e-6
 	var totals []float64
 	tr.OnEvaluation = func(e Evaluation) error { totals = append(totals, e.Total); return nil }

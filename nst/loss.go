@@ -125,9 +125,9 @@ func ContentLoss(target, content *Node) *Node {
 //	style_loss += style_weights[layer] * layer_style_loss / (d * h * w)
 //
 // The division by d·h·w (channels × pixels) keeps layers of different sizes comparable.
-// target is the layer's feature map [h, w, d]; styleGram is the style image's Gram matrix [d, d].
+// target is the layer's feature map [d, h, w]; styleGram is the style image's Gram matrix [d, d].
 func StyleLayerLoss(target, styleGram *Node) *Node {
-	h, w, d := target.Shape().Dim(0), target.Shape().Dim(1), target.Shape().Dim(2)
+	d, h, w := target.Shape().Dim(0), target.Shape().Dim(1), target.Shape().Dim(2)
 	layerStyleLoss := ReduceAllMean(Square(Sub(GramMatrix(target), styleGram)))
 	return DivScalar(layerStyleLoss, float64(d*h*w))
 }

@@ -4,35 +4,37 @@ import (
 	"fmt"
 
 	"github.com/gomlx/compute/shapes"
+	timage "github.com/gomlx/gomlx/core/tensors/images"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX code reads best with its ops unqualified.
 )
 
-// Lowering is how the network's two kinds of operation are written as graph ops. VGG19 is defined
-// once (VGG19 and Model.forward); a Lowering decides which GoMLX ops compute it:
+// Lowering is how the network's convolutions are written as graph ops. VGG19 is defined once
+// (VGG19 and Model.forward); a Lowering decides which GoMLX ops compute its 3×3 convolutions:
 //
-//   - NativeLowering uses GoMLX's Convolve and MaxPool, which XLA compiles to cuDNN-class kernels.
-//   - Im2colLowering uses only ops whose gradients GoMLX's pure-Go backend can compute fast:
-//     a Gather that lays each pixel's 3×3 neighbourhood out as a row ("im2col"), one matrix
-//     product with the kernel, and pooling by Reshape + ReduceMax. (On that backend the gradients
-//     of ConvGeneral and MaxPool are not implemented, and ConvGeneral itself runs at ~0.3 GFLOP/s
-//     against ~10 GFLOP/s for a matrix product.)
+//   - NativeLowering uses GoMLX's Convolve. XLA compiles it to cuDNN-class kernels; on GoMLX's Go
+//     backend it runs as im2col plus the SIMD matrix product (estil's patch to compute, see
+//     third_party/PATCHES.md), and so does its gradient, which GoMLX writes as another Convolve.
+//   - Im2colLowering writes the same im2col out in plain graph ops: a Gather that lays each
+//     pixel's 3×3 neighbourhood out as a column, and one matrix product with the kernel. It
+//     needs nothing from the backend but Gather and DotGeneral, and is kept as the independent
+//     check of the native one (their features and gradients are compared in the tests).
 //
-// Both compute the same function; a test checks that their features agree.
+// Both lay feature maps out channels first, [C, H, W], as PyTorch does (without its batch axis).
 type Lowering int
 
 const (
-	// Im2colLowering writes convolutions as Gather + MatMul; it runs on every backend.
-	Im2colLowering Lowering = iota
-	// NativeLowering uses Convolve and MaxPool; use it on XLA.
-	NativeLowering
+	// NativeLowering writes convolutions as Convolve: the fast one on every backend.
+	NativeLowering Lowering = iota
+	// Im2colLowering writes convolutions as Gather + MatMul.
+	Im2colLowering
 )
 
 func (l Lowering) String() string {
-	if l == NativeLowering {
-		return "native"
+	if l == Im2colLowering {
+		return "im2col"
 	}
-	return "im2col"
+	return "native"
 }
 
 // Pooling selects the pooling of the five pool layers.
@@ -52,30 +54,31 @@ func (p Pooling) String() string {
 	return "max"
 }
 
-// conv3x3 computes a 3×3 convolution, stride 1, zero padding 1, of x [H, W, Cin] with kernel
-// [3, 3, Cin, Cout] (height, width, in, out) and bias [Cout]. Output: [H, W, Cout].
+// conv3x3 computes a 3×3 convolution, stride 1, zero padding 1, of x [Cin, H, W] with kernel
+// [Cout, Cin, 3, 3] (PyTorch's layout) and bias [Cout]. Output: [Cout, H, W].
 func (l Lowering) conv3x3(x, kernel, bias *Node) *Node {
-	h, w, cin := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
-	cout := kernel.Shape().Dim(3)
+	cin, h, w := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
+	cout := kernel.Shape().Dim(0)
 	var y *Node
 	switch l {
-	case NativeLowering:
-		y = Convolve(InsertAxes(x, 0), kernel).Strides(1).PadSame().Done()
-		y = Reshape(y, h, w, cout)
-	default:
-		// im2col: row p = (py, px) of `patches` holds the 3×3×Cin values around pixel p, in the
-		// same (ky, kx, cin) order as the kernel flattened to [9·Cin, Cout]; the convolution is then
-		// one matrix product: Y[p, o] = Σ_k patches[p, k] · K[k, o].
+	case Im2colLowering:
+		// im2col: column p = (py, px) of `patches` holds the 3×3×Cin values around pixel p, in the
+		// same (cin, ky, kx) order as the kernel flattened to [Cout, Cin·9]; the convolution is then
+		// one matrix product: Y[o, p] = Σ_k K[o, k] · patches[k, p].
 		// Out-of-image neighbours point at an extra row of zeros appended to the pixels: that is
-		// the zero padding, without Pad (which the pure-Go backend lacks).
-		pixels := Reshape(x, h*w, cin)
+		// the zero padding.
+		pixels := Transpose(Reshape(x, cin, h*w), 0, 1) // [H·W, Cin]
 		pixels = Concatenate([]*Node{pixels, Zeros(x.Graph(), shapes.Make(x.DType(), 1, cin))}, 0)
 		idx := Const(x.Graph(), im2colIndices(h, w))
-		patches := Reshape(Gather(pixels, idx), h*w, 9*cin)
-		y = MatMul(patches, Reshape(kernel, 9*cin, cout))
-		y = Reshape(y, h, w, cout)
+		neighbours := Gather(pixels, idx)                                     // [H·W, 9, Cin]
+		patches := Reshape(TransposeAllDims(neighbours, 2, 1, 0), cin*9, h*w) // [Cin·9, H·W]
+		y = MatMul(Reshape(kernel, cout, cin*9), patches)
+		y = Reshape(y, cout, h, w)
+	default:
+		y = Convolve(InsertAxes(x, 0), kernel).ChannelsAxis(timage.ChannelsFirst).Strides(1).PadSame().Done()
+		y = Reshape(y, cout, h, w)
 	}
-	return Add(y, Reshape(bias, 1, 1, cout))
+	return Add(y, Reshape(bias, cout, 1, 1))
 }
 
 // im2colIndices returns, for every pixel of an h×w image and every tap of a 3×3 window, the flat
@@ -104,44 +107,25 @@ func im2colIndices(h, w int) [][][]int32 {
 	return idx
 }
 
-// pool2x2 halves height and width with a 2×2 window and stride 2. Like PyTorch (floor mode), an
-// odd last row or column is dropped.
-func (l Lowering) pool2x2(x *Node, kind Pooling) *Node {
-	h, w, c := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
+// pool2x2 halves height and width of x [C, H, W] with a 2×2 window and stride 2. Like PyTorch
+// (floor mode), an odd last row or column is dropped.
+//
+// Both lowerings pool the same way: the 2×2 windows become two axes of their own
+// ([C, H/2, 2, W/2, 2]), reduced by max or mean. That is MaxPool's function, and its gradient is
+// plain broadcasting, fast on every backend (the Go backend's MaxPool gradient,
+// SelectAndScatterMax, is a generic index loop).
+func pool2x2(x *Node, kind Pooling) *Node {
+	c, h, w := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
 	if h < 2 || w < 2 {
-		panic(fmt.Sprintf("image too small for VGG19's pooling: a %d×%d feature map cannot be halved", h, w))
-	}
-	if l == NativeLowering {
-		x4 := InsertAxes(x, 0)
-		var y *Node
-		if kind == AveragePooling {
-			y = MeanPool(x4).Window(2).Strides(2).NoPadding().Done()
-		} else {
-			y = MaxPool(x4).Window(2).Strides(2).NoPadding().Done()
-		}
-		return Reshape(y, h/2, w/2, c)
+		panic(fmt.Sprintf("image too small for VGG19's pooling: a %d×%d feature map cannot be halved", w, h))
 	}
 	if h%2 != 0 || w%2 != 0 {
-		x = cropEven(x)
 		h, w = h/2*2, w/2*2
+		x = Slice(x, AxisRange(), AxisRange(0, h), AxisRange(0, w))
 	}
-	windows := Reshape(x, h/2, 2, w/2, 2, c)
+	windows := Reshape(x, c, h/2, 2, w/2, 2)
 	if kind == AveragePooling {
-		return ReduceMean(windows, 1, 3)
+		return ReduceMean(windows, 2, 4)
 	}
-	return ReduceMax(windows, 1, 3)
-}
-
-// cropEven drops the last row and/or column of x [H, W, C] to make both sides even. It uses
-// Gather, whose gradient the pure-Go backend has (Slice's gradient needs Pad, which it lacks).
-func cropEven(x *Node) *Node {
-	h, w, c := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
-	h2, w2 := h/2*2, w/2*2
-	idx := make([][]int32, 0, h2*w2)
-	for y := range h2 {
-		for xx := range w2 {
-			idx = append(idx, []int32{int32(y*w + xx)})
-		}
-	}
-	return Reshape(Gather(Reshape(x, h*w, c), Const(x.Graph(), idx)), h2, w2, c)
+	return ReduceMax(windows, 2, 4)
 }

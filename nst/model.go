@@ -23,8 +23,8 @@ type Model struct {
 	// Pooling is MaxPooling (VGG19's) unless changed before the first use.
 	Pooling Pooling
 
-	// kernels[i] is conv i's kernel as [3, 3, Cin, Cout] (height, width, in, out) and biases[i] its
-	// bias [Cout], for the 16 convolutions in order. They are fed to every graph as parameters.
+	// kernels[i] is conv i's kernel as [Cout, Cin, 3, 3] (PyTorch's layout) and biases[i] its bias
+	// [Cout], for the 16 convolutions in order. They are fed to every graph as parameters.
 	kernels, biases []*tensors.Tensor
 
 	mu    sync.Mutex
@@ -51,43 +51,37 @@ func NewModel(backend compute.Backend, w *weights.Set, lowering Lowering) (*Mode
 		if i == 0 && kw.Shape[1] != 3 {
 			return nil, fmt.Errorf("VGG19 weights from %s: the first convolution takes %d channels, want 3 (RGB)", w.Source, kw.Shape[1])
 		}
-		if i > 0 && kw.Shape[1] != m.kernels[i-1].Shape().Dim(3) {
+		if i > 0 && kw.Shape[1] != m.kernels[i-1].Shape().Dim(0) {
 			return nil, fmt.Errorf("VGG19 weights from %s: conv %d takes %d channels but the previous one gives %d",
-				w.Source, i, kw.Shape[1], m.kernels[i-1].Shape().Dim(3))
+				w.Source, i, kw.Shape[1], m.kernels[i-1].Shape().Dim(0))
 		}
-		m.kernels = append(m.kernels, torchKernelToHWIO(kw, i == 0 && w.Model.BGR))
+		m.kernels = append(m.kernels, kernelTensor(kw, i == 0 && w.Model.BGR))
 		m.biases = append(m.biases, tensors.FromFlatDataAndDimensions(slices.Clone(kb.Data), kb.Shape[0]))
 	}
 	return m, nil
 }
 
-// torchKernelToHWIO reorders a PyTorch kernel [out, in, kh, kw] into [kh, kw, in, out], the layout
-// both lowerings use (flattened to [9·in, out] it is the im2col matrix). With reverseIn, input
+// kernelTensor copies a PyTorch kernel [out, in, kh, kw] into a tensor of the same layout, which
+// both lowerings use (flattened to [out, in·9] it is the im2col matrix). With reverseIn, input
 // channels are reversed (BGR→RGB).
-func torchKernelToHWIO(k weights.Tensor, reverseIn bool) *tensors.Tensor {
+func kernelTensor(k weights.Tensor, reverseIn bool) *tensors.Tensor {
 	out, in := k.Shape[0], k.Shape[1]
-	hwio := make([]float32, len(k.Data))
-	for o := range out {
-		for i := range in {
-			src := i
-			if reverseIn {
-				src = in - 1 - i
-			}
-			for ky := range 3 {
-				for kx := range 3 {
-					hwio[((ky*3+kx)*in+i)*out+o] = k.Data[((o*in+src)*3+ky)*3+kx]
-				}
+	oihw := slices.Clone(k.Data)
+	if reverseIn {
+		for o := range out {
+			for i := range in {
+				copy(oihw[(o*in+i)*9:][:9], k.Data[(o*in+in-1-i)*9:][:9])
 			}
 		}
 	}
-	return tensors.FromFlatDataAndDimensions(hwio, 3, 3, in, out)
+	return tensors.FromFlatDataAndDimensions(oihw, out, in, 3, 3)
 }
 
 // Channels returns the number of output channels of each convolution, in order.
 func (m *Model) Channels() []int {
 	c := make([]int, len(m.kernels))
 	for i, k := range m.kernels {
-		c[i] = k.Shape().Dim(3)
+		c[i] = k.Shape().Dim(0)
 	}
 	return c
 }
@@ -101,7 +95,8 @@ func (m *Model) parameters() []*tensors.Tensor {
 func (m *Model) numParameters() int { return 2 * len(m.kernels) }
 
 // forward runs VGG19 on x [H, W, 3] (already normalized, see Normalize) up to the deepest of the
-// wanted layers and returns the activation after each wanted layer, keyed by torchvision index.
+// wanted layers and returns the activation after each wanted layer, keyed by torchvision index,
+// each [C, H', W']: inside the network feature maps are channels first, as in PyTorch.
 //
 // As in the original notebook, where torchvision's ReLU is in-place (`nn.ReLU(inplace=True)`), the
 // value "after conv4_2" is the value after its ReLU: the convolution's output is overwritten by
@@ -116,6 +111,7 @@ func (m *Model) forward(x *Node, params []*Node, want []Layer) map[int]*Node {
 	if VGG19[last].Kind == Conv {
 		last++ // its value is read after its ReLU
 	}
+	x = TransposeAllDims(x, 2, 0, 1) // [H, W, 3] → [3, H, W]
 	conv := 0
 	for _, l := range VGG19[:last+1] {
 		switch l.Kind {
@@ -128,7 +124,7 @@ func (m *Model) forward(x *Node, params []*Node, want []Layer) map[int]*Node {
 				out[prev.Index] = x
 			}
 		case Pool:
-			x = m.Lowering.pool2x2(x, m.Pooling)
+			x = pool2x2(x, m.Pooling)
 		}
 		if wanted(l) {
 			out[l.Index] = x

@@ -83,8 +83,8 @@ func closeTo(a, b, tol float64) bool {
 
 func TestOpenBackend(t *testing.T) {
 	b, lowering, err := OpenBackend(BackendGo, nil)
-	if err != nil || !IsPureGo(b) || lowering != Im2colLowering {
-		t.Fatalf("OpenBackend(go) = %v, %v, %v; want the pure-Go backend with the im2col lowering", b, lowering, err)
+	if err != nil || !IsPureGo(b) || lowering != NativeLowering {
+		t.Fatalf("OpenBackend(go) = %v, %v, %v; want the pure-Go backend with the native lowering", b, lowering, err)
 	}
 	if _, _, err := OpenBackend("tpu", nil); err == nil {
 		t.Error("OpenBackend(tpu) did not fail")
@@ -128,8 +128,8 @@ func TestLayerNamesMatchTheOriginal(t *testing.T) {
 }
 
 func TestGramMatrixByHand(t *testing.T) {
-	// A 1×3 feature map with 2 channels: channel 0 = (1, 2, 3), channel 1 = (4, 5, 6), stored [h, w, d].
-	f := tensors.FromValue([][][]float32{{{1, 4}, {2, 5}, {3, 6}}})
+	// A 1×3 feature map with 2 channels: channel 0 = (1, 2, 3), channel 1 = (4, 5, 6), stored [d, h, w].
+	f := tensors.FromValue([][][]float32{{{1, 2, 3}}, {{4, 5, 6}}})
 	got := eval(t, func(in []*Node) []*Node { return []*Node{GramMatrix(in[0])} }, f)[0]
 	// G = F·Fᵀ: [1·1+2·2+3·3, 1·4+2·5+3·6; ·, 4·4+5·5+6·6]
 	want := []float32{14, 32, 32, 77}
@@ -141,8 +141,8 @@ func TestGramMatrixByHand(t *testing.T) {
 }
 
 func TestContentAndStyleLossByHand(t *testing.T) {
-	target := tensors.FromValue([][][]float32{{{1, 4}, {2, 5}, {3, 6}}}) // [1, 3, 2]
-	content := tensors.FromValue([][][]float32{{{0, 4}, {2, 3}, {3, 6}}})
+	target := tensors.FromValue([][][]float32{{{1, 2, 3}}, {{4, 5, 6}}}) // [2, 1, 3]
+	content := tensors.FromValue([][][]float32{{{0, 2, 3}}, {{4, 3, 6}}})
 	styleGram := tensors.FromValue([][]float32{{10, 30}, {30, 80}})
 	got := eval(t, func(in []*Node) []*Node {
 		return []*Node{ContentLoss(in[0], in[1]), StyleLayerLoss(in[0], in[2])}
@@ -193,7 +193,7 @@ func TestFeaturesMatchPyTorch(t *testing.T) {
 			for i, name := range ConvNames() {
 				ref := want[ConvIndices()[i]]
 				g := tensors.MustCopyFlatData[float32](got[name])
-				r := nchwToHWC(ref)
+				r := tensors.FromFlatDataAndDimensions(ref.Data, ref.Shape[1:]...) // [1, C, H, W] → [C, H, W]
 				rv := tensors.MustCopyFlatData[float32](r)
 				if !got[name].Shape().Equal(r.Shape()) {
 					t.Fatalf("%s %s %s: shape %s, PyTorch %s", file, lowering, name, got[name].Shape(), r.Shape())
@@ -208,7 +208,7 @@ func TestFeaturesMatchPyTorch(t *testing.T) {
 	}
 }
 
-// nchwToHWC turns PyTorch's [1, C, H, W] into our [H, W, C].
+// nchwToHWC turns a PyTorch image [1, C, H, W] into an image tensor [H, W, C].
 func nchwToHWC(t weights.Tensor) *tensors.Tensor {
 	c, h, w := t.Shape[1], t.Shape[2], t.Shape[3]
 	out := make([]float32, len(t.Data))
@@ -222,8 +222,9 @@ func nchwToHWC(t weights.Tensor) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(out, h, w, c)
 }
 
-// TestLoweringsAgree checks that the im2col lowering (pure-Go backend) and the native one
-// (Convolve/MaxPool, XLA's) compute the same features, also for odd sizes and average pooling.
+// TestLoweringsAgree checks that the im2col lowering (Gather + MatMul) and the native one
+// (Convolve: on the Go backend, estil's im2col fast path in compute) compute the same features,
+// also for odd sizes and average pooling.
 func TestLoweringsAgree(t *testing.T) {
 	img := randomImage(37, 50, 3)
 	layers := []string{"conv1_1", "conv2_1", "conv3_1", "conv4_2", "conv5_1", "pool5"}
@@ -244,9 +245,55 @@ func TestLoweringsAgree(t *testing.T) {
 	}
 }
 
-// TestLoweringsAgreeOnXLA compares the pure-Go im2col features with XLA's native ones. It
-// needs an XLA PJRT plugin, which cannot be installed on machines without network access to
-// its release site (this project's CI among them).
+// TestLoweringsAgreeOnGradient checks that both lowerings give the same gradient of the loss with
+// respect to the image on the Go backend: the native lowering's comes from GoMLX's Convolve
+// gradient (another Convolve, on estil's im2col fast path), the im2col lowering's from the
+// gradients of Gather and MatMul. So the gradient XLA would use is checked in every CI run.
+func TestLoweringsAgreeOnGradient(t *testing.T) {
+	gradient := func(lowering Lowering) *tensors.Tensor {
+		m := tinyModel(t, lowering)
+		tr := NewTransfer(m)
+		contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
+		styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
+		content, style := randomImage(37, 26, 1), randomImage(30, 34, 2)
+		styleImg, _ := TensorImage(style)
+		targets, err := tr.targets(content, []Style{{styleImg, 1}}, contentLayers, styleLayers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objective := tr.objective(contentLayers, styleLayers)
+		e, err := NewExec(goBackend(), func(in []*Node) []*Node {
+			loss, _ := objective(in[0], in[1:])
+			return []*Node{Gradient(loss, in[0])[0]}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := []any{randomImage(37, 26, 3)}
+		for _, p := range append(m.parameters(), targets...) {
+			args = append(args, p)
+		}
+		return e.MustExec(args...)[0]
+	}
+	native, im2col := gradient(NativeLowering), gradient(Im2colLowering)
+	a, b := tensors.MustCopyFlatData[float32](native), tensors.MustCopyFlatData[float32](im2col)
+	var largest float64
+	for _, v := range b {
+		largest = math.Max(largest, math.Abs(float64(v)))
+	}
+	if largest == 0 {
+		t.Fatal("the im2col lowering's gradient is all zeros")
+	}
+	for i := range a {
+		if d := math.Abs(float64(a[i] - b[i])); d > 1e-4*largest {
+			t.Fatalf("∂loss/∂x[%d]: native %v, im2col %v (largest component %v)", i, a[i], b[i], largest)
+		}
+	}
+}
+
+// TestLoweringsAgreeOnXLA compares the pure-Go backend's features with XLA's. It needs an XLA
+// PJRT plugin, which cannot be installed on machines without network access to its release site
+// (this project's CI among them).
 func TestLoweringsAgreeOnXLA(t *testing.T) {
 	xla, lowering, err := OpenBackend(BackendXLACPU, nil)
 	if err != nil {
@@ -254,14 +301,14 @@ func TestLoweringsAgreeOnXLA(t *testing.T) {
 			t.Skipf("no XLA PJRT plugin loads here (%v): the XLA half of the lowering check runs where one does", firstLine(err.Error()))
 		}
 	}
-	w := tinyModel(t, Im2colLowering).Weights
+	w := tinyModel(t, NativeLowering).Weights
 	onXLA, err := NewModel(xla, w, lowering)
 	if err != nil {
 		t.Fatal(err)
 	}
 	img := randomImage(40, 33, 5)
 	layers := []string{"conv1_1", "conv2_1", "conv3_1", "conv4_2", "conv5_1"}
-	fa, err := tinyModel(t, Im2colLowering).Features(img, layers...)
+	fa, err := tinyModel(t, NativeLowering).Features(img, layers...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,10 +344,16 @@ func randomMatrix(rows, cols int, seed uint64) *tensors.Tensor {
 }
 
 // TestLossGradientMatchesFiniteDifferences checks the gradient the optimizer gets (autodiff
-// through the im2col lowering, pooling and the Gram matrices) against central finite differences
-// of the loss, on a tiny network.
+// through each lowering, pooling and the Gram matrices) against central finite differences of the
+// loss, on a tiny network.
 func TestLossGradientMatchesFiniteDifferences(t *testing.T) {
-	m := tinyModel(t, Im2colLowering)
+	for _, lowering := range []Lowering{NativeLowering, Im2colLowering} {
+		t.Run(lowering.String(), func(t *testing.T) { checkGradientByFiniteDifferences(t, lowering) })
+	}
+}
+
+func checkGradientByFiniteDifferences(t *testing.T, lowering Lowering) {
+	m := tinyModel(t, lowering)
 	tr := NewTransfer(m)
 	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
 	styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))

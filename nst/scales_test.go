@@ -15,7 +15,7 @@ import (
 func TestRunScalesStartsEachScaleFromThePreviousResult(t *testing.T) {
 	content, style := images.Lighthouse(64, 48), images.Swirls(40, 40)
 	styles := []Style{{style, 1}}
-	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Iterations = 4
 	var reports []ScaleReport
 	var firstLoss []float64 // the first evaluation of each scale

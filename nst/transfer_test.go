@@ -15,7 +15,7 @@ func TestTransferLossFalls(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
 	for _, optimizer := range []string{LBFGS, Adam} {
 		t.Run(optimizer, func(t *testing.T) {
-			tr := NewTransfer(tinyModel(t, Im2colLowering))
+			tr := NewTransfer(tinyModel(t, NativeLowering))
 			tr.Optimizer, tr.Iterations = optimizer, 10
 			var totals []float64
 			tr.OnEvaluation = func(e Evaluation) error {
@@ -52,7 +52,7 @@ func TestTransferLossFalls(t *testing.T) {
 // with ErrNotFinite and keeps the last image whose loss was finite (here: the start).
 func TestTransferStopsOnNonFiniteLoss(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
-	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Loss.StyleWeight, tr.Iterations = 1e38, 5
 	res, err := tr.Run(context.Background(), content, []Style{{style, 1}})
 	if !errors.Is(err, ErrNotFinite) {
@@ -69,7 +69,7 @@ func TestTransferStopsOnNonFiniteLoss(t *testing.T) {
 // TestTransferCancel stops a run through its context after the first evaluation, as Ctrl-C does.
 func TestTransferCancel(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
-	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Iterations = 50
 	ctx, cancel := context.WithCancel(context.Background())
 	evals := 0
@@ -95,13 +95,13 @@ func TestTransferRefusesBadSettings(t *testing.T) {
 		"unknown optimizer": func(tr *Transfer) { tr.Optimizer = "sgd" },
 		"unknown init":      func(tr *Transfer) { tr.Init = "zeros" },
 	} {
-		tr := NewTransfer(tinyModel(t, Im2colLowering))
+		tr := NewTransfer(tinyModel(t, NativeLowering))
 		change(tr)
 		if _, err := tr.Run(context.Background(), content, []Style{{style, 1}}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr := NewTransfer(tinyModel(t, NativeLowering))
 	if _, err := tr.Run(context.Background(), images.Lighthouse(8, 8), []Style{{style, 1}}); err == nil {
 		t.Error("8×8 content: no error")
 	}
@@ -127,7 +127,7 @@ func meanAbsDiff(a, b image.Image) float64 {
 // (Run starts from the content image).
 func TestEvaluateMatchesRun(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
-	tr := NewTransfer(tinyModel(t, Im2colLowering))
+	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Iterations = 1
 	var first *Evaluation
 	tr.OnEvaluation = func(e Evaluation) error {
