@@ -119,7 +119,7 @@ func (m *Model) forward(x *Node, params []*Node, want []Layer) map[int]*Node {
 			x = m.Lowering.conv3x3(x, kernels[conv], biases[conv])
 			conv++
 		case ReLU:
-			x = Max(x, ZerosLike(x))
+			x = relu(x)
 			if prev := VGG19[l.Index-1]; wanted(prev) {
 				out[prev.Index] = x
 			}
@@ -131,4 +131,12 @@ func (m *Model) forward(x *Node, params []*Node, want []Layer) map[int]*Node {
 		}
 	}
 	return out
+}
+
+// relu is max(x, 0), written as Where(x > 0, x, 0): its gradient is then one select, v where
+// x > 0 and 0 elsewhere, as PyTorch's (also at x = 0), instead of the Sub, Sign, Add, Sign and Mul
+// that GoMLX's gradient of Max builds.
+func relu(x *Node) *Node {
+	zero := ScalarZero(x.Graph(), x.DType())
+	return Where(GreaterThan(x, zero), x, zero)
 }

@@ -152,7 +152,7 @@ func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, out
 		}
 		defer backend.PutBuffer(packed)
 		matrix = packed.Flat.([]float32)
-		p.packKernel(matrix)
+		p.packKernel(backend, matrix)
 	}
 	pixels := p.outH * p.outW
 	if !p.channelsFirst { // one matmul for the whole batch: [batch·pixels, K] · [K, outC]
@@ -267,27 +267,36 @@ func (p *im2colPlan) fillColumnsChannelsFirst(cols []float32, b, k int) {
 // packKernel copies the kernel, in whatever axis order it has (and with its spatial axes read
 // backwards where kernelReversed says so), to the layout's matrix: [kH·kW·inC, outC] channels
 // last, [outC, inC·kH·kW] channels first.
-func (p *im2colPlan) packKernel(dst []float32) {
-	for o := range p.outC {
+func (p *im2colPlan) packKernel(backend *gobackend.Backend, dst []float32) {
+	taps := p.kH * p.kW
+	// The tap order to read: taps[t] is where tap t = (ky, kx) of the matrix is in the kernel.
+	src := make([]int, taps)
+	for ky := range p.kH {
+		sy := ky
+		if p.kernelReversed[0] {
+			sy = p.kH - 1 - ky
+		}
+		for kx := range p.kW {
+			sx := kx
+			if p.kernelReversed[1] {
+				sx = p.kW - 1 - kx
+			}
+			src[ky*p.kW+kx] = sy*p.kSpatial0 + sx*p.kSpatial1
+		}
+	}
+	// One task per output channel: the gradient's kernels (channel axes swapped, read backwards)
+	// are packed at every evaluation, up to 2.4M values for VGG19's deepest layers.
+	parallelFor(backend, p.outC, func(o int) {
 		for c := range p.inC {
-			for ky := range p.kH {
-				sy := ky
-				if p.kernelReversed[0] {
-					sy = p.kH - 1 - ky
-				}
-				for kx := range p.kW {
-					sx := kx
-					if p.kernelReversed[1] {
-						sx = p.kW - 1 - kx
-					}
-					v := p.kernelFlat[o*p.kOutStride+c*p.kInStride+sy*p.kSpatial0+sx*p.kSpatial1]
-					if p.channelsFirst {
-						dst[((o*p.inC+c)*p.kH+ky)*p.kW+kx] = v
-					} else {
-						dst[((ky*p.kW+kx)*p.inC+c)*p.outC+o] = v
-					}
+			base := o*p.kOutStride + c*p.kInStride
+			for t, offset := range src {
+				v := p.kernelFlat[base+offset]
+				if p.channelsFirst {
+					dst[(o*p.inC+c)*taps+t] = v
+				} else {
+					dst[(t*p.inC+c)*p.outC+o] = v
 				}
 			}
 		}
-	}
+	})
 }

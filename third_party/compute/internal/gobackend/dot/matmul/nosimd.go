@@ -219,8 +219,7 @@ func feedWorkItems(
 	splitFactor := (maxWorkers + batchCountRemaining - 1) / batchCountRemaining
 	if lhsCrossSize > rhsCrossSize {
 		// Split on the LHS dimension, in multiples of LHSPanelCrossSize.
-		lhsSplitSize := (lhsCrossSize + splitFactor - 1) / splitFactor
-		lhsSplitSize = max(1, lhsSplitSize/params.LHSPanelCrossSize) * params.LHSPanelCrossSize
+		lhsSplitSize := splitSize(lhsCrossSize, splitFactor, params.LHSPanelCrossSize, params.LHSL1KernelRows) // estil patch
 		batchStart := batchIdx
 		for lhsRowIdx := 0; lhsRowIdx < lhsCrossSize; lhsRowIdx += lhsSplitSize {
 			for batchIdx = batchStart; batchIdx < batchSize; batchIdx++ {
@@ -232,8 +231,7 @@ func feedWorkItems(
 		}
 	} else {
 		// Split on the RHS dimension, in multiples of RHSPanelCrossSize.
-		rhsSplitSize := (rhsCrossSize + splitFactor - 1) / splitFactor
-		rhsSplitSize = max(1, rhsSplitSize/params.RHSPanelCrossSize) * params.RHSPanelCrossSize
+		rhsSplitSize := splitSize(rhsCrossSize, splitFactor, params.RHSPanelCrossSize, params.RHSL1KernelCols) // estil patch
 		batchStart := batchIdx
 		for rhsColIdx := 0; rhsColIdx < rhsCrossSize; rhsColIdx += rhsSplitSize {
 			for batchIdx = batchStart; batchIdx < batchSize; batchIdx++ {
@@ -244,6 +242,23 @@ func feedWorkItems(
 			}
 		}
 	}
+}
+
+// splitSize returns the size of the slices that split an axis of the given size into splitFactor
+// work items (estil patch): whole panels where each item still gets at least one, else whole
+// micro-kernel tiles, rounded up so the items come out even.
+//
+// It used to round down to whole panels only. An axis shorter than splitFactor panels (e.g. 256
+// output columns with 512-column panels, common in a CNN's deeper layers) then became one item,
+// run by one worker while the others idled; and rounding down left a small last item (512 rows
+// with 24-row panels split as 240, 240 and 32).
+func splitSize(size, splitFactor, panel, tile int) int {
+	unit := panel
+	if size < splitFactor*panel {
+		unit = max(tile, 1)
+	}
+	perItem := (size + splitFactor - 1) / splitFactor
+	return (perItem + unit - 1) / unit * unit
 }
 
 // applyPackedOutput applies the computed packedOutput to the final output.

@@ -1,0 +1,52 @@
+// Copyright 2023-2026 The GoMLX Authors. SPDX-License-Identifier: Apache-2.0
+
+//go:build amd64 && goexperiment.simd
+
+package matmul
+
+// An assembly micro-kernel for the float32 AVX-512 matmul (a patch carried by estil; see
+// third_party/PATCHES.md).
+//
+// avx512LargeKernelFloat32 computes the same 4×32 tiles with archsimd, but Go's compiler has only
+// the VFMADD213PS form, which overwrites a multiplicand: it copies an operand before each
+// multiply-add, broadcasts the left-hand values through a register (the FMA ports' port 5), and
+// moves the 8 accumulators back into place at the end of every iteration, so the loop runs ~40
+// instructions for 8 multiply-adds. The assembly version accumulates in place (VFMADD231PS) and
+// broadcasts straight from memory: 2 loads, 4 broadcast-loads and 8 multiply-adds per step.
+
+import "unsafe"
+
+// avx512Kernel4x32Float32 computes one 4×32 output tile: for r in 0..3,
+// out[r·outStride : r·outStride+32] = Σ_k lhs[4k+r] · rhs[32k : 32k+32], with lhs and rhs the
+// packed panels (lhs [contractingLen][4], rhs [contractingLen][32]) and outStride in bytes.
+//
+//go:noescape
+func avx512Kernel4x32Float32(lhs, rhs, out unsafe.Pointer, contractingLen, outStride uintptr)
+
+// avx512LargeKernelAsmFloat32 is avx512LargeKernelFloat32 (same arguments, same result) with
+// each tile computed by avx512Kernel4x32Float32.
+func avx512LargeKernelAsmFloat32(
+	packedLHS, packedRHS []float32,
+	packedOutput []float32,
+	lhsPanelRows, rhsPanelCols int,
+	contractingLen int,
+	lhsActiveRows, rhsActiveCols int,
+) {
+	_ = lhsPanelRows // Not needed.
+	const kernelRows, kernelCols = 4, 32
+	if contractingLen == 0 || lhsActiveRows == 0 || rhsActiveCols == 0 {
+		return
+	}
+	// Bounds: the tiles below read and write within these (panels are padded to whole tiles).
+	_ = packedLHS[contractingLen*((lhsActiveRows+kernelRows-1)/kernelRows*kernelRows)-1]
+	_ = packedRHS[contractingLen*((rhsActiveCols+kernelCols-1)/kernelCols*kernelCols)-1]
+	_ = packedOutput[((lhsActiveRows+kernelRows-1)/kernelRows*kernelRows-1)*rhsPanelCols+(rhsActiveCols+kernelCols-1)/kernelCols*kernelCols-1]
+	outStride := uintptr(rhsPanelCols * 4)
+	for row := 0; row < lhsActiveRows; row += kernelRows {
+		lhs := unsafe.Pointer(&packedLHS[row*contractingLen])
+		for col := 0; col < rhsActiveCols; col += kernelCols {
+			avx512Kernel4x32Float32(lhs, unsafe.Pointer(&packedRHS[col*contractingLen]),
+				unsafe.Pointer(&packedOutput[row*rhsPanelCols+col]), uintptr(contractingLen), outStride)
+		}
+	}
+}
