@@ -37,7 +37,8 @@ func OpenBackend(spec string, notice io.Writer) (compute.Backend, Lowering, erro
 	}
 	if spec == BackendAuto {
 		if env := os.Getenv(compute.ConfigEnvVar); env != "" {
-			return openBackend(env)
+			b, l, err := openBackend(env)
+			return b, l, noticeSIMD(b, err, notice)
 		}
 		var reason string
 		for _, candidate := range []string{BackendXLACUDA, BackendXLACPU} {
@@ -54,9 +55,18 @@ func OpenBackend(spec string, notice io.Writer) (compute.Backend, Lowering, erro
 			fmt.Fprintf(notice, "estil: no XLA PJRT plugin loaded (%s); using GoMLX's pure-Go backend (CPU, slower). "+
 				"To use XLA: set PJRT_PLUGIN_LIBRARY_PATH, or --backend xla:/path/to/pjrt_plugin.so\n", reason)
 		}
-		return b, l, err
+		return b, l, noticeSIMD(b, err, notice)
 	}
-	return openBackend(spec)
+	b, l, err := openBackend(spec)
+	return b, l, noticeSIMD(b, err, notice)
+}
+
+// noticeSIMD writes SIMDNotice to notice when b is the Go backend, and passes err through.
+func noticeSIMD(b compute.Backend, err error, notice io.Writer) error {
+	if err == nil && notice != nil && IsPureGo(b) {
+		fmt.Fprint(notice, SIMDNotice())
+	}
+	return err
 }
 
 func openBackend(spec string) (b compute.Backend, l Lowering, err error) {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -459,4 +460,29 @@ func TestCaffeInput(t *testing.T) {
 	}
 	compareTensors(t, "conv1_1", fa["conv1_1"], fb["conv1_1"], 1e-4)
 	compareTensors(t, "conv3_1", fa["conv3_1"], fb["conv3_1"], 1e-4)
+}
+
+// TestSIMDNotice checks that the Go backend tells a build without GOEXPERIMENT=simd so, in one
+// line, and says nothing for a build with it. The test binary is built as `go test` was run, so
+// it checks whichever case this run is, against the build settings.
+func TestSIMDNotice(t *testing.T) {
+	simd, recorded := SIMDBuild()
+	if !recorded {
+		t.Fatal("no build settings in the test binary")
+	}
+	var notice strings.Builder
+	if _, _, err := OpenBackend(BackendGo, &notice); err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case simd && notice.Len() != 0:
+		t.Errorf("built with GOEXPERIMENT=simd, yet the backend says: %q", notice.String())
+	case !simd && runtime.GOARCH == "amd64":
+		if n := strings.Count(notice.String(), "\n"); n != 1 || !strings.Contains(notice.String(), "GOEXPERIMENT=simd") {
+			t.Errorf("built without GOEXPERIMENT=simd, the notice is %q; want one line naming GOEXPERIMENT=simd", notice.String())
+		}
+	}
+	if os.Getenv("CI") != "" && !simd && runtime.GOARCH == "amd64" {
+		t.Error("CI builds without GOEXPERIMENT=simd: the timings and the notebooks then run the slow matrix products")
+	}
 }

@@ -75,6 +75,12 @@ type benchRun struct {
 	SecondsPerEvaluation float64   `json:"seconds_per_evaluation"`
 	MeanSeconds          float64   `json:"mean_seconds_per_evaluation"`
 	GFLOPs               float64   `json:"gflop_per_s"`
+	// MatMulGFLOPs is the backend's rate on one convolution-shaped matrix product, timed in the
+	// same run (estil's rows only), and BoundPercent how close the evaluation came to it: the
+	// seconds its convolution FLOPs would take at that rate over the seconds it took.
+	MatMulGFLOPs float64 `json:"matmul_gflop_per_s,omitempty"`
+	MatMulShape  string  `json:"matmul_shape,omitempty"`
+	BoundPercent float64 `json:"percent_of_matmul_bound,omitempty"`
 	PeakRSSBytes         int64     `json:"peak_rss_bytes"`
 	PeakDeviceBytes      int64     `json:"peak_device_bytes,omitempty"`
 	// LossAtImage is this implementation's loss of the probe picture (half content, half style:
@@ -134,6 +140,7 @@ type benchReport struct {
 	Host          string            `json:"host"`
 	LoadAverage   string            `json:"load_average"`
 	CPUs          int               `json:"cpus"`
+	SIMD          bool              `json:"goexperiment_simd"`
 	Weights       string            `json:"weights"`
 	RandomWeights bool              `json:"random_weights"`
 	Evaluations   int               `json:"evaluations"`
@@ -318,6 +325,7 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 		FLOPsCounted: "2 × the forward 3×3 convolution FLOPs to conv5_1 per evaluation (forward + gradient w.r.t. the image; multiply-add = 2)",
 	}
 	rep.Host, _ = os.Hostname()
+	rep.SIMD, _ = nst.SIMDBuild()
 
 	// The weights: one file both implementations read.
 	var w *weights.Set
@@ -371,6 +379,9 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 				return fmt.Errorf("estil at %d px: %w", size, err)
 			}
 			er.GFLOPs = benchGFLOPs(channels, er.Height, er.Width, er.SecondsPerEvaluation)
+			if err := benchMatMulBound(model, &er); err != nil {
+				return err
+			}
 			rep.Runs = append(rep.Runs, er)
 		}
 		if s.noTorch {
@@ -543,6 +554,20 @@ func benchEstil(ctx context.Context, model *nst.Model, content, style, probe ima
 	return r, nil
 }
 
+// benchMatMulBound times, on estil's backend, the matrix product of one of VGG19's middle
+// convolutions at the run's size (conv3_2 channels first: [256, 256·9]·[256·9, (H/4)·(W/4)]; every
+// VGG19 convolution but the first of each block has the same FLOPs), and sets r's bound figures.
+func benchMatMulBound(model *nst.Model, r *benchRun) error {
+	m, k, n := 256, 256*9, (r.Height/4)*(r.Width/4)
+	rate, err := nst.MatMulGFLOPs(model.Backend, m, k, n)
+	if err != nil {
+		return err
+	}
+	r.MatMulGFLOPs, r.MatMulShape = rate, fmt.Sprintf("[%d×%d]·[%d×%d]", m, k, k, n)
+	r.BoundPercent = 100 * r.GFLOPs / rate // (FLOPs / rate) / seconds
+	return nil
+}
+
 // benchGFLOPs is the convolutions' rate: a forward pass to conv5_1 (index 28) and the gradient
 // with respect to the image, which costs about as many FLOPs again (the weights are frozen, so
 // their gradients are not computed).
@@ -640,7 +665,11 @@ func python(ctx context.Context, s *benchSettings, args ...string) ([]byte, erro
 func printBench(w io.Writer, rep *benchReport) {
 	fmt.Fprintf(w, "VGG19 → conv5_1, the original's loss, L-BFGS (strong Wolfe, lr 1, history 100), %d evaluations from the content image\n", rep.Evaluations)
 	fmt.Fprintf(w, "weights: %s\n", rep.Weights)
-	fmt.Fprintf(w, "%s, %d CPUs, load average %s\n", rep.Date, rep.CPUs, rep.LoadAverage)
+	build := "estil built with GOEXPERIMENT=simd"
+	if !rep.SIMD {
+		build = "estil built WITHOUT GOEXPERIMENT=simd (no AVX-512/AVX2 matrix products)"
+	}
+	fmt.Fprintf(w, "%s, %d CPUs, load average %s; %s\n", rep.Date, rep.CPUs, rep.LoadAverage, build)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "size\timplementation\tbackend\ts/eval\tfirst s\tGFLOP/s\tpeak RSS MB\tpeak device MB\tfirst loss\tfinal loss\tprobe loss\t")
 	for _, r := range rep.Runs {
@@ -652,6 +681,12 @@ func printBench(w io.Writer, rep *benchReport) {
 			r.SecondsPerEvaluation, r.FirstSeconds, r.GFLOPs, float64(r.PeakRSSBytes)/1e6, dev, r.Losses[0], r.finalLoss(), r.LossAtImage)
 	}
 	tw.Flush()
+	for _, r := range rep.Runs {
+		if r.MatMulGFLOPs > 0 {
+			fmt.Fprintf(w, "%d px: estil at %.0f %% of the matrix-product bound (its convolutions' FLOPs at the rate of one such product, %.1f GFLOP/s on %s, timed in this run)\n",
+				r.Width, r.BoundPercent, r.MatMulGFLOPs, r.MatMulShape)
+		}
+	}
 	for _, c := range rep.Comparisons {
 		verdict := "agree"
 		if !c.Agree {

@@ -13,22 +13,24 @@ import (
 // report is the JSON written by --report: the settings of the run and every evaluation of the
 // loss, so that the curves of the content and of each style layer can be drawn afterwards.
 type report struct {
-	Content       string           `json:"content"`
-	Width         int              `json:"width"`
-	Height        int              `json:"height"`
-	Model         string           `json:"model"`
-	Weights       string           `json:"weights"`
-	RandomWeights bool             `json:"random_weights"`
-	Warning       string           `json:"warning,omitempty"`
-	Backend       string           `json:"backend"`
-	Lowering      string           `json:"lowering"`
-	Optimizer     string           `json:"optimizer"`
-	Iterations    int              `json:"iterations"`
-	Loss          nst.LossConfig   `json:"loss"`
-	Evaluations   []nst.Evaluation `json:"evaluations"`
-	Seconds       float64          `json:"seconds"`
-	FinalLoss     float64          `json:"final_loss"`
-	Stopped       string           `json:"stopped,omitempty"`
+	Content       string `json:"content"`
+	Width         int    `json:"width"`
+	Height        int    `json:"height"`
+	Model         string `json:"model"`
+	Weights       string `json:"weights"`
+	RandomWeights bool   `json:"random_weights"`
+	Warning       string `json:"warning,omitempty"`
+	Backend       string `json:"backend"`
+	Lowering      string `json:"lowering"`
+	// SIMD: built with GOEXPERIMENT=simd (the Go backend's fast matrix products).
+	SIMD        bool             `json:"goexperiment_simd"`
+	Optimizer   string           `json:"optimizer"`
+	Iterations  int              `json:"iterations"`
+	Loss        nst.LossConfig   `json:"loss"`
+	Evaluations []nst.Evaluation `json:"evaluations"`
+	Seconds     float64          `json:"seconds"`
+	FinalLoss   float64          `json:"final_loss"`
+	Stopped     string           `json:"stopped,omitempty"`
 	// Scales: one entry per scale of a coarse-to-fine run (--scales).
 	Scales []nst.ScaleReport `json:"scales,omitempty"`
 }
@@ -41,6 +43,7 @@ func newReport(s *settings, j job, m *nst.Model, w, h int) *report {
 		Backend: m.Backend.Name(), Lowering: m.Lowering.String(),
 		Optimizer: s.optimizer, Loss: loss,
 	}
+	r.SIMD, _ = nst.SIMDBuild()
 	if m.Weights.Random {
 		r.Warning = "random weights: the network has learned nothing; this is not a style transfer"
 	}
