@@ -9,7 +9,9 @@
 # glibc symbol version they need is printed below, and must not be newer than the target's glibc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOMLX_NO_AUTO_INSTALL=1 CGO_ENABLED=1 GOOS=linux GOARCH=amd64
+# GOEXPERIMENT=simd: the same build as everywhere else (the Go backend's fast matmul; the bench
+# also times the Go backend when asked to, and the test compares it with XLA).
+export GOMLX_NO_AUTO_INSTALL=1 CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOEXPERIMENT=simd
 mkdir -p bench/bin
 # -s -w: no symbol tables (the two must travel in ≤ 64 MiB to the device machine).
 go build -trimpath -ldflags="-s -w" -o bench/bin/estil ./cmd/estil

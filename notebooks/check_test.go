@@ -8,7 +8,8 @@ import (
 )
 
 // TestCheckExecuted makes sure the execution test's own checks catch what they are meant to:
-// a failed cell, a Go panic, a figure cell without a figure, and a notebook without figures.
+// a failed cell, a Go panic, a cell compiled without GOEXPERIMENT=simd, a figure cell without a
+// figure, and a notebook without figures.
 func TestCheckExecuted(t *testing.T) {
 	const fig = `{"output_type": "display_data", "data": {"text/html": ["<img src=\"data:image/png;base64,iVBOR\">"]}, "metadata": {}}`
 	const text = `{"output_type": "stream", "name": "stdout", "text": ["hello\n"]}`
@@ -22,6 +23,8 @@ func TestCheckExecuted(t *testing.T) {
 			[]string{"cell 1 failed: ERROR: failed to run go build"}},
 		{"panic", `{"cell_type": "markdown", "source": "# x"}, {"cell_type": "code", "metadata": {}, "outputs": [` + fig + `, {"output_type": "stream", "name": "stderr", "text": ["panic: boom\n"]}]}`,
 			[]string{"cell 2 panicked"}},
+		{"no SIMD", `{"cell_type": "code", "metadata": {}, "outputs": [` + fig + `, {"output_type": "stream", "name": "stderr", "text": ["estil: built without GOEXPERIMENT=simd, so …\n"]}]}`,
+			[]string{"cell 1 was compiled without GOEXPERIMENT=simd"}},
 		{"missing figure", `{"cell_type": "code", "metadata": {}, "outputs": [` + fig + `]}, {"cell_type": "code", "metadata": {"estil": {"figure": true}}, "outputs": [` + text + `]}`,
 			[]string{"cell 2 should show a figure"}},
 		{"html without picture is no figure", `{"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "display_data", "data": {"text/html": "<table></table>"}}]}`,

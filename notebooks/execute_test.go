@@ -67,12 +67,26 @@ func execute(t *testing.T, jupyter, nb, dir string) (string, error) {
 	cmd := exec.CommandContext(ctx, jupyter, "nbconvert", "--to", "notebook", "--execute",
 		"--ExecutePreprocessor.timeout=600", // per cell
 		"--output-dir", dir, "--output", name, nb)
-	cmd.Env = append(os.Environ(), nbkit.TinyEnv+"=1", "GOMLX_NO_AUTO_INSTALL=1")
+	// GOEXPERIMENT is left out: the cells must get it from GoNB's kernel.json (docker/install.sh
+	// puts it there), as they do when a student starts Jupyter; checkExecuted fails on the notice
+	// a build without it prints.
+	cmd.Env = append(withoutEnv(os.Environ(), "GOEXPERIMENT"), nbkit.TinyEnv+"=1", "GOMLX_NO_AUTO_INSTALL=1")
 	log, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("jupyter nbconvert --execute %s: %v\n%s", nb, err, tail(cellErrors(string(log)), 4000))
 	}
 	return filepath.Join(dir, name+".ipynb"), nil
+}
+
+// withoutEnv returns env without the variable name.
+func withoutEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // notebook is the part of an .ipynb the checks read.
@@ -99,7 +113,8 @@ type output struct {
 }
 
 // checkExecuted returns what is wrong with an executed notebook: cells that failed, cells
-// marked as figures that show none, or a notebook without any figure.
+// compiled without GOEXPERIMENT=simd, cells marked as figures that show none, or a notebook
+// without any figure.
 func checkExecuted(path string) []string {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -123,6 +138,9 @@ func checkExecuted(path string) []string {
 				problems = append(problems, fmt.Sprintf("cell %d failed: %s: %s\n%s", i+1, o.EName, o.EValue, tail(cellHTMLErrors(c.Outputs), 3000)))
 			case o.Type == "stream" && o.Name == "stderr" && strings.Contains(text(o.Text), "panic:"):
 				problems = append(problems, fmt.Sprintf("cell %d panicked:\n%s", i+1, tail(text(o.Text), 3000)))
+			case o.Type == "stream" && strings.Contains(text(o.Text), "built without GOEXPERIMENT=simd"):
+				problems = append(problems, fmt.Sprintf("cell %d was compiled without GOEXPERIMENT=simd (GoNB's kernel.json lacks it: run docker/install.sh): %s",
+					i+1, tail(text(o.Text), 300)))
 			}
 			if isFigure(o) {
 				n++
