@@ -2,7 +2,7 @@
 # Builds what bench/gpu.sh runs on a GPU machine without Go, into bench/bin/ (ignored by git):
 #
 #   bench/bin/estil      the command (estil bench, estil stylize --scales …)
-#   bench/bin/nst.test   package nst's tests (TestLoweringsAgreeOnXLA: im2col vs XLA's native ops)
+#   bench/bin/nst.test   package nst's tests (TestLoweringsAgreeOnXLA: the Go backend vs XLA)
 #
 # Both need cgo: go-xla loads the PJRT plugin with dlopen (github.com/gomlx/go-xla/pkg/pjrt uses
 # cgo and -ldl). They link only glibc dynamically (libc, libdl, libpthread, libm); the newest

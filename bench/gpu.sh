@@ -6,11 +6,11 @@
 #
 # Steps (each under its own time limit; a failing step is logged and the next one runs):
 #   0. the machine: nvidia-smi, python, torch, jax's CUDA PJRT plugin and NVIDIA's libraries;
-#   1. the XLA lowering's equality test (bench/bin/nst.test -test.run XLA): im2col vs native ops;
+#   1. the XLA equality test (bench/bin/nst.test -test.run XLA): the Go backend vs XLA, same features;
 #   2. estil bench at 512 and 1024 px, estil on XLA CUDA, PyTorch on cuda, 10 evaluations, no
 #      float64 control run, to fit the device time (if
 #      estil's backend fails to load, PyTorch alone: estil bench --no-estil);
-#   3. the same at 512 px with TF32 matrix products in estil (GoMLX's "tf32" plugin option);
+#   3. the same at 512 px with TF32 matrix products in estil (go-xla's "tf32" option);
 #   4. estil stylize --scales 256,512,1024,2048 (random weights): one 2048 px picture, time and
 #      memory per scale.
 # Everything lands in $OUT: logs (PJRT loading errors verbatim), JSON, nvidia-smi samples every
@@ -18,6 +18,13 @@
 #
 # Options (environment): OUT (default ./gpu-out), PYTHON (default: python3 on PATH), EVALS (10),
 # SIZES ("512,1024"), STEPS ("0 1 2 3 4"), SCALE_ITERS (20).
+#
+# go-xla v0.4.1 (GoMLX v0.28) takes options after the plugin, comma-separated: the backend is
+# "xla:/abs/plugin.so,preallocate=false,tf32=false". tf32 now defaults to true, which would make
+# estil's float32 matrix products TF32 while PyTorch's stay float32 (and the losses differ by
+# ~1e-3 instead of ~1e-6): steps 1 and 2 turn it off, step 3 on. preallocate=false (the default for
+# plugins whose name says cuda; set explicitly since the plugin is given by path) keeps XLA from
+# reserving 75 % of the GPU's memory up front, so nvidia-smi shows what estil really uses.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu-out}
@@ -75,7 +82,8 @@ export GOPJRT_CUDA_CHECKS=0
 LINKS=$(mktemp -d)
 [ -n "$PLUGIN" ] && ln -s "$PLUGIN" "$LINKS/pjrt_c_api_cuda_plugin.so"
 export PJRT_PLUGIN_LIBRARY_PATH=$LINKS
-BACKEND="xla:$PLUGIN"
+BACKEND="xla:$PLUGIN,preallocate=false,tf32=false"
+BACKEND_TF32="xla:$PLUGIN,preallocate=false,tf32=true"
 
 if [[ " $STEPS " == *" 0 "* ]]; then
 	{
@@ -115,7 +123,7 @@ if [[ " $STEPS " == *" 2 "* ]]; then
 fi
 
 if [[ " $STEPS " == *" 3 "* ]]; then
-	step bench_tf32 240 "$BIN/estil" bench --backend "$BACKEND,tf32" --device cuda --size 512 --evals "$EVALS" \
+	step bench_tf32 240 "$BIN/estil" bench --backend "$BACKEND_TF32" --device cuda --size 512 --evals "$EVALS" \
 		--python "$PYTHON" --script bench/pytorch_reference.py --float64-control=false --json
 	sed -n '/^{/,$p' "$OUT/bench_tf32.log" >"$OUT/bench_tf32.json"
 fi

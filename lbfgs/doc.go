@@ -69,13 +69,14 @@
 //
 // # Pure-Go backend
 //
-// GoMLX v0.26's pure-Go backend ("go", package simplego) can deadlock when it runs graph nodes in
-// parallel (its default when a single graph executes) and several small Dot/DotGeneral nodes are ready
-// at the same time: each Dot node holds one of the 2·NumCPU worker slots while it waits for a slot for
-// its own sub-task. On a 2-CPU machine four such nodes suffice (checked); a Function with independent
-// matmuls (Gram matrices, quadratic forms) can hit it. Creating the backend with
-// gobackend.New("ops_sequential") (or GOMLX_BACKEND="go:ops_sequential") avoids it; this package's
-// tests do so. The graphs built by this package itself have at most two independent Dots.
+// GoMLX v0.26's pure-Go backend ("go", then package simplego, now compute/gobackend) deadlocked
+// when it ran graph nodes in parallel (its default when a single graph executes) and several small
+// Dot/DotGeneral nodes were ready at the same time: each Dot node held one of the 2·NumCPU worker
+// slots while it waited for a slot for its own sub-task. On a 2-CPU machine four such nodes sufficed;
+// a Function with independent matmuls (Gram matrices, quadratic forms) could hit it. Whether v0.28
+// still does was not re-checked: this package's tests, and estil, create the backend with
+// gobackend.New("ops_sequential") (or GOMLX_BACKEND="go:ops_sequential"). The graphs built by this
+// package itself have at most two independent Dots.
 //
 // # Usage
 //

@@ -85,11 +85,11 @@ func openBackend(spec string) (b compute.Backend, l Lowering, err error) {
 	}()
 	config := spec
 	if spec == BackendGo {
-		// GoMLX v0.26's pure-Go backend can deadlock when it runs independent operations in
-		// parallel: each small matrix product holds a worker slot while it waits for more slots
-		// for its own parts, and with 2 cores four of them fill the pool (seen here, in ~1 of 5
-		// runs of the tests). Running operations one at a time avoids it; each large product
-		// still uses every core.
+		// Operations one at a time; each convolution and matrix product still uses every core
+		// inside. GoMLX v0.26's Go backend deadlocked with parallel operations (each small
+		// product held a worker slot while waiting for more; ~1 run in 5 on 2 cores). With v0.28
+		// VGG19 is a chain of large operations, each already parallel, so little is left to
+		// overlap, and the hang was not worth risking again.
 		config = "go:ops_sequential"
 	}
 	b, err = compute.NewWithConfig(config)
