@@ -21,5 +21,11 @@ func GramMatrix(feature *Node) *Node {
 	f := Reshape(feature, d, h*w) // tensor.view(d, h * w)
 	// F·Fᵀ contracts the positions of F with those of F: written as such, not with a transposed
 	// copy of F.
-	return Dot(f, f).General([]int{1}, nil, []int{1}, nil)
+	//
+	// Its gradient: for a loss L(G) with V = ∂L/∂G, ∂L/∂F = (V + Vᵀ)·F. Differentiated through
+	// its first factor only (the second under StopGradient) the product gives V·F, one matrix
+	// product with no transposed copy of F (GoMLX's gradient through the second factor transposes
+	// F on the Go backend); so the gradient that arrives is first replaced by V + Vᵀ, a d×d sum.
+	g := Dot(f, StopGradient(f)).General([]int{1}, nil, []int{1}, nil)
+	return IdentityWithCustomGradient(g, func(_, v *Node) *Node { return Add(v, Transpose(v, 0, 1)) })
 }
