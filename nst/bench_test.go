@@ -46,16 +46,8 @@ func benchmarkVGG(b *testing.B, size int, backward bool) {
 		}
 		fullModel[lowering] = m
 	}
-	tr := NewTransfer(m)
-	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
-	styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
 	img := randomImage(size, size, 1)
-	pic, _ := TensorImage(img)
-	targets, err := tr.targets(img, []Style{{pic, 1}}, contentLayers, styleLayers)
-	if err != nil {
-		b.Fatal(err)
-	}
-	objective := tr.objective(contentLayers, styleLayers)
+	objective, rest := originalLoss(b, m, img, img)
 	e, err := NewExec(m.Backend, func(in []*Node) []*Node {
 		loss, _ := objective(in[0], in[1:])
 		if backward {
@@ -66,10 +58,7 @@ func benchmarkVGG(b *testing.B, size int, backward bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	args := []any{randomImage(size, size, 2)}
-	for _, p := range append(m.parameters(), targets...) {
-		args = append(args, p)
-	}
+	args := append([]any{randomImage(size, size, 2)}, rest...)
 	if _, err := e.Exec(args...); err != nil { // compile outside the timing
 		b.Fatal(err)
 	}

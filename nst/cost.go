@@ -33,14 +33,14 @@ func ConvFLOPs(h, w int, channels []int, upTo int) float64 {
 }
 
 // pureGoFLOPsPerCore is the effective rate of a forward+backward pass of VGG19 on GoMLX's Go
-// backend, per core, with and without GOEXPERIMENT=simd: BenchmarkForwardBackward measured 56 and
-// 8.6 GFLOP/s on a 2-core machine at 128 px (more at larger sizes). Used only to warn about long
+// backend, per core, with and without GOEXPERIMENT=simd: BenchmarkForwardBackward measured 77 and
+// 8.8 GFLOP/s on a 2-core machine at 128 px (87 and 9.3 at 256 px). Used only to warn about long
 // runs.
 func pureGoFLOPsPerCore() float64 {
 	if simd, _ := SIMDBuild(); simd {
-		return 25e9
+		return 35e9
 	}
-	return 4e9
+	return 4.4e9
 }
 
 // EstimateSeconds roughly estimates a transfer's time on the pure-Go backend: each L-BFGS

@@ -252,17 +252,7 @@ func TestLoweringsAgree(t *testing.T) {
 // gradients of Gather and MatMul. So the gradient XLA would use is checked in every CI run.
 func TestLoweringsAgreeOnGradient(t *testing.T) {
 	gradient := func(lowering Lowering) *tensors.Tensor {
-		m := tinyModel(t, lowering)
-		tr := NewTransfer(m)
-		contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
-		styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
-		content, style := randomImage(37, 26, 1), randomImage(30, 34, 2)
-		styleImg, _ := TensorImage(style)
-		targets, err := tr.targets(content, []Style{{styleImg, 1}}, contentLayers, styleLayers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objective := tr.objective(contentLayers, styleLayers)
+		objective, rest := originalLoss(t, tinyModel(t, lowering), randomImage(37, 26, 1), randomImage(30, 34, 2))
 		e, err := NewExec(goBackend(), func(in []*Node) []*Node {
 			loss, _ := objective(in[0], in[1:])
 			return []*Node{Gradient(loss, in[0])[0]}
@@ -270,11 +260,7 @@ func TestLoweringsAgreeOnGradient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		args := []any{randomImage(37, 26, 3)}
-		for _, p := range append(m.parameters(), targets...) {
-			args = append(args, p)
-		}
-		return e.MustExec(args...)[0]
+		return e.MustExec(append([]any{randomImage(37, 26, 3)}, rest...)...)[0]
 	}
 	native, im2col := gradient(NativeLowering), gradient(Im2colLowering)
 	a, b := tensors.MustCopyFlatData[float32](native), tensors.MustCopyFlatData[float32](im2col)
@@ -336,6 +322,26 @@ func compareTensors(t *testing.T, what string, a, b *tensors.Tensor, tol float64
 	}
 }
 
+// originalLoss sets up the original's loss (a Transfer's defaults) on m for a content and a style
+// image: the objective, and the tensors that follow the image in its inputs (the network's
+// parameters, then the content and style targets).
+func originalLoss(t testing.TB, m *Model, content, style *tensors.Tensor) (func(x *Node, inputs []*Node) (*Node, []*Node), []any) {
+	t.Helper()
+	tr := NewTransfer(m)
+	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
+	styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
+	styleImg, _ := TensorImage(style)
+	targets, err := tr.targets(content, []Style{{styleImg, 1}}, contentLayers, styleLayers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rest []any
+	for _, p := range append(m.parameters(), targets...) {
+		rest = append(rest, p)
+	}
+	return tr.objective(contentLayers, styleLayers), rest
+}
+
 func randomMatrix(rows, cols int, seed uint64) *tensors.Tensor {
 	r := rand.New(rand.NewPCG(seed, 9))
 	data := make([]float32, rows*cols)
@@ -355,23 +361,10 @@ func TestLossGradientMatchesFiniteDifferences(t *testing.T) {
 }
 
 func checkGradientByFiniteDifferences(t *testing.T, lowering Lowering) {
-	m := tinyModel(t, lowering)
-	tr := NewTransfer(m)
-	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
-	styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
-	content, style := randomImage(20, 18, 1), randomImage(22, 16, 2)
-	contentImg, _ := TensorImage(content)
-	styleImg, _ := TensorImage(style)
-	targets, err := tr.targets(ImageTensor(contentImg), []Style{{styleImg, 1}}, contentLayers, styleLayers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objective := tr.objective(contentLayers, styleLayers)
+	contentImg, _ := TensorImage(randomImage(20, 18, 1))
+	objective, rest := originalLoss(t, tinyModel(t, lowering), ImageTensor(contentImg), randomImage(22, 16, 2))
 	x := randomImage(20, 18, 3) // the point where the gradient is taken
-	args := []any{x}
-	for _, p := range append(m.parameters(), targets...) {
-		args = append(args, p)
-	}
+	args := append([]any{x}, rest...)
 	e, err := NewExec(goBackend(), func(in []*Node) []*Node {
 		loss, _ := objective(in[0], in[1:])
 		return []*Node{loss, Gradient(loss, in[0])[0]}

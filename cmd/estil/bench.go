@@ -78,11 +78,11 @@ type benchRun struct {
 	// MatMulGFLOPs is the backend's rate on one convolution-shaped matrix product, timed in the
 	// same run (estil's rows only), and BoundPercent how close the evaluation came to it: the
 	// seconds its convolution FLOPs would take at that rate over the seconds it took.
-	MatMulGFLOPs float64 `json:"matmul_gflop_per_s,omitempty"`
-	MatMulShape  string  `json:"matmul_shape,omitempty"`
-	BoundPercent float64 `json:"percent_of_matmul_bound,omitempty"`
-	PeakRSSBytes         int64     `json:"peak_rss_bytes"`
-	PeakDeviceBytes      int64     `json:"peak_device_bytes,omitempty"`
+	MatMulGFLOPs    float64 `json:"matmul_gflop_per_s,omitempty"`
+	MatMulShape     string  `json:"matmul_shape,omitempty"`
+	BoundPercent    float64 `json:"percent_of_matmul_bound,omitempty"`
+	PeakRSSBytes    int64   `json:"peak_rss_bytes"`
+	PeakDeviceBytes int64   `json:"peak_device_bytes,omitempty"`
 	// LossAtImage is this implementation's loss of the probe picture (half content, half style:
 	// a point where neither loss is 0), the same file for both.
 	LossAtImage float64 `json:"loss_at_image"`
@@ -665,11 +665,7 @@ func python(ctx context.Context, s *benchSettings, args ...string) ([]byte, erro
 func printBench(w io.Writer, rep *benchReport) {
 	fmt.Fprintf(w, "VGG19 → conv5_1, the original's loss, L-BFGS (strong Wolfe, lr 1, history 100), %d evaluations from the content image\n", rep.Evaluations)
 	fmt.Fprintf(w, "weights: %s\n", rep.Weights)
-	build := "estil built with GOEXPERIMENT=simd"
-	if !rep.SIMD {
-		build = "estil built WITHOUT GOEXPERIMENT=simd (no AVX-512/AVX2 matrix products)"
-	}
-	fmt.Fprintf(w, "%s, %d CPUs, load average %s; %s\n", rep.Date, rep.CPUs, rep.LoadAverage, build)
+	fmt.Fprintf(w, "%s, %d CPUs, load average %s; %s\n", rep.Date, rep.CPUs, rep.LoadAverage, buildDescription(rep.SIMD))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "size\timplementation\tbackend\ts/eval\tfirst s\tGFLOP/s\tpeak RSS MB\tpeak device MB\tfirst loss\tfinal loss\tprobe loss\t")
 	for _, r := range rep.Runs {
@@ -711,6 +707,14 @@ func printBench(w io.Writer, rep *benchReport) {
 	}
 	fmt.Fprintln(w, "s/eval: median interval between evaluations (steady state); first s: until the first loss, with graph compilation.")
 	fmt.Fprintln(w, "GFLOP/s: "+rep.FLOPsCounted+". Peak RSS: the process's, so far (sizes run in ascending order).")
+}
+
+// buildDescription says how estil was built, for the benchmarks' headers.
+func buildDescription(simd bool) string {
+	if simd {
+		return "estil built with GOEXPERIMENT=simd"
+	}
+	return "estil built WITHOUT GOEXPERIMENT=simd (no AVX-512/AVX2 matrix products)"
 }
 
 // drift says at which evaluation two runs came more than 1 % apart.

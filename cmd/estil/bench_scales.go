@@ -19,6 +19,7 @@ type scalesReport struct {
 	Date          string            `json:"date"`
 	LoadAverage   string            `json:"load_average"`
 	Backend       string            `json:"backend"`
+	SIMD          bool              `json:"goexperiment_simd"`
 	Weights       string            `json:"weights"`
 	RandomWeights bool              `json:"random_weights"`
 	Iterations    int               `json:"iterations_per_scale"`
@@ -58,6 +59,7 @@ func benchScales(ctx context.Context, s *benchSettings, stdout, stderr io.Writer
 		Backend: model.Backend.Name() + " (" + model.Lowering.String() + ")",
 		Weights: w.Source, RandomWeights: w.Random, Iterations: s.iters,
 	}
+	rep.SIMD, _ = nst.SIMDBuild()
 	fmt.Fprintf(stderr, "estil bench: coarse to fine %v, %d iterations per scale, on %s …\n", s.scales, s.iters, rep.Backend)
 	_, err = t.RunScales(ctx, content, []nst.Style{{Image: style, Weight: 1}}, s.scales, 1, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = peakRSS()
@@ -77,7 +79,7 @@ func benchScales(ctx context.Context, s *benchSettings, stdout, stderr io.Writer
 		return nil
 	}
 	fmt.Fprintf(stdout, "estil coarse to fine (stylize --scales), %d L-BFGS iterations per scale, each scale from the previous result upsampled\n", s.iters)
-	fmt.Fprintf(stdout, "backend: %s; weights: %s\n%s, load average %s\n", rep.Backend, rep.Weights, rep.Date, rep.LoadAverage)
+	fmt.Fprintf(stdout, "backend: %s; weights: %s\n%s, load average %s; %s\n", rep.Backend, rep.Weights, rep.Date, rep.LoadAverage, buildDescription(rep.SIMD))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scale\tsize\titerations\tevaluations\tseconds\ts/eval\tpeak RSS MB\tloss\t")
 	for _, r := range rep.Scales {

@@ -19,7 +19,7 @@ Stylizes a built-in pair of pictures drawn by estil itself: a lighthouse by the 
 in a style of swirling brush strokes, with the real VGG19 weights (downloaded on first use;
 if that is impossible, the demo says so and runs with random weights).
 The size and iteration count are chosen to finish in a few minutes: 512 px and 300
-iterations with XLA; on the pure-Go backend (CPU) 256 px and 60 iterations (about two minutes
+iterations with XLA; on the pure-Go backend (CPU) 256 px and 120 iterations (about two minutes
 on 2 cores), or 128 px and 40 in a build without GOEXPERIMENT=simd. Writes demo.png, plus
 demo-content.png and demo-style.png to compare.
 
@@ -53,9 +53,9 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		s.size, explicit["size"] = s.scaleList[n-1], true
 	}
 	if nst.IsPureGo(model.Backend) && (!explicit["size"] || !explicit["iters"]) {
-		// About two minutes on 2 cores: 256 px and 60 iterations with GOEXPERIMENT=simd; a build
-		// without it is ~7× slower (it says so at start-up), so it runs at 128 px and 40.
-		size, iters := 256, 60
+		// About two minutes on 2 cores: 256 px and 120 iterations with GOEXPERIMENT=simd (60 took
+		// 58 s); a build without it is ~7× slower (it says so at start-up): 128 px and 40.
+		size, iters := 256, 120
 		if simd, _ := nst.SIMDBuild(); !simd {
 			size, iters = 128, 40
 		}
