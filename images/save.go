@@ -1,65 +1,36 @@
 package images
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/estil-nst/estil/internal/atomicfile"
 )
 
-// SavePNG writes img to path as a PNG file.
-//
-// It writes to a temporary file in the same directory and renames it to path
-// only once it is complete and flushed to disk, so that a crash or a full
-// disk never leaves a half-written picture, and an existing file at path is
-// replaced only by a complete new one. The file is readable by everyone
-// (mode 0644).
+// SavePNG writes img to path as a PNG file, atomically (package atomicfile): a crash or a full
+// disk never leaves a half-written picture, and an existing file at path is replaced only by a
+// complete new one. The file is readable by everyone (mode 0644).
 func SavePNG(path string, img image.Image) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("save %q: %w", path, explainCreate(err))
-	}
-	done := false
-	defer func() {
-		if !done { // Leave no temporary file behind.
-			tmp.Close()
-			os.Remove(tmp.Name())
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		if err := png.Encode(w, img); err != nil {
+			return fmt.Errorf("encode PNG: %w", err)
 		}
-	}()
-
-	w := bufio.NewWriterSize(tmp, 1<<16)
-	if err := png.Encode(w, img); err != nil {
-		return fmt.Errorf("save %q: encode PNG: %v", path, err)
+		return nil
+	})
+	if err == nil {
+		return nil
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("save %q: write: %v", path, err)
+	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+		return fmt.Errorf("save %q: it is a directory; give a file name ending in .png", path)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("save %q: %v", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("save %q: write: %v", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save %q: write: %v", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
-			return fmt.Errorf("save %q: it is a directory; give a file name ending in .png", path)
-		}
-		return fmt.Errorf("save %q: %v", path, err)
-	}
-	done = true
-	return nil
+	return fmt.Errorf("save %q: %w", path, explainCreate(err))
 }
 
 // CheckWritable reports, before any work is done, whether [SavePNG] can

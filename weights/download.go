@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -79,58 +80,41 @@ func Download(ctx context.Context, client *http.Client, url, dst string, progres
 		return fmt.Errorf("server answered %s", resp.Status)
 	}
 
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".*.part")
-	if err != nil {
-		return err
-	}
-	defer func() {
+	// The body goes into dst's temporary file; a short body, a cancel or a wrong digest is an
+	// error from inside the write, so atomicfile removes the file and dst stays as it was.
+	return atomicfile.Write(dst, func(file io.Writer) error {
+		hash := sha256.New()
+		w := io.MultiWriter(file, hash)
+		var bar *progressbar.ProgressBar
+		if progress != nil {
+			bar = newBytesBar(resp.ContentLength, "downloading "+filepath.Base(dst), progress)
+			w = io.MultiWriter(w, bar)
+		}
+		n, err := io.Copy(w, resp.Body)
+		if err == nil && ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			if bar != nil {
+				fmt.Fprintln(progress)
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return fmt.Errorf("connection closed after %d of %d bytes", n, resp.ContentLength)
+			}
+			return err
 		}
-	}()
-
-	hash := sha256.New()
-	var w io.Writer = io.MultiWriter(tmp, hash)
-	var bar *progressbar.ProgressBar
-	if progress != nil {
-		bar = newBytesBar(resp.ContentLength, "downloading "+filepath.Base(dst), progress)
-		w = io.MultiWriter(w, bar)
-	}
-	n, err := io.Copy(w, resp.Body)
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
-	}
-	if err != nil {
+		if resp.ContentLength >= 0 && n != resp.ContentLength {
+			return fmt.Errorf("got %d bytes, the server announced %d", n, resp.ContentLength)
+		}
 		if bar != nil {
-			fmt.Fprintln(progress)
+			_ = bar.Finish()
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("connection closed after %d of %d bytes", n, resp.ContentLength)
+		if digest := hex.EncodeToString(hash.Sum(nil)); !strings.HasPrefix(digest, prefix) {
+			return fmt.Errorf("SHA-256 is %s, which does not start with %s as %s promises: the download is damaged or the server "+
+				"sent another file; nothing was kept", digest, prefix, filepath.Base(dst))
 		}
-		return err
-	}
-	if resp.ContentLength >= 0 && n != resp.ContentLength {
-		return fmt.Errorf("got %d bytes, the server announced %d", n, resp.ContentLength)
-	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
-	digest := hex.EncodeToString(hash.Sum(nil))
-	if !strings.HasPrefix(digest, prefix) {
-		return fmt.Errorf("SHA-256 is %s, which does not start with %s as %s promises: the download is damaged or the server "+
-			"sent another file; nothing was kept", digest, prefix, filepath.Base(dst))
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+		return nil
+	})
 }
 
 // newBytesBar is progressbar.DefaultBytes writing to w.

@@ -112,7 +112,7 @@ func TestDownload(t *testing.T) {
 				go func() {
 					<-srv.sentHalf
 					for range 500 {
-						if m, _ := filepath.Glob(filepath.Join(dir, "*.part")); len(m) > 0 {
+						if m, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(m) > 0 {
 							break
 						}
 						time.Sleep(10 * time.Millisecond)

@@ -8,10 +8,12 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 
+	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/nlpodyssey/safetensors"
 )
 
@@ -63,7 +65,10 @@ func WriteSafetensors(path string, tensors map[string]Tensor, metadata map[strin
 		meta[k] = v
 	}
 	meta[digestKey] = contentDigest(tensors)
-	err := writeFileAtomic(path, func(w io.Writer) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	err := atomicfile.Write(path, func(w io.Writer) error {
 		return safetensors.SerializeToWriter(views, meta, w)
 	})
 	if err != nil {

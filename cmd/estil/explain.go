@@ -5,13 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/estil-nst/estil/explain"
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/estil-nst/estil/nst"
 	"github.com/estil-nst/estil/weights"
 )
@@ -138,7 +138,7 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if err := writeAtomically(s.out, h.WritePage); err != nil {
+	if err := atomicfile.Write(s.out, h.WritePage); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	note := ""
@@ -153,33 +153,4 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 func isHTMLName(path string) bool {
 	ext := strings.ToLower(filepath.Ext(path))
 	return ext == ".html" || ext == ".htm"
-}
-
-// writeAtomically writes a file through a temporary file in the same directory, renamed into
-// place only when complete: a failure never leaves a half-written file or loses the old one.
-func writeAtomically(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := write(tmp); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
 }
