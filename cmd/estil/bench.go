@@ -357,11 +357,7 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 	}
 	var model *nst.Model
 	if !s.noEstil {
-		backend, lowering, err := nst.OpenBackend(s.backend, stderr)
-		if err != nil {
-			return err
-		}
-		if model, err = nst.NewModel(backend, w, lowering); err != nil {
+		if model, err = nst.LoadModel(ctx, nst.LoadOptions{Set: w, Backend: s.backend, Notice: stderr}); err != nil {
 			return err
 		}
 	}

@@ -42,11 +42,7 @@ func benchScales(ctx context.Context, s *benchSettings, stdout, stderr io.Writer
 	if w.Random {
 		fmt.Fprintln(stderr, "estil bench: RANDOM weights (timing only; this is not a style transfer)")
 	}
-	backend, lowering, err := nst.OpenBackend(s.backend, stderr)
-	if err != nil {
-		return err
-	}
-	model, err := nst.NewModel(backend, w, lowering)
+	model, err := nst.LoadModel(ctx, nst.LoadOptions{Set: w, Backend: s.backend, Notice: stderr})
 	if err != nil {
 		return err
 	}

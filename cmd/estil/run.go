@@ -15,7 +15,6 @@ import (
 
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/nst"
-	"github.com/estil-nst/estil/weights"
 )
 
 // runTransfer loads the backend, the weights and the model, runs the transfer of j with the
@@ -119,32 +118,19 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	return nil
 }
 
-// openModel opens the backend, loads the weights and builds the network, saying loudly when
-// the weights are random. With randomIfOffline (the demo), weights that cannot be downloaded
-// are replaced by random ones, with a warning; stylize never does that.
-// openModel opens the backend and VGG19. If offlineFallback names a command (demo, explain) and
-// the default weights cannot be downloaded, that command goes on with random weights, saying so:
-// a run with a random network still shows the method.
+// openModel opens the backend and VGG19 (nst.LoadModel), saying loudly when the weights are
+// random. If offlineFallback names a command (demo, explain) and the default weights cannot be
+// downloaded, that command goes on with random weights, saying so: a run with a random network
+// still shows the method. stylize never does that.
 func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallback string) (*nst.Model, error) {
-	backend, lowering, err := nst.OpenBackend(s.backend, stderr)
-	if err != nil {
-		return nil, err
+	o := nst.LoadOptions{Model: s.model, Weights: s.weights, Seed: int64(s.seed), Backend: s.backend, Notice: stderr}
+	if offlineFallback != "" {
+		o.OfflineFallback = func(err error) {
+			fmt.Fprintf(stderr, "estil: %v\n", err)
+			fmt.Fprintf(stderr, "estil %s: going on with random weights instead (pass --weights PATH to use a downloaded file)\n", offlineFallback)
+		}
 	}
-	m, _ := weights.ModelByName(s.model)
-	w, err := weights.Load(ctx, s.weights, m, weights.WithProgress(stderr), weights.WithSeed(int64(s.seed)))
-	if err != nil && offlineFallback != "" && s.weights == "" && ctx.Err() == nil {
-		fmt.Fprintf(stderr, "estil: %v\n", err)
-		fmt.Fprintf(stderr, "estil %s: going on with random weights instead (pass --weights PATH to use a downloaded file)\n", offlineFallback)
-		s.weights = "random"
-		w, err = weights.Load(ctx, s.weights, m, weights.WithSeed(int64(s.seed)))
-	}
-	if err != nil {
-		return nil, err
-	}
-	if w.Random {
-		warnRandom(stderr)
-	}
-	model, err := nst.NewModel(backend, w, lowering)
+	model, err := nst.LoadModel(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -153,8 +139,6 @@ func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallba
 	}
 	return model, nil
 }
-
-func warnRandom(stderr io.Writer) { fmt.Fprintln(stderr, nst.RandomWeightsWarning) }
 
 // finish applies --original-colors.
 func finish(s *settings, content, img image.Image) image.Image {

@@ -76,14 +76,12 @@ func LoadModel(ctx context.Context, out io.Writer) (*nst.Model, error) {
 			"%s=1: execució petita, sense baixar els pesos.\n"), TinyEnv)
 		spec = "random"
 	}
-	m, err := nst.LoadModel(ctx, nst.LoadOptions{Weights: spec, Notice: out})
-	if err != nil && spec == "" {
+	m, err := nst.LoadModel(ctx, nst.LoadOptions{Weights: spec, Notice: out, OfflineFallback: func(err error) {
 		fmt.Fprintf(out, say("Could not get the real VGG19 weights (%v).\n",
 			"No s'han pogut obtenir els pesos reals de VGG19 (%v).\n"), err)
 		fmt.Fprintln(out, say("!!! FALLING BACK TO RANDOM WEIGHTS: the pictures below show an UNTRAINED network. !!!",
 			"!!! FEM SERVIR PESOS ALEATORIS: les imatges d'aquí sota mostren una xarxa SENSE ENTRENAR. !!!"))
-		m, err = nst.LoadModel(ctx, nst.LoadOptions{Weights: "random", Notice: out})
-	}
+	}})
 	if err != nil {
 		return nil, fmt.Errorf("loading VGG19: %w", err)
 	}
