@@ -7,10 +7,6 @@ import (
 	"github.com/estil-nst/estil/nst"
 )
 
-// vgg19Channels are the output channels of VGG19's 16 convolutions (the same for the
-// torchvision and the Caffe weights).
-var vgg19Channels = []int{64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512}
-
 // LayerRow is one row of the layer table: one entry of torchvision's `vgg19().features`.
 type LayerRow struct {
 	nst.Layer
@@ -73,7 +69,7 @@ func LayerTable(height, width int, loss nst.LossConfig) (*LayerTableView, error)
 		row := LayerRow{Layer: l}
 		switch l.Kind {
 		case nst.Conv:
-			out := vgg19Channels[conv]
+			out := nst.VGG19Channels()[conv]
 			row.Params = 3*3*c*out + out
 			c = out
 			conv++

@@ -53,8 +53,7 @@ func EstimateSeconds(b compute.Backend, w, h, iterations int, optimizer string) 
 	if optimizer != Adam {
 		evals *= 1.5
 	}
-	vgg19Channels := []int{64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512}
-	flops := 2 * ConvFLOPs(h, w, vgg19Channels, 28)
+	flops := 2 * ConvFLOPs(h, w, VGG19Channels(), 28)
 	return evals * flops / (pureGoFLOPsPerCore() * float64(runtime.NumCPU()))
 }
 

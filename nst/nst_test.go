@@ -421,6 +421,36 @@ func toFloat64(t *tensors.Tensor) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(w, t.Shape().Dimensions...)
 }
 
+// TestNormalize checks each model's input preparation (nst's normalize, the one home of it) on one
+// pixel, by hand, and that denormalize inverts it. The Caffe model's BGR order is not done here:
+// its first kernel's input channels are reversed instead (TestCaffeInput).
+func TestNormalize(t *testing.T) {
+	rgb := tensors.FromValue([][][]float32{{{1, 0.5, 0}}})
+	for _, c := range []struct {
+		model weights.Model
+		want  []float32
+	}{
+		// Caffe: ×255, minus (123.68, 116.779, 103.939) in RGB order.
+		{weights.VGG19Caffe, []float32{255 - 123.68, 127.5 - 116.779, 0 - 103.939}},
+		// torchvision: (x − mean) / std.
+		{weights.VGG19, []float32{(1 - 0.485) / 0.229, (0.5 - 0.456) / 0.224, (0 - 0.406) / 0.225}},
+	} {
+		m := &Model{Weights: &weights.Set{Model: c.model}}
+		got := eval(t, func(in []*Node) []*Node {
+			x := m.normalize(in[0])
+			return []*Node{x, m.denormalize(x)}
+		}, rgb)
+		for i := range 3 {
+			if !closeTo(float64(got[0][i]), float64(c.want[i]), 1e-6) {
+				t.Errorf("%s: normalize = %v, want %v", c.model.Name, got[0], c.want)
+			}
+			if !closeTo(float64(got[1][i]), []float64{1, 0.5, 0}[i], 1e-5) {
+				t.Errorf("%s: denormalize(normalize(x)) = %v, want x", c.model.Name, got[1])
+			}
+		}
+	}
+}
+
 // TestCaffeInput checks the Caffe model's preparation: estil takes RGB in [0, 1] and reverses the
 // first kernel's input channels, which must equal feeding the network what Caffe fed it,
 // BGR·255 − (103.939, 116.779, 123.68), with the kernel as stored.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/estil-nst/estil/weights"
 )
 
 // LayerKind says what one entry of VGG19's `features` does.
@@ -49,23 +51,36 @@ type Layer struct {
 //	                       14 conv3_3  23 conv4_3  32 conv5_3
 //	                       16 conv3_4  25 conv4_4  34 conv5_4
 //	4 pool1     9 pool2    18 pool3    27 pool4    36 pool5
-var VGG19 = buildVGG19()
+//
+// It is built from the one description of the network, weights.VGG19Layout (names, indices and
+// channels of the convolutions) and weights.VGG19PoolIndices, which the weights are checked
+// against too.
+var VGG19 = buildVGG19(weights.VGG19Layout, weights.VGG19PoolIndices)
 
-// vgg19Blocks is the number of convolutions in each of the five blocks.
-var vgg19Blocks = []int{2, 2, 4, 4, 4}
-
-func buildVGG19() []Layer {
+func buildVGG19(convs []weights.ConvSpec, pools []int) []Layer {
 	var layers []Layer
-	for b, n := range vgg19Blocks {
-		block := b + 1
-		for p := 1; p <= n; p++ {
-			layers = append(layers,
-				Layer{Index: len(layers), Name: fmt.Sprintf("conv%d_%d", block, p), Kind: Conv, Block: block, Position: p},
-				Layer{Index: len(layers) + 1, Name: fmt.Sprintf("relu%d_%d", block, p), Kind: ReLU, Block: block, Position: p})
+	block, position := 1, 0
+	for _, c := range convs {
+		position++
+		layers = append(layers,
+			Layer{Index: c.FeatureIndex, Name: c.Name, Kind: Conv, Block: block, Position: position},
+			Layer{Index: c.FeatureIndex + 1, Name: "relu" + strings.TrimPrefix(c.Name, "conv"), Kind: ReLU, Block: block, Position: position})
+		if next := c.FeatureIndex + 2; slices.Contains(pools, next) {
+			layers = append(layers, Layer{Index: next, Name: fmt.Sprintf("pool%d", block), Kind: Pool, Block: block})
+			block, position = block+1, 0
 		}
-		layers = append(layers, Layer{Index: len(layers), Name: fmt.Sprintf("pool%d", block), Kind: Pool, Block: block})
 	}
 	return layers
+}
+
+// VGG19Channels lists the output channels of VGG19's 16 convolutions, in order (the same for the
+// torchvision and the Caffe weights).
+func VGG19Channels() []int {
+	channels := make([]int, len(weights.VGG19Layout))
+	for i, c := range weights.VGG19Layout {
+		channels[i] = c.OutChannels
+	}
+	return channels
 }
 
 // LayerByName finds a layer by its name ("conv4_2") or by its torchvision index written as a

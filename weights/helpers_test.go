@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"math"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -216,8 +215,4 @@ func zipEntries(t *testing.T, entries map[string][]byte) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-func approxEqual(a, b, tol float32) bool {
-	return math.Abs(float64(a-b)) <= float64(tol)*(1+math.Abs(float64(b)))
 }

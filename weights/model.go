@@ -110,31 +110,5 @@ func (m Model) CompactFileName() string {
 	return strings.TrimSuffix(m.FileName, ".pth") + ".features.safetensors"
 }
 
-// Normalize maps one RGB pixel in [0, 1] to the network's input, in the network's channel
-// order (B, G, R when m.BGR).
-func (m Model) Normalize(rgb [3]float32) [3]float32 {
-	var out [3]float32
-	for c := range 3 {
-		out[c] = float32((m.Input.Scale*float64(rgb[c]) - m.Input.Mean[c]) / m.Input.Std[c])
-	}
-	if m.BGR {
-		out[0], out[2] = out[2], out[0]
-	}
-	return out
-}
-
-// Denormalize is the inverse of Normalize (without clipping): from the network's channel order
-// and range back to RGB in [0, 1].
-func (m Model) Denormalize(x [3]float32) [3]float32 {
-	if m.BGR {
-		x[0], x[2] = x[2], x[0]
-	}
-	var out [3]float32
-	for c := range 3 {
-		out[c] = float32((float64(x[c])*m.Input.Std[c] + m.Input.Mean[c]) / m.Input.Scale)
-	}
-	return out
-}
-
 // String returns the model's name.
 func (m Model) String() string { return m.Name }

@@ -42,31 +42,7 @@ func TestHashPrefix(t *testing.T) {
 	}
 }
 
-func TestNormalize(t *testing.T) {
-	rgb := [3]float32{1, 0.5, 0}
-	// Caffe: BGR, ×255, minus (103.939, 116.779, 123.68).
-	got := VGG19Caffe.Normalize(rgb)
-	want := [3]float32{0 - 103.939, 127.5 - 116.779, 255 - 123.68}
-	for c := range 3 {
-		if !approxEqual(got[c], want[c], 1e-6) {
-			t.Errorf("caffe Normalize = %v, want %v", got, want)
-		}
-	}
-	got = VGG19.Normalize(rgb)
-	want = [3]float32{(1 - 0.485) / 0.229, (0.5 - 0.456) / 0.224, (0 - 0.406) / 0.225}
-	for c := range 3 {
-		if !approxEqual(got[c], want[c], 1e-6) {
-			t.Errorf("torchvision Normalize = %v, want %v", got, want)
-		}
-	}
-	for _, m := range Models() {
-		back := m.Denormalize(m.Normalize(rgb))
-		for c := range 3 {
-			if !approxEqual(back[c], rgb[c], 1e-5) {
-				t.Errorf("%s: Denormalize(Normalize(%v)) = %v", m.Name, rgb, back)
-			}
-		}
-	}
+func TestChannelOrder(t *testing.T) {
 	if VGG19Caffe.ChannelOrder() != "BGR" || VGG19.ChannelOrder() != "RGB" {
 		t.Error("ChannelOrder")
 	}
