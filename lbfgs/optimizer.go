@@ -446,15 +446,14 @@ func (o *Optimizer) Step(x *tensors.Tensor) (*Result, error) {
 		}
 
 		// Take the step.
+		// (torch's ls_func_evals is not kept here: every evaluation is counted in evaluate.)
 		var optCond bool
-		lsEvals := 0
 		if o.strongWolfe {
 			xInit := r.x
 			obj := func(t float64) (point, error) { return r.evaluate(xInit, t, r.d) }
 			keep := func(ts ...*tensors.Tensor) { o.owned.release(r.live(ts...)...) }
 			// torch calls _strong_wolfe with its default tolerance_change = 1e-9.
-			best, n, err := strongWolfe(obj, keep, t, dInf, r.loss, point{loss: r.loss, gInf: r.gInf, g: r.g}, gtd, 1e-9)
-			lsEvals = n
+			best, _, err := strongWolfe(obj, keep, t, dInf, r.loss, point{loss: r.loss, gInf: r.gInf, g: r.g}, gtd, 1e-9)
 			if err != nil {
 				return r.fail(err)
 			}
@@ -487,10 +486,8 @@ func (o *Optimizer) Step(x *tensors.Tensor) (*Result, error) {
 				r.loss, r.g, r.gInf = p.loss, p.g, p.gInf
 				r.xGood = r.x
 				optCond = r.gInf <= rnd(o.tolGrad, dtype)
-				lsEvals = 1
 			}
 		}
-		_ = lsEvals // counted in evaluate: current_evals += ls_func_evals; state['func_evals'] += ls_func_evals
 		r.res.LastLoss = r.loss
 
 		if o.onIter != nil {

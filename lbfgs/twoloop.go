@@ -151,7 +151,7 @@ func (tl *twoLoop) pair(g, gPrev, d *tensors.Tensor, t float64) (s, y *tensors.T
 }
 
 // direction runs the two-loop recursion on g with the given history and initial scaling γ = hDiag.
-// zeros is a zero tensor shaped like g, used to pad the history to a power of two.
+// zeros is a zero tensor shaped like g, used to pad the history to 2ᵏ or 3·2ᵏ⁻¹ pairs (paddedPairs).
 func (tl *twoLoop) direction(g *tensors.Tensor, h *history, hDiag float64, zeros *tensors.Tensor,
 	maxPairs int) (d *tensors.Tensor, gtd, dInf float64, err error) {
 	n := h.len()

@@ -47,8 +47,7 @@ func pureGoFLOPsPerCore() float64 {
 // iteration with the line search evaluates the loss about 1.5 times, each evaluation is a
 // forward and a backward pass to conv5_1 (the backward about one more forward's convolutions,
 // since only the gradient with respect to the image is needed).
-func EstimateSeconds(b compute.Backend, w, h, iterations int, optimizer string) float64 {
-	_ = b
+func EstimateSeconds(w, h, iterations int, optimizer string) float64 {
 	evals := float64(iterations)
 	if optimizer != Adam {
 		evals *= 1.5

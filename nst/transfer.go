@@ -45,8 +45,8 @@ type Transfer struct {
 	Model *Model
 	Loss  LossConfig
 
-	// Optimizer is LBFGS (default) or Adam; Iterations counts L-BFGS iterations (each may
-	// evaluate the loss more than once) or Adam steps.
+	// Optimizer is LBFGS (default), Adam or GradientDescent; Iterations counts L-BFGS
+	// iterations (each may evaluate the loss more than once) or Adam and gradient-descent steps.
 	Optimizer  string
 	Iterations int
 	// LearningRate is L-BFGS's lr (default 1, torch's) or Adam's (default 0.02 on normalized
@@ -180,7 +180,7 @@ func (t *Transfer) validate(styles []Style) error {
 		return fmt.Errorf("iterations must be > 0, got %d", t.Iterations)
 	}
 	if t.LearningRate < 0 || math.IsNaN(t.LearningRate) || math.IsInf(t.LearningRate, 0) {
-		return fmt.Errorf("learning rate must be a finite number > 0, got %v", t.LearningRate)
+		return fmt.Errorf("learning rate must be a finite number ≥ 0 (0: the optimizer's default), got %v", t.LearningRate)
 	}
 	if t.Optimizer != LBFGS && t.Optimizer != Adam && t.Optimizer != GradientDescent {
 		return fmt.Errorf("unknown optimizer %q: use %s, %s or %s", t.Optimizer, LBFGS, Adam, GradientDescent)

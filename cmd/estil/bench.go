@@ -261,8 +261,8 @@ func parseSizes(list string) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a whole number of pixels", part)
 		}
-		if n < nst.MinImageSide || n > 8192 {
-			return nil, fmt.Errorf("size %d is outside [%d, 8192]", n, nst.MinImageSide)
+		if n < nst.MinImageSide || n > nst.MaxImageSide {
+			return nil, fmt.Errorf("size %d is outside [%d, %d]", n, nst.MinImageSide, nst.MaxImageSide)
 		}
 		sizes = append(sizes, n)
 	}

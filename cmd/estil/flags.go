@@ -85,8 +85,8 @@ func (s *settings) check() error {
 	switch {
 	case s.size < nst.MinImageSide:
 		return usagef("--size must be at least %d, got %d", nst.MinImageSide, s.size)
-	case s.size > 8192:
-		return usagef("--size %d is more than 8192", s.size)
+	case s.size > nst.MaxImageSide:
+		return usagef("--size %d is more than %d", s.size, nst.MaxImageSide)
 	case s.iters <= 0:
 		return usagef("--iters must be > 0, got %d", s.iters)
 	case s.saveEvery < 0:

@@ -72,7 +72,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	}
 
 	if nst.IsPureGo(model.Backend) {
-		if est := nst.EstimateSeconds(model.Backend, cw, ch, s.iters, s.optimizer); est > 120 {
+		if est := nst.EstimateSeconds(cw, ch, s.iters, s.optimizer); est > 120 {
 			fmt.Fprintf(stderr, "estil: on the pure-Go backend this %d×%d run of %d iterations may take about %s; "+
 				"lower --size or --iters for a quicker result\n", cw, ch, s.iters, roundDuration(est))
 		}
