@@ -21,9 +21,8 @@ type Function func(x *graph.Node, inputs []*graph.Node) (loss, grad *graph.Node,
 // Autodiff turns an objective that only computes the loss (and extras) into a Function, with the
 // gradient computed by GoMLX's reverse-mode autodiff (graph.Gradient).
 //
-// On the pure-Go backend some gradients are unavailable (convolutions, max-pooling, Slice: they need Pad,
-// Reverse or SelectAndScatter) or slow (MatMul's gradient is materialised as a broadcast product); write
-// the gradient by hand in a Function in those cases.
+// Where a backend lacks a gradient, or computes one slowly, write it by hand in a Function instead.
+// (GoMLX v0.28's Go backend differentiates everything estil uses.)
 func Autodiff(f func(x *graph.Node, inputs []*graph.Node) (loss *graph.Node, extras []*graph.Node)) Function {
 	return func(x *graph.Node, inputs []*graph.Node) (*graph.Node, *graph.Node, []*graph.Node) {
 		loss, extras := f(x, inputs)

@@ -16,14 +16,10 @@
 //     the target image, starting from the content image, until it keeps the content and takes
 //     the style.
 //
-// A notebook uses it in a few lines:
-//
-//	model, _ := nst.LoadModel(ctx, nst.LoadOptions{Notice: os.Stderr})    // VGG19, best backend
-//	feats, _ := model.Features(nst.ImageTensor(img), "conv1_1", "conv4_2") // [C, H, W] each
-//	gram, _ := model.Gram(feats["conv1_1"])                                 // [64, 64]
-//	transfer := nst.NewTransfer(model)                                      // the original's settings
-//	losses, _ := transfer.Evaluate(img, content, []nst.Style{{Image: style, Weight: 1}})
-//	result, _ := transfer.Run(ctx, content, []nst.Style{{Image: style, Weight: 1}})
+// A notebook uses it in a few lines: LoadModel opens VGG19 on the best backend, Model.Features
+// and Model.Gram show what it sees, Transfer.Evaluate gives the original's loss term by term and
+// Transfer.Run does the whole transfer. The package's Example is a compiled, runnable version
+// (go doc -all ./nst, or pkg.go.dev).
 //
 // # Two lowerings, one network
 //
