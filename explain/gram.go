@@ -102,7 +102,7 @@ func GramOf(layer string, style, generated *tensors.Tensor, order string) (*Gram
 			return nil, fmt.Errorf("explain: Gram matrices of %s: style is %d×%d, generated %d×%d", layer, len(s), len(s), len(v.Generated), len(v.Generated))
 		}
 	}
-	if v.Order, err = ChannelOrder(s, order); err != nil {
+	if v.Order, err = GramOrder(s, order); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -127,9 +127,9 @@ func squareMatrix(t *tensors.Tensor) ([][]float64, error) {
 	return m, nil
 }
 
-// ChannelOrder returns the permutation of the channels of the Gram matrix g given by order
+// GramOrder returns the permutation of the channels of the Gram matrix g given by order
 // (OrderNone, OrderEnergy or OrderGreedy; "" means OrderNone). Ties keep the lower channel first.
-func ChannelOrder(g [][]float64, order string) ([]int, error) {
+func GramOrder(g [][]float64, order string) ([]int, error) {
 	n := len(g)
 	perm := make([]int, n)
 	for i := range perm {

@@ -77,7 +77,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	if o.Order == "" {
 		o.Order = OrderGreedy
 	}
-	if _, err := ChannelOrder(nil, o.Order); err != nil {
+	if _, err := GramOrder(nil, o.Order); err != nil {
 		return nil, err
 	}
 	if o.RaceBudget <= 0 {

@@ -36,7 +36,7 @@ func OriginalColors(content, stylized image.Image) *image.NRGBA {
 		}
 		content = ResizeTo(content, sb.Dx(), sb.Dy())
 	}
-	c, h, w := ToHWC(content)
+	c, w, h := ToHWC(content)
 	s, _, _ := ToHWC(stylized)
 	for i := 0; i < len(c); i += 3 {
 		ys := lumaR*s[i] + lumaG*s[i+1] + lumaB*s[i+2]
@@ -46,5 +46,5 @@ func OriginalColors(content, stylized image.Image) *image.NRGBA {
 		c[i+1] += d
 		c[i+2] += d
 	}
-	return FromHWC(c, h, w)
+	return FromHWC(c, w, h)
 }

@@ -6,13 +6,14 @@ import (
 )
 
 // ToHWC returns the pixels of img as RGB values in [0, 1], in
-// height × width × channel order: the value of channel c (0 red, 1 green,
+// height × width × channel order, and the picture's width and height (width
+// first, as everywhere in estil): the value of channel c (0 red, 1 green,
 // 2 blue) of the pixel in row y and column x, counted from img.Bounds().Min,
 // is data[(y*w+x)*3+c].
 //
 // Transparent and translucent pixels are composited over white, as if the
 // picture were printed on paper.
-func ToHWC(img image.Image) (data []float32, h, w int) {
+func ToHWC(img image.Image) (data []float32, w, h int) {
 	b := img.Bounds()
 	w, h = b.Dx(), b.Dy()
 	data = make([]float32, w*h*3)
@@ -62,7 +63,7 @@ func ToHWC(img image.Image) (data []float32, h, w int) {
 			}
 		}
 	}
-	return data, h, w
+	return data, w, h
 }
 
 // FromHWC returns the picture whose pixels are data, RGB values in
@@ -70,10 +71,10 @@ func ToHWC(img image.Image) (data []float32, h, w int) {
 // to [0, 1] (NaN counts as 0) and rounded to the nearest of 256 levels; the
 // picture is opaque.
 //
-// FromHWC panics if len(data) is not h*w*3.
-func FromHWC(data []float32, h, w int) *image.NRGBA {
+// FromHWC panics if len(data) is not w*h*3.
+func FromHWC(data []float32, w, h int) *image.NRGBA {
 	if h < 0 || w < 0 || len(data) != h*w*3 {
-		panic(fmt.Sprintf("images.FromHWC: %d values for %d×%d×3", len(data), h, w))
+		panic(fmt.Sprintf("images.FromHWC: %d values for %d×%d×3 (width × height × channels)", len(data), w, h))
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for i, j := 0, 0; i < len(data); i, j = i+3, j+4 {

@@ -17,7 +17,7 @@ func TestHWCRoundTrip(t *testing.T) {
 			img.Pix[i] = 255
 		}
 	}
-	data, h, w := ToHWC(img)
+	data, w, h := ToHWC(img)
 	if h != 7 || w != 13 || len(data) != 7*13*3 {
 		t.Fatalf("ToHWC: %d values, %d×%d; want 7×13×3", len(data), h, w)
 	}
@@ -26,7 +26,7 @@ func TestHWCRoundTrip(t *testing.T) {
 			t.Fatalf("value %g outside [0, 1]", v)
 		}
 	}
-	back := FromHWC(data, h, w)
+	back := FromHWC(data, w, h)
 	for i := range img.Pix {
 		if back.Pix[i] != img.Pix[i] {
 			t.Fatalf("byte %d is %d after the round trip, was %d", i, back.Pix[i], img.Pix[i])
@@ -73,7 +73,7 @@ func TestToHWCLayout(t *testing.T) {
 	// A sub-image, so that bounds do not start at (0, 0).
 	img := image.NewNRGBA(image.Rect(0, 0, 10, 10))
 	img.SetNRGBA(7, 4, color.NRGBA{255, 51, 0, 255})
-	data, h, w := ToHWC(img.SubImage(image.Rect(5, 3, 9, 6)))
+	data, w, h := ToHWC(img.SubImage(image.Rect(5, 3, 9, 6)))
 	if h != 3 || w != 4 {
 		t.Fatalf("size %d×%d, want h=3 w=4", h, w)
 	}
@@ -107,7 +107,7 @@ func TestToHWCTransparentIsWhite(t *testing.T) {
 
 func TestFromHWCClampsAndRounds(t *testing.T) {
 	nan := float32(math.NaN())
-	img := FromHWC([]float32{-0.5, 1.5, nan, 0.5, 0.1, 1.0 / 255 * 254.4}, 1, 2)
+	img := FromHWC([]float32{-0.5, 1.5, nan, 0.5, 0.1, 1.0 / 255 * 254.4}, 2, 1)
 	want := []uint8{0, 255, 0, 255, 128, 26, 254, 255}
 	for i := range want {
 		if img.Pix[i] != want[i] {
@@ -119,5 +119,5 @@ func TestFromHWCClampsAndRounds(t *testing.T) {
 			t.Error("FromHWC with 5 values for 1×2×3 did not panic")
 		}
 	}()
-	FromHWC(make([]float32, 5), 1, 2)
+	FromHWC(make([]float32, 5), 2, 1)
 }

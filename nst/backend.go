@@ -47,7 +47,7 @@ func OpenBackend(spec string, notice io.Writer) (compute.Backend, Lowering, erro
 				return b, l, nil
 			}
 			if reason == "" {
-				reason = firstLine(err.Error())
+				reason = oneLineSummary(err.Error())
 			}
 		}
 		b, l, err := openBackend(BackendGo)
@@ -104,7 +104,7 @@ func IsPureGo(b compute.Backend) bool {
 	return b.String() == gobackend.BackendName
 }
 
-func firstLine(s string) string {
+func oneLineSummary(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	s, _, _ = strings.Cut(s, " -- ") // GoMLX appends long advice after " -- "
 	if len(s) > 160 {

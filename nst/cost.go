@@ -13,9 +13,9 @@ import (
 )
 
 // ConvFLOPs counts the floating-point operations (a multiply-add counts 2) of VGG19's
-// convolutions on an h×w image, from conv1_1 through the layer with torchvision index upTo.
+// convolutions on a w×h image (width first), from conv1_1 through the layer with torchvision index upTo.
 // The 3×3 convolutions are almost all of VGG19's work.
-func ConvFLOPs(h, w int, channels []int, upTo int) float64 {
+func ConvFLOPs(w, h int, channels []int, upTo int) float64 {
 	var flops float64
 	conv, in := 0, 3
 	for _, l := range VGG19[:upTo+1] {
@@ -52,7 +52,7 @@ func EstimateSeconds(w, h, iterations int, optimizer string) float64 {
 	if optimizer != Adam {
 		evals *= 1.5
 	}
-	flops := 2 * ConvFLOPs(h, w, VGG19Channels(), 28)
+	flops := 2 * ConvFLOPs(w, h, VGG19Channels(), 28)
 	return evals * flops / (pureGoFLOPsPerCore() * float64(runtime.NumCPU()))
 }
 

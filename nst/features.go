@@ -13,7 +13,7 @@ import (
 
 // ImageTensor turns a picture into the tensor the model reads: [H, W, 3] float32, RGB in [0, 1].
 func ImageTensor(img image.Image) *tensors.Tensor {
-	data, h, w := images.ToHWC(img)
+	data, w, h := images.ToHWC(img)
 	return tensors.FromFlatDataAndDimensions(data, h, w, 3)
 }
 
@@ -27,7 +27,7 @@ func TensorImage(t *tensors.Tensor) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return images.FromHWC(data, t.Shape().Dim(0), t.Shape().Dim(1)), nil
+	return images.FromHWC(data, t.Shape().Dim(1), t.Shape().Dim(0)), nil
 }
 
 // Features runs VGG19 on img ([H, W, 3], RGB in [0, 1]) and returns the feature maps of the named

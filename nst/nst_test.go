@@ -288,7 +288,7 @@ func TestLoweringsAgreeOnXLA(t *testing.T) {
 	if err != nil {
 		// go-xla v0.4 multiplies float32 matrices in TF32 on CUDA unless told not to.
 		if xla, lowering, err = OpenBackend(BackendXLACUDA+",tf32=false", nil); err != nil {
-			t.Skipf("no XLA PJRT plugin loads here (%v): the XLA half of the lowering check runs where one does", firstLine(err.Error()))
+			t.Skipf("no XLA PJRT plugin loads here (%v): the XLA half of the lowering check runs where one does", oneLineSummary(err.Error()))
 		}
 	}
 	w := tinyModel(t, NativeLowering).Weights

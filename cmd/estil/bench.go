@@ -374,7 +374,7 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 			if er, err = benchEstil(ctx, model, content.img, style.img, probe.img, s.evals); err != nil {
 				return fmt.Errorf("estil at %d px: %w", size, err)
 			}
-			er.GFLOPs = benchGFLOPs(channels, er.Height, er.Width, er.SecondsPerEvaluation)
+			er.GFLOPs = benchGFLOPs(channels, er.Width, er.Height, er.SecondsPerEvaluation)
 			if err := benchMatMulBound(model, &er); err != nil {
 				return err
 			}
@@ -404,7 +404,7 @@ func runBench(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) e
 			if float64Control {
 				tr.Implementation += " f64"
 			}
-			tr.GFLOPs = benchGFLOPs(channels, tr.Height, tr.Width, tr.SecondsPerEvaluation)
+			tr.GFLOPs = benchGFLOPs(channels, tr.Width, tr.Height, tr.SecondsPerEvaluation)
 			rep.Runs = append(rep.Runs, tr)
 			return tr, nil
 		}
@@ -567,11 +567,11 @@ func benchMatMulBound(model *nst.Model, r *benchRun) error {
 // benchGFLOPs is the convolutions' rate: a forward pass to conv5_1 (index 28) and the gradient
 // with respect to the image, which costs about as many FLOPs again (the weights are frozen, so
 // their gradients are not computed).
-func benchGFLOPs(channels []int, h, w int, seconds float64) float64 {
+func benchGFLOPs(channels []int, w, h int, seconds float64) float64 {
 	if !(seconds > 0) {
 		return 0
 	}
-	return 2 * nst.ConvFLOPs(h, w, channels, 28) / seconds / 1e9
+	return 2 * nst.ConvFLOPs(w, h, channels, 28) / seconds / 1e9
 }
 
 // convChannels lists the output channels of the 16 convolutions of w.

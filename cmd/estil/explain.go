@@ -86,7 +86,7 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := explain.SetLanguage(lang); err != nil {
 		return usagef("--lang must be en or ca, got %q", lang)
 	}
-	if _, err := explain.ChannelOrder(nil, order); err != nil {
+	if _, err := explain.GramOrder(nil, order); err != nil {
 		return usagef("--order must be none, energy or greedy, got %q", order)
 	}
 	for _, l := range layers {

@@ -67,7 +67,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	if s.saveEvery > 0 {
 		t.CheckpointEvery = s.saveEvery
 		t.Checkpoint = func(iteration int, img image.Image) error {
-			return images.SavePNG(checkpointPath(s.out, iteration), finish(s, content, img))
+			return images.SavePNG(checkpointPath(s.out, iteration), applyOriginalColors(s, content, img))
 		}
 	}
 
@@ -99,7 +99,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	if result == nil { // nothing was computed: keep whatever was there
 		return runErr
 	}
-	if err := images.SavePNG(s.out, finish(s, content, result.Image)); err != nil {
+	if err := images.SavePNG(s.out, applyOriginalColors(s, content, result.Image)); err != nil {
 		return errors.Join(runErr, err)
 	}
 	if s.report != "" {
@@ -140,8 +140,8 @@ func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallba
 	return model, nil
 }
 
-// finish applies --original-colors.
-func finish(s *settings, content, img image.Image) image.Image {
+// applyOriginalColors applies --original-colors.
+func applyOriginalColors(s *settings, content, img image.Image) image.Image {
 	if s.origColors {
 		return images.OriginalColors(content, img)
 	}
