@@ -27,7 +27,7 @@
 //   - LossHistory (from the []nst.Evaluation of a run) or LossHistoryFromReport (from the JSON of
 //     `estil stylize --report`): line charts, log y, of the total, the content term and each style
 //     layer's term over the evaluations of a run.
-//   - LBFGSIterations (from the []lbfgs.Iteration of nst.Transfer.OnIteration): L-BFGS from inside,
+//   - LBFGSIterations (from the []optim.Iteration of nst.Transfer.OnIteration): L-BFGS from inside,
 //     per iteration the loss, step length t, ‖g‖∞, curvature sᵀy, history pairs used and function
 //     evaluations, as charts and a table.
 //   - CompareOptimizers, RosenbrockRace and TransferRace: L-BFGS, Adam and plain gradient descent

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/estil-nst/estil/images"
-	"github.com/estil-nst/estil/lbfgs"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/optim"
 )
 
 // HandoutOptions say what Handout shows. The zero value of each field picks a small default.
@@ -42,7 +42,7 @@ type HandoutView struct {
 	// Result is the stylized picture; Evaluations and Iterations are the run's history.
 	Result        image.Image
 	Evaluations   []nst.Evaluation
-	Iterations    []lbfgs.Iteration
+	Iterations    []optim.Iteration
 	RandomWeights bool
 }
 
@@ -104,7 +104,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	t := nst.NewTransfer(model)
 	t.Loss, t.Iterations = o.Loss, o.Iterations
 	t.OnEvaluation = func(e nst.Evaluation) error { h.Evaluations = append(h.Evaluations, e); return nil }
-	t.OnIteration = func(it lbfgs.Iteration) error { h.Iterations = append(h.Iterations, it); return nil }
+	t.OnIteration = func(it optim.Iteration) error { h.Iterations = append(h.Iterations, it); return nil }
 	res, err := t.Run(ctx, o.Content, []nst.Style{{Image: o.Style, Weight: 1}})
 	if err != nil && (res == nil || !errors.Is(err, nst.ErrNotFinite)) {
 		return nil, fmt.Errorf("explain: handout: style transfer: %w", err)

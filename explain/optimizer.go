@@ -17,20 +17,20 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/estil-nst/estil/lbfgs"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/optim"
 )
 
 // LBFGSView shows L-BFGS from inside, iteration by iteration: see LBFGSIterations.
 type LBFGSView struct {
-	Iterations []lbfgs.Iteration
+	Iterations []optim.Iteration
 }
 
 // LBFGSIterations shows what L-BFGS did at each iteration (collected with nst.Transfer.OnIteration
-// or lbfgs.Optimizer.OnIteration): the loss, the step length t, the gradient's size ‖g‖∞, the
+// or optim.Optimizer.OnIteration): the loss, the step length t, the gradient's size ‖g‖∞, the
 // curvature sᵀy of the newest (s, y) pair, how many pairs of history the two-loop recursion used,
 // and the function evaluations so far; as a table and as four small charts.
-func LBFGSIterations(iters []lbfgs.Iteration) (*LBFGSView, error) {
+func LBFGSIterations(iters []optim.Iteration) (*LBFGSView, error) {
 	if len(iters) == 0 {
 		return nil, fmt.Errorf("explain: L-BFGS iterations: none given")
 	}
@@ -38,7 +38,7 @@ func LBFGSIterations(iters []lbfgs.Iteration) (*LBFGSView, error) {
 }
 
 // panel is one small chart of the L-BFGS view.
-func (v *LBFGSView) panel(title string, log bool, value func(lbfgs.Iteration) float64) (*plot.Plot, error) {
+func (v *LBFGSView) panel(title string, log bool, value func(optim.Iteration) float64) (*plot.Plot, error) {
 	var xys plotter.XYs
 	for _, it := range v.Iterations {
 		y := value(it)
@@ -77,14 +77,14 @@ func (v *LBFGSView) HTML() string {
 	specs := []struct {
 		key   string
 		log   bool
-		value func(lbfgs.Iteration) float64
+		value func(optim.Iteration) float64
 	}{
-		{"lbfgs.col.loss", true, func(it lbfgs.Iteration) float64 { return it.Loss }},
-		{"lbfgs.col.step", true, func(it lbfgs.Iteration) float64 { return it.StepLength }},
-		{"lbfgs.col.grad", true, func(it lbfgs.Iteration) float64 { return it.GradNorm }},
-		{"lbfgs.col.curv", true, func(it lbfgs.Iteration) float64 { return it.Curvature }},
-		{"lbfgs.col.hist", false, func(it lbfgs.Iteration) float64 { return float64(it.HistoryUsed) }},
-		{"lbfgs.col.evals", false, func(it lbfgs.Iteration) float64 { return float64(it.FuncEvals) }},
+		{"lbfgs.col.loss", true, func(it optim.Iteration) float64 { return it.Loss }},
+		{"lbfgs.col.step", true, func(it optim.Iteration) float64 { return it.StepLength }},
+		{"lbfgs.col.grad", true, func(it optim.Iteration) float64 { return it.GradNorm }},
+		{"lbfgs.col.curv", true, func(it optim.Iteration) float64 { return it.Curvature }},
+		{"lbfgs.col.hist", false, func(it optim.Iteration) float64 { return float64(it.HistoryUsed) }},
+		{"lbfgs.col.evals", false, func(it optim.Iteration) float64 { return float64(it.FuncEvals) }},
 	}
 	row := []*plot.Plot{}
 	for _, s := range specs {
@@ -254,7 +254,7 @@ const (
 // rosenbrock2 is f(x, y) = 100·(y − x²)² + (1 − x)², the classic banana-shaped valley. x and y are
 // read with dot products (inputs e₀, e₁) rather than slices, whose gradient the pure-Go backend
 // lacks.
-var rosenbrock2 = lbfgs.Autodiff(func(x *graph.Node, in []*graph.Node) (*graph.Node, []*graph.Node) {
+var rosenbrock2 = optim.Autodiff(func(x *graph.Node, in []*graph.Node) (*graph.Node, []*graph.Node) {
 	a, b := graph.ReduceAllSum(graph.Mul(x, in[0])), graph.ReduceAllSum(graph.Mul(x, in[1]))
 	g := x.Graph()
 	c := func(v float64) *graph.Node { return graph.Scalar(g, x.DType(), v) }
@@ -270,36 +270,28 @@ func RosenbrockRace(backend compute.Backend, budget int) (*RaceView, error) {
 	}
 	inputs := []*tensors.Tensor{tensors.FromFlatDataAndDimensions([]float64{1, 0}, 2), tensors.FromFlatDataAndDimensions([]float64{0, 1}, 2)}
 	start := func() *tensors.Tensor { return tensors.FromFlatDataAndDimensions([]float64{-1.2, 1}, 2) }
-	// Each contestant runs from the same start and reports every evaluated loss to observe.
+	// Each contestant runs from the same start, for at most budget evaluations (L-BFGS may use
+	// several per iteration, so its iterations are capped by its evaluations).
 	contestants := []struct {
-		name string
-		run  func(observe func(lbfgs.Evaluation) error) error
+		name      string
+		optimizer optim.Name
+		options   optim.Options
 	}{
-		{"L-BFGS", func(observe func(lbfgs.Evaluation) error) error {
-			opt := lbfgs.New(backend, rosenbrock2).Inputs(inputs...).StrongWolfe(true).MaxIter(budget).MaxEval(budget).
-				OnEvaluation(observe)
-			defer opt.Finalize()
-			_, err := opt.Step(start())
-			return err
-		}},
-		{fmt.Sprintf("Adam (lr %g)", rosenbrockAdamLR), func(observe func(lbfgs.Evaluation) error) error {
-			opt := lbfgs.NewAdam(backend, rosenbrock2).Inputs(inputs...).LR(rosenbrockAdamLR).OnEvaluation(observe)
-			defer opt.Finalize()
-			_, err := opt.Step(start(), budget)
-			return err
-		}},
-		{fmt.Sprintf("%s (lr %g)", tr("race.gd"), rosenbrockGDLR), func(observe func(lbfgs.Evaluation) error) error {
-			opt := lbfgs.NewGradientDescent(backend, rosenbrock2).Inputs(inputs...).LR(rosenbrockGDLR).OnEvaluation(observe)
-			defer opt.Finalize()
-			_, err := opt.Step(start(), budget)
-			return err
-		}},
+		{"L-BFGS", optim.LBFGSName, optim.Options{StrongWolfe: true, MaxEval: budget}},
+		{fmt.Sprintf("Adam (lr %g)", rosenbrockAdamLR), optim.AdamName, optim.Options{LR: rosenbrockAdamLR}},
+		{fmt.Sprintf("%s (lr %g)", tr("race.gd"), rosenbrockGDLR), optim.GradientDescentName, optim.Options{LR: rosenbrockGDLR}},
 	}
 	var runs []OptimizerRun
 	for _, c := range contestants {
 		r := OptimizerRun{Name: c.name}
 		observe := budgetObserver(&r.Losses, budget)
-		err := c.run(func(e lbfgs.Evaluation) error { return observe(e.Loss) })
+		c.options.Inputs = inputs
+		c.options.OnEvaluation = func(e optim.Evaluation) error { return observe(e.Loss) }
+		opt, err := optim.New(c.optimizer, backend, rosenbrock2, c.options)
+		if err == nil {
+			_, err = opt.Step(start(), budget)
+			opt.Finalize()
+		}
 		if err != nil && !errors.Is(err, errBudget) {
 			return nil, fmt.Errorf("explain: Rosenbrock race, %s: %w", c.name, err)
 		}
@@ -317,12 +309,13 @@ func TransferRace(ctx context.Context, model *nst.Model, content, style image.Im
 	}
 	var runs []OptimizerRun
 	for _, o := range []struct {
-		name, optimizer string
-		lr              float64
+		name      string
+		optimizer optim.Name
+		lr        float64
 	}{
-		{"L-BFGS", nst.LBFGS, 0},
-		{fmt.Sprintf("Adam (lr %g)", transferAdamLR), nst.Adam, transferAdamLR},
-		{fmt.Sprintf("%s (lr %g)", tr("race.gd"), transferGDLR), nst.GradientDescent, transferGDLR},
+		{"L-BFGS", optim.LBFGSName, 0},
+		{fmt.Sprintf("Adam (lr %g)", transferAdamLR), optim.AdamName, transferAdamLR},
+		{fmt.Sprintf("%s (lr %g)", tr("race.gd"), transferGDLR), optim.GradientDescentName, transferGDLR},
 	} {
 		t := nst.NewTransfer(model)
 		t.Loss, t.Optimizer, t.LearningRate, t.Iterations = loss, o.optimizer, o.lr, budget

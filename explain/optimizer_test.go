@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/estil-nst/estil/images"
-	"github.com/estil-nst/estil/lbfgs"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/optim"
 )
 
 func TestRosenbrockRace(t *testing.T) {
@@ -52,8 +52,8 @@ func TestRosenbrockRace(t *testing.T) {
 func TestLBFGSIterationsView(t *testing.T) {
 	tr := nst.NewTransfer(testModel(t))
 	tr.Loss, tr.Iterations = shallowLoss(), 3
-	var iters []lbfgs.Iteration
-	tr.OnIteration = func(it lbfgs.Iteration) error { iters = append(iters, it); return nil }
+	var iters []optim.Iteration
+	tr.OnIteration = func(it optim.Iteration) error { iters = append(iters, it); return nil }
 	if _, err := tr.Run(context.Background(), images.Lighthouse(32, 32), []nst.Style{{Image: images.Swirls(32, 32), Weight: 1}}); err != nil {
 		t.Fatal(err)
 	}

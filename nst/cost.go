@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/estil-nst/estil/optim"
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
@@ -47,9 +48,9 @@ func pureGoFLOPsPerCore() float64 {
 // iteration with the line search evaluates the loss about 1.5 times, each evaluation is a
 // forward and a backward pass to conv5_1 (the backward about one more forward's convolutions,
 // since only the gradient with respect to the image is needed).
-func EstimateSeconds(w, h, iterations int, optimizer string) float64 {
+func EstimateSeconds(w, h, iterations int, optimizer optim.Name) float64 {
 	evals := float64(iterations)
-	if optimizer != Adam {
+	if optimizer == optim.LBFGSName {
 		evals *= 1.5
 	}
 	flops := 2 * ConvFLOPs(w, h, VGG19Channels(), 28)

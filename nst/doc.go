@@ -12,7 +12,7 @@
 //     together, with where they fire summed away.
 //  4. The loss (loss.go). content = mean((T − C)²) at conv4_2; style = Σ_l w_l·mean((G_T − G_S)²)/(d·h·w)
 //     over conv1_1 … conv5_1 with w = 1, .75, .2, .2, .2; total = α·content + β·style.
-//  5. The optimization (transfer.go, optimize.go). L-BFGS (package lbfgs) changes the pixels of
+//  5. The optimization (transfer.go, optimize.go). L-BFGS (package optim) changes the pixels of
 //     the target image, starting from the content image, until it keeps the content and takes
 //     the style.
 //

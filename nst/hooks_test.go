@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/estil-nst/estil/images"
-	"github.com/estil-nst/estil/lbfgs"
+	"github.com/estil-nst/estil/optim"
 )
 
 // TestTransferOnIteration checks that the L-BFGS iterations reach Transfer.OnIteration, in order,
@@ -15,9 +15,9 @@ func TestTransferOnIteration(t *testing.T) {
 	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Iterations = 4
 	evals := 0
-	var iters []lbfgs.Iteration
+	var iters []optim.Iteration
 	tr.OnEvaluation = func(Evaluation) error { evals++; return nil }
-	tr.OnIteration = func(it lbfgs.Iteration) error {
+	tr.OnIteration = func(it optim.Iteration) error {
 		if it.FuncEvals != evals {
 			t.Errorf("iteration %d: FuncEvals %d, but %d evaluations were reported", it.N, it.FuncEvals, evals)
 		}
@@ -43,7 +43,7 @@ func TestTransferOnIteration(t *testing.T) {
 func TestTransferGradientDescent(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
 	tr := NewTransfer(tinyModel(t, NativeLowering))
-	tr.Optimizer, tr.Iterations, tr.LearningRate = GradientDescent, 5, 1e-6
+	tr.Optimizer, tr.Iterations, tr.LearningRate = optim.GradientDescentName, 5, 1e-6
 	var totals []float64
 	tr.OnEvaluation = func(e Evaluation) error { totals = append(totals, e.Total); return nil }
 	res, err := tr.Run(context.Background(), content, []Style{{style, 1}})

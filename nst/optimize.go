@@ -4,7 +4,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/estil-nst/estil/lbfgs"
+	"github.com/estil-nst/estil/optim"
 )
 
 // optimize runs the chosen optimizer on the target image x0 for t.Iterations iterations and
@@ -12,7 +12,8 @@ import (
 // if it did. observe gets every evaluation's total loss and its parts.
 //
 // L-BFGS runs as PyTorch's does: the optimizer keeps its state (history, step) across calls of
-// Step, and each Step does at most MaxIter iterations and MaxEval = 1.25·MaxIter evaluations.
+// Step, and each Step does at most its iterations (torch's max_iter) and 1.25 times as many
+// evaluations (max_eval).
 // Steps are repeated until Iterations are done or one of torch's tolerances is met. With
 // checkpoints, each Step does CheckpointEvery iterations and the image is saved in between:
 // only then does it leave the device.
@@ -23,53 +24,39 @@ func (t *Transfer) optimize(x0 *tensors.Tensor, objective func(*Node, []*Node) (
 	if chunk <= 0 || t.Checkpoint == nil {
 		chunk = t.Iterations
 	}
-	fn := lbfgs.Autodiff(objective)
+	fn := optim.Autodiff(objective)
 
-	// step advances x by up to n iterations with the chosen optimizer.
-	var step func(x *tensors.Tensor, n int) (*lbfgs.Result, error)
-	switch t.Optimizer {
-	case Adam:
-		lr := t.LearningRate
-		if lr == 0 {
-			lr = 0.02
-		}
-		opt := lbfgs.NewAdam(t.Model.Backend, fn).LR(lr).Inputs(inputs...).
-			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss, e.Extras, e.N) })
-		defer opt.Finalize()
-		step = opt.Step
-	case GradientDescent:
-		lr := t.LearningRate
-		if lr == 0 {
-			lr = 1e-3
-		}
-		opt := lbfgs.NewGradientDescent(t.Model.Backend, fn).LR(lr).Inputs(inputs...).
-			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss, e.Extras, e.N) })
-		defer opt.Finalize()
-		step = opt.Step
-	default:
-		lr := t.LearningRate
-		if lr == 0 {
-			lr = 1
-		}
-		iteration := 0
-		opt := lbfgs.New(t.Model.Backend, fn).LR(lr).HistorySize(100).StrongWolfe(t.LineSearch).Inputs(inputs...).
-			OnIteration(func(it lbfgs.Iteration) error {
-				iteration = it.N
-				if t.OnIteration != nil {
-					return t.OnIteration(it)
-				}
-				return nil
-			}).
-			OnEvaluation(func(e lbfgs.Evaluation) error { return observe(e.Loss, e.Extras, iteration) })
-		defer opt.Finalize()
-		step = func(x *tensors.Tensor, n int) (*lbfgs.Result, error) {
-			return opt.MaxIter(n).MaxEval(n * 5 / 4).Step(x) // torch's max_eval default
-		}
+	lr := t.LearningRate
+	if lr == 0 && t.Optimizer == optim.AdamName {
+		lr = 0.02 // torch's 1e-3 barely moves an image in normalized space
 	}
+	// The iteration an evaluation belongs to: L-BFGS says so through OnIteration (it may evaluate
+	// several times per iteration); Adam and gradient descent evaluate once per iteration.
+	iteration, counted := 0, t.Optimizer == optim.LBFGSName
+	opt, err := optim.New(t.Optimizer, t.Model.Backend, fn, optim.Options{
+		LR: lr, Inputs: inputs, StrongWolfe: t.LineSearch,
+		OnIteration: func(it optim.Iteration) error {
+			iteration = it.N
+			if t.OnIteration != nil {
+				return t.OnIteration(it)
+			}
+			return nil
+		},
+		OnEvaluation: func(e optim.Evaluation) error {
+			if !counted {
+				iteration = e.N
+			}
+			return observe(e.Loss, e.Extras, iteration)
+		},
+	})
+	if err != nil {
+		return x0, 0, err
+	}
+	defer opt.Finalize()
 
 	x, done := x0, 0
 	for done < t.Iterations {
-		res, err := step(x, min(chunk, t.Iterations-done))
+		res, err := opt.Step(x, min(chunk, t.Iterations-done))
 		if res != nil && res.X != x {
 			if x != x0 {
 				x.FinalizeAll() // an intermediate image: free its device memory now
@@ -107,7 +94,7 @@ func (t *Transfer) checkpoint(iteration int, x *tensors.Tensor) error {
 // than because it used up this chunk's iterations or evaluations).
 func converged(stopped string) bool {
 	switch stopped {
-	case lbfgs.StopToleranceGrad, lbfgs.StopStepSize, lbfgs.StopLossChange:
+	case optim.StopToleranceGrad, optim.StopStepSize, optim.StopLossChange:
 		return true
 	}
 	return false

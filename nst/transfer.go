@@ -12,16 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
-	"github.com/estil-nst/estil/lbfgs"
-)
-
-// Optimizers for Transfer.Optimizer.
-const (
-	LBFGS = "lbfgs" // the original's: torch.optim.LBFGS semantics, see package lbfgs
-	Adam  = "adam"  // torch.optim.Adam semantics
-	// GradientDescent is plain x ← x − lr·g (lbfgs.GradientDescent), the baseline that L-BFGS and
-	// Adam are compared with in the teaching kit; its default lr is 1e-3.
-	GradientDescent = "gd"
+	"github.com/estil-nst/estil/optim"
 )
 
 // Init values for Transfer.Init: where the optimized image starts.
@@ -45,9 +36,11 @@ type Transfer struct {
 	Model *Model
 	Loss  LossConfig
 
-	// Optimizer is LBFGS (default), Adam or GradientDescent; Iterations counts L-BFGS
-	// iterations (each may evaluate the loss more than once) or Adam and gradient-descent steps.
-	Optimizer  string
+	// Optimizer is optim.LBFGSName (default, the original's), optim.AdamName or
+	// optim.GradientDescentName (the baseline the others are compared with in the teaching kit);
+	// Iterations counts L-BFGS iterations (each may evaluate the loss more than once) or Adam and
+	// gradient-descent steps.
+	Optimizer  optim.Name
 	Iterations int
 	// LearningRate is L-BFGS's lr (default 1, torch's) or Adam's (default 0.02 on normalized
 	// pixels).
@@ -69,7 +62,7 @@ type Transfer struct {
 	// OnIteration, if set, is called after every L-BFGS iteration with what the optimizer saw (step
 	// length, gradient norm, curvature sᵀy, history used, evaluations so far); an error stops the
 	// run. Adam and gradient descent don't call it.
-	OnIteration func(lbfgs.Iteration) error
+	OnIteration func(optim.Iteration) error
 	// Checkpoint, if set, is called every CheckpointEvery iterations with the current image.
 	Checkpoint      func(iteration int, img image.Image) error
 	CheckpointEvery int
@@ -98,7 +91,7 @@ type Result struct {
 // NewTransfer returns a transfer with the original notebook's settings: its loss, L-BFGS,
 // starting from the content image; L-BFGS with the strong-Wolfe line search.
 func NewTransfer(m *Model) *Transfer {
-	return &Transfer{Model: m, Loss: DefaultLoss(), Optimizer: LBFGS, LineSearch: true, Iterations: 300, Init: InitContent}
+	return &Transfer{Model: m, Loss: DefaultLoss(), Optimizer: optim.LBFGSName, LineSearch: true, Iterations: 300, Init: InitContent}
 }
 
 // ErrNotFinite is returned (wrapped) when the loss became NaN or infinite; the Result then holds
@@ -155,7 +148,7 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 		return nil, errors.Join(runErr, err)
 	}
 	res := &Result{Image: img, Loss: lastFinite, Iterations: iterations, Evaluations: evals}
-	if errors.Is(runErr, lbfgs.ErrNotFinite) {
+	if errors.Is(runErr, optim.ErrNotFinite) {
 		runErr = fmt.Errorf("%w at evaluation %d (%v); kept the last image with a finite loss", ErrNotFinite, evals, runErr)
 	}
 	return res, runErr
@@ -182,8 +175,8 @@ func (t *Transfer) validate(styles []Style) error {
 	if t.LearningRate < 0 || math.IsNaN(t.LearningRate) || math.IsInf(t.LearningRate, 0) {
 		return fmt.Errorf("learning rate must be a finite number ≥ 0 (0: the optimizer's default), got %v", t.LearningRate)
 	}
-	if t.Optimizer != LBFGS && t.Optimizer != Adam && t.Optimizer != GradientDescent {
-		return fmt.Errorf("unknown optimizer %q: use %s, %s or %s", t.Optimizer, LBFGS, Adam, GradientDescent)
+	if _, err := optim.ParseName(string(t.Optimizer)); err != nil {
+		return err
 	}
 	if len(t.Loss.StyleLayers) > 0 && len(styles) == 0 {
 		return errors.New("transfer: no style image")

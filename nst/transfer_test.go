@@ -7,14 +7,15 @@ import (
 	"testing"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/optim"
 )
 
 // TestTransferLossFalls runs a whole 32×32 style transfer with L-BFGS and with Adam on a tiny
 // random network and checks that the loss falls.
 func TestTransferLossFalls(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
-	for _, optimizer := range []string{LBFGS, Adam} {
-		t.Run(optimizer, func(t *testing.T) {
+	for _, optimizer := range []optim.Name{optim.LBFGSName, optim.AdamName} {
+		t.Run(string(optimizer), func(t *testing.T) {
 			tr := NewTransfer(tinyModel(t, NativeLowering))
 			tr.Optimizer, tr.Iterations = optimizer, 10
 			var totals []float64
@@ -37,7 +38,7 @@ func TestTransferLossFalls(t *testing.T) {
 				t.Fatalf("%d evaluations reported, result says %d", len(totals), res.Evaluations)
 			}
 			// L-BFGS gets far in 10 iterations; Adam (lr 0.02 on normalized pixels) is slower.
-			want := map[string]float64{LBFGS: 0.1, Adam: 0.9}[optimizer]
+			want := map[optim.Name]float64{optim.LBFGSName: 0.1, optim.AdamName: 0.9}[optimizer]
 			if last := totals[len(totals)-1]; !(last < want*totals[0]) {
 				t.Errorf("loss went from %v to %v, want below %v× the start", totals[0], last, want)
 			}

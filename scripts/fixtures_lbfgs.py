@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Reference fixtures for package lbfgs (github.com/estil-nst/estil/lbfgs).
+"""Reference fixtures for package optim (github.com/estil-nst/estil/optim).
 
-Runs torch.optim.LBFGS -- the implementation package lbfgs reproduces -- on small problems and records,
+Runs torch.optim.LBFGS -- the implementation package optim reproduces -- on small problems and records,
 for every call of step(closure):
 
   - "x":          the parameters after the step,
@@ -22,7 +22,7 @@ Each with line_search_fn=None (fixed step lr) and "strong_wolfe", history_size=5
 wraps around, and several step() calls so that the state carried between calls is exercised.
 
 Also torch.optim.Adam on the quadratic and 2-D Rosenbrock (adam_*.json): "x" after each group of
-step() calls and the loss of every evaluation (one per step()), for lbfgs.Adam.
+step() calls and the loss of every evaluation (one per step()), for optim.Adam.
 
 Usage: /usr/bin/python3 scripts/fixtures_lbfgs.py            (writes lbfgs/testdata/*.json)
        or, from another script: import fixtures_lbfgs; fixtures_lbfgs.main("lbfgs/testdata")

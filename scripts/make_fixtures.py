@@ -28,7 +28,7 @@ up across 16 layers. Some tensors of the saved state dict are deliberately non-c
 (permuted strides, a storage offset, a strided slice, two tensors sharing one storage) holding
 the same values, so that readers must honour size/stride/offset.
 
-If scripts/fixtures_lbfgs.py exists, its main(outdir) is called with outdir = lbfgs/testdata.
+If scripts/fixtures_lbfgs.py exists, its main(outdir) is called with outdir = optim/testdata.
 """
 
 import hashlib
@@ -188,7 +188,7 @@ def main():
         sys.path.insert(0, HERE)
         import fixtures_lbfgs
 
-        outdir = os.path.join(ROOT, "lbfgs", "testdata")
+        outdir = os.path.join(ROOT, "optim", "testdata")
         os.makedirs(outdir, exist_ok=True)
         fixtures_lbfgs.main(outdir)
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -21,7 +22,7 @@ type settings struct {
 	out           string
 	size          int
 	iters         int
-	optimizer     string
+	optimizer     optim.Name
 	lineSearch    string
 	lr            float64
 	contentWeight float64
@@ -46,11 +47,15 @@ type settings struct {
 
 func (s *settings) register(fs *flag.FlagSet) {
 	def := nst.DefaultLoss()
+	s.optimizer = optim.LBFGSName
 	fs.IntVar(&s.size, "size", 512, "long side of the result in pixels (the content image is resized to it)")
 	fs.IntVar(&s.iters, "iters", 300, "optimizer iterations (L-BFGS iterations or Adam steps)")
-	fs.StringVar(&s.optimizer, "optimizer", nst.LBFGS, "optimizer: lbfgs (the original's) or adam")
+	fs.Func("optimizer", "optimizer: lbfgs (the original's, default), adam or gd (plain gradient descent)", func(v string) (err error) {
+		s.optimizer, err = optim.ParseName(v)
+		return err
+	})
 	fs.StringVar(&s.lineSearch, "line-search", "strong_wolfe", "L-BFGS line search: strong_wolfe, or none (fixed steps of lr, torch's default)")
-	fs.Float64Var(&s.lr, "lr", 0, "learning rate (default: 1 for lbfgs, 0.02 for adam)")
+	fs.Float64Var(&s.lr, "lr", 0, "learning rate (default: 1 for lbfgs, 0.02 for adam, 1e-3 for gd)")
 	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")
 	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
 	fs.Float64Var(&s.tvWeight, "tv-weight", 0, "weight of total-variation smoothing (0 = off, as in the original)")
@@ -91,8 +96,6 @@ func (s *settings) check() error {
 		return usagef("--iters must be > 0, got %d", s.iters)
 	case s.saveEvery < 0:
 		return usagef("--save-every must be ≥ 0, got %d", s.saveEvery)
-	case s.optimizer != nst.LBFGS && s.optimizer != nst.Adam:
-		return usagef("--optimizer must be lbfgs or adam, got %q", s.optimizer)
 	case s.lineSearch != "strong_wolfe" && s.lineSearch != "none":
 		return usagef("--line-search must be strong_wolfe or none, got %q", s.lineSearch)
 	case s.pooling != "max" && s.pooling != "avg":

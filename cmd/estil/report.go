@@ -8,6 +8,7 @@ import (
 
 	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/optim"
 )
 
 // report is the JSON written by --report: the settings of the run and every evaluation of the
@@ -24,7 +25,7 @@ type report struct {
 	Lowering      string `json:"lowering"`
 	// SIMD: built with GOEXPERIMENT=simd (the Go backend's fast matrix products).
 	SIMD        bool             `json:"goexperiment_simd"`
-	Optimizer   string           `json:"optimizer"`
+	Optimizer   optim.Name       `json:"optimizer"`
 	Iterations  int              `json:"iterations"`
 	Loss        nst.LossConfig   `json:"loss"`
 	Evaluations []nst.Evaluation `json:"evaluations"`

@@ -1,4 +1,4 @@
-package lbfgs_test
+package optim_test
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/estil-nst/estil/lbfgs"
+	"github.com/estil-nst/estil/optim"
 )
 
 // Minimise the Rosenbrock function f(a, b) = 100·(b − a²)² + (1 − a)² from (−1.2, 1), its
@@ -19,15 +19,15 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rosenbrock := lbfgs.Autodiff(func(x *graph.Node, _ []*graph.Node) (*graph.Node, []*graph.Node) {
+	rosenbrock := optim.Autodiff(func(x *graph.Node, _ []*graph.Node) (*graph.Node, []*graph.Node) {
 		a := graph.Reshape(graph.Slice(x, graph.AxisElem(0)))
 		b := graph.Reshape(graph.Slice(x, graph.AxisElem(1)))
 		c := func(v float64) *graph.Node { return graph.Scalar(x.Graph(), x.DType(), v) }
 		return graph.Add(graph.Mul(c(100), graph.Square(graph.Sub(b, graph.Square(a)))), graph.Square(graph.Sub(c(1), a))), nil
 	})
-	opt := lbfgs.New(backend, rosenbrock).StrongWolfe(true).MaxIter(100)
+	opt := optim.NewLBFGS(backend, rosenbrock).StrongWolfe(true)
 	defer opt.Finalize()
-	res, err := opt.Step(tensors.FromValue([]float64{-1.2, 1}))
+	res, err := opt.Step(tensors.FromValue([]float64{-1.2, 1}), 100)
 	if err != nil {
 		log.Fatal(err)
 	}

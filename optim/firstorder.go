@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"errors"
@@ -48,7 +48,7 @@ type Adam struct {
 func NewAdam(backend compute.Backend, f Function) *Adam {
 	a := &Adam{backend: backend, fn: f, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, owned: arena{}}
 	if backend == nil || f == nil {
-		a.configErr = errors.New("lbfgs.NewAdam: nil backend or Function")
+		a.configErr = errors.New("optim.NewAdam: nil backend or Function")
 	}
 	return a
 }
@@ -56,7 +56,7 @@ func NewAdam(backend compute.Backend, f Function) *Adam {
 // LR sets the learning rate (default 1e-3).
 func (a *Adam) LR(lr float64) *Adam {
 	if !(lr > 0) || math.IsInf(lr, 0) {
-		a.setErr("lbfgs.Adam: LR must be a positive finite number, got %g", lr)
+		a.setErr("optim.Adam: LR must be a positive finite number, got %g", lr)
 	}
 	a.lr = lr
 	return a
@@ -65,7 +65,7 @@ func (a *Adam) LR(lr float64) *Adam {
 // Betas sets the moment decay rates β₁, β₂ (default 0.9, 0.999), each in [0, 1).
 func (a *Adam) Betas(beta1, beta2 float64) *Adam {
 	if !(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1) {
-		a.setErr("lbfgs.Adam: betas must be in [0, 1), got (%g, %g)", beta1, beta2)
+		a.setErr("optim.Adam: betas must be in [0, 1), got (%g, %g)", beta1, beta2)
 	}
 	a.beta1, a.beta2 = beta1, beta2
 	return a
@@ -74,13 +74,13 @@ func (a *Adam) Betas(beta1, beta2 float64) *Adam {
 // Eps sets ε, added to the denominator (default 1e-8).
 func (a *Adam) Eps(eps float64) *Adam {
 	if !(eps >= 0) {
-		a.setErr("lbfgs.Adam: eps must be >= 0, got %g", eps)
+		a.setErr("optim.Adam: eps must be >= 0, got %g", eps)
 	}
 	a.eps = eps
 	return a
 }
 
-// Inputs sets the constant tensors passed to the Function (graph parameters, as for Optimizer.Inputs).
+// Inputs sets the constant tensors passed to the Function (graph parameters, as for LBFGS.Inputs).
 func (a *Adam) Inputs(inputs ...*tensors.Tensor) *Adam {
 	a.inputs = inputs
 	return a
@@ -111,7 +111,7 @@ func (a *Adam) Finalize() {
 		a.exec.Finalize()
 		a.exec = nil
 	}
-	a.configErr = errors.New("lbfgs.Adam: finalized")
+	a.configErr = errors.New("optim.Adam: finalized")
 }
 
 // buildAdam: args = x, m, v, hyper[6] = {β₁, 1−β₁, β₂, 1−β₂, −step_size, √(1−β₂ᵗ)}, ε, inputs...
@@ -142,20 +142,20 @@ func (a *Adam) buildAdam(args []*graph.Node) []*graph.Node {
 // loss at the start of the last iteration (X itself is not evaluated, as in torch). If an evaluation is
 // not finite, Step returns an error wrapping ErrNotFinite and Result.X is the last x with a finite loss.
 func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
-	if err := checkFirstOrderStep("lbfgs.Adam", a.configErr, x); err != nil {
+	if err := checkFirstOrderStep("optim.Adam", a.configErr, x); err != nil {
 		return nil, err
 	}
 	dtype := x.DType()
 	if a.m != nil && !a.shape.Equal(x.Shape()) {
-		return nil, fmt.Errorf("lbfgs.Adam.Step: x has shape %s but the moments have shape %s (call Reset)",
+		return nil, fmt.Errorf("optim.Adam.Step: x has shape %s but the moments have shape %s (call Reset)",
 			x.Shape(), a.shape)
 	}
 	if a.exec == nil {
 		var err error
 		if a.exec, err = graph.NewExec(a.backend, a.buildAdam); err != nil {
-			return nil, fmt.Errorf("lbfgs.Adam: creating the executor: %w", err)
+			return nil, fmt.Errorf("optim.Adam: creating the executor: %w", err)
 		}
-		a.exec.WithName("lbfgs_adam")
+		a.exec.WithName("optim_adam")
 	}
 	if a.m == nil {
 		a.shape = x.Shape()
@@ -163,12 +163,12 @@ func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
 			return graph.ZerosLike(x), graph.ZerosLike(x)
 		})
 		if err != nil {
-			return nil, fmt.Errorf("lbfgs.Adam: creating the moments: %w", err)
+			return nil, fmt.Errorf("optim.Adam: creating the moments: %w", err)
 		}
 		a.m, a.v, err = zeros.Exec2(x)
 		zeros.Finalize()
 		if err != nil {
-			return nil, fmt.Errorf("lbfgs.Adam: creating the moments: %w", err)
+			return nil, fmt.Errorf("optim.Adam: creating the moments: %w", err)
 		}
 		a.owned.add(a.m, a.v)
 	}
@@ -197,11 +197,11 @@ func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
 		}
 		outs, err := a.exec.Exec(args...)
 		if err != nil {
-			return fail(StopError, fmt.Errorf("lbfgs.Adam: iteration %d: %w", a.step, err))
+			return fail(StopError, fmt.Errorf("optim.Adam: iteration %d: %w", a.step, err))
 		}
 		a.owned.add(outs[0], outs[1], outs[2])
 		a.m, a.v = outs[1], outs[2]
-		p, stop, err := firstOrderEvaluation("lbfgs.Adam", outs, 3, &a.evals, a.onEval)
+		p, stop, err := firstOrderEvaluation("optim.Adam", outs, 3, &a.evals, a.onEval)
 		if stop == StopError {
 			return fail(stop, err)
 		}

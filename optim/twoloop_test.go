@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"math"
@@ -142,35 +142,38 @@ func TestHistoryPush(t *testing.T) {
 // TestConfigErrors: invalid options and inputs are reported by Step.
 func TestConfigErrors(t *testing.T) {
 	x := tensors.FromValue([]float64{1, 2})
-	for name, opt := range map[string]*Optimizer{
-		"lr":      New(testBackend(), quadratic).LR(-1),
-		"maxIter": New(testBackend(), quadratic).MaxIter(0),
-		"history": New(testBackend(), quadratic).HistorySize(0),
-		"backend": New(nil, quadratic),
+	for name, c := range map[string]struct {
+		opt        *LBFGS
+		iterations int
+	}{
+		"lr":         {NewLBFGS(testBackend(), quadratic).LR(-1), 20},
+		"iterations": {NewLBFGS(testBackend(), quadratic), 0},
+		"history":    {NewLBFGS(testBackend(), quadratic).HistorySize(0), 20},
+		"backend":    {NewLBFGS(nil, quadratic), 20},
 	} {
-		if _, err := opt.Step(x); err == nil {
+		if _, err := c.opt.Step(x, c.iterations); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
 	// Wrong dtype.
-	if _, err := New(testBackend(), quadratic).Step(tensors.FromValue([]int32{1, 2})); err == nil {
+	if _, err := NewLBFGS(testBackend(), quadratic).Step(tensors.FromValue([]int32{1, 2}), 20); err == nil {
 		t.Error("int32 x: no error")
 	}
 	// A Function returning a gradient of the wrong shape: the graph error comes back with context.
 	f := loadFixture(t, "quadratic10_none")
 	_, inputs := problemFor(f, dtypes.Float64)
-	if _, err := New(testBackend(), quadratic).Inputs(inputs...).Step(tensors.FromValue([]float64{1, 2})); err == nil {
+	if _, err := NewLBFGS(testBackend(), quadratic).Inputs(inputs...).Step(tensors.FromValue([]float64{1, 2}), 20); err == nil {
 		t.Error("mismatched inputs: no error")
 	} else {
 		t.Logf("mismatched inputs: %v", firstLine(err.Error()))
 	}
 	// Shape change between steps.
 	fn, inputs := problemFor(f, dtypes.Float64)
-	opt := New(testBackend(), fn).Inputs(inputs...).MaxIter(2)
-	if _, err := opt.Step(toDType(f.X0, dtypes.Float64, len(f.X0))); err != nil {
+	opt := NewLBFGS(testBackend(), fn).Inputs(inputs...)
+	if _, err := opt.Step(toDType(f.X0, dtypes.Float64, len(f.X0)), 2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := opt.Step(toDType(f.X0[:5], dtypes.Float64, 5)); err == nil {
+	if _, err := opt.Step(toDType(f.X0[:5], dtypes.Float64, 5), 2); err == nil {
 		t.Error("shape change: no error")
 	}
 }

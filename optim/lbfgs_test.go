@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"encoding/json"
@@ -162,9 +162,9 @@ func hostValues(t testing.TB, x *tensors.Tensor) []float64 {
 	}
 }
 
-func optimizerFor(f *fixture, fn Function, inputs []*tensors.Tensor) *Optimizer {
+func optimizerFor(f *fixture, fn Function, inputs []*tensors.Tensor) *LBFGS {
 	o := f.Options
-	return New(testBackend(), fn).Inputs(inputs...).LR(o.LR).MaxIter(o.MaxIter).MaxEval(o.MaxEval).
+	return NewLBFGS(testBackend(), fn).Inputs(inputs...).LR(o.LR).MaxEval(o.MaxEval).
 		ToleranceGrad(o.ToleranceGrad).ToleranceChange(o.ToleranceChange).HistorySize(o.HistorySize).
 		StrongWolfe(o.LineSearchFn != nil && *o.LineSearchFn == "strong_wolfe")
 }
@@ -207,7 +207,7 @@ func TestMatchesTorch(t *testing.T) {
 			var worst float64
 			for i, want := range f.Steps {
 				evals = evals[:0]
-				res, err := opt.Step(x)
+				res, err := opt.Step(x, f.Options.MaxIter)
 				if err != nil {
 					t.Fatalf("step %d: %v", i, err)
 				}
@@ -255,7 +255,7 @@ func TestMatchesTorchFloat32(t *testing.T) {
 				steps = 2 // the path is chaotic in the end; float32 rounding makes it diverge from float64.
 			}
 			for i := range steps {
-				res, err := opt.Step(x)
+				res, err := opt.Step(x, f.Options.MaxIter)
 				if err != nil {
 					t.Fatalf("step %d: %v", i, err)
 				}
@@ -274,7 +274,7 @@ func TestStopReasons(t *testing.T) {
 	fn, inputs := problemFor(f, dtypes.Float64)
 	opt := optimizerFor(f, fn, inputs)
 	x := toDType(f.X0, dtypes.Float64, len(f.X0))
-	res, err := opt.Step(x)
+	res, err := opt.Step(x, f.Options.MaxIter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestStopReasons(t *testing.T) {
 			StopToleranceGrad)
 	}
 	x2 := res.X
-	res, err = opt.Step(x2)
+	res, err = opt.Step(x2, f.Options.MaxIter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,23 +293,23 @@ func TestStopReasons(t *testing.T) {
 	}
 
 	// max_iter and max_eval.
-	opt = optimizerFor(f, fn, inputs).ToleranceGrad(0).MaxIter(3)
-	if res, err = opt.Step(x); err != nil || res.Stopped != StopMaxIter || res.Iterations != 3 {
-		t.Errorf("MaxIter(3): %v, %+v", err, res)
+	opt = optimizerFor(f, fn, inputs).ToleranceGrad(0)
+	if res, err = opt.Step(x, 3); err != nil || res.Stopped != StopMaxIter || res.Iterations != 3 {
+		t.Errorf("3 iterations: %v, %+v", err, res)
 	}
-	opt = optimizerFor(f, fn, inputs).ToleranceGrad(0).MaxIter(100).MaxEval(5)
-	if res, err = opt.Step(x); err != nil || res.Stopped != StopMaxEval || res.Evaluations < 5 {
+	opt = optimizerFor(f, fn, inputs).ToleranceGrad(0).MaxEval(5)
+	if res, err = opt.Step(x, 100); err != nil || res.Stopped != StopMaxEval || res.Evaluations < 5 {
 		t.Errorf("MaxEval(5): %v, %+v", err, res)
 	}
 
 	// tolerance_change on the loss, with a loose tolerance.
-	opt = optimizerFor(f, fn, inputs).ToleranceGrad(0).MaxIter(100).ToleranceChange(1e-3)
-	if res, err = opt.Step(x); err != nil || (res.Stopped != StopLossChange && res.Stopped != StopStepSize) {
+	opt = optimizerFor(f, fn, inputs).ToleranceGrad(0).ToleranceChange(1e-3)
+	if res, err = opt.Step(x, 100); err != nil || (res.Stopped != StopLossChange && res.Stopped != StopStepSize) {
 		t.Errorf("ToleranceChange(1e-3): %v, %+v", err, res)
 	}
 	// Run to a standstill: eventually the directional derivative or the step size test ends the Step.
-	opt = optimizerFor(f, fn, inputs).ToleranceGrad(0).MaxIter(200).MaxEval(1000).HistorySize(10)
-	if res, err = opt.Step(x); err != nil {
+	opt = optimizerFor(f, fn, inputs).ToleranceGrad(0).MaxEval(1000).HistorySize(10)
+	if res, err = opt.Step(x, 200); err != nil {
 		t.Fatal(err)
 	}
 	switch res.Stopped {
@@ -326,12 +326,12 @@ func TestNotFinite(t *testing.T) {
 		t.Run(fmt.Sprintf("strong_wolfe=%v", wolfe), func(t *testing.T) {
 			fn := nanFunction()
 			var losses []float64
-			opt := New(testBackend(), fn).StrongWolfe(wolfe).OnEvaluation(func(e Evaluation) error {
+			opt := NewLBFGS(testBackend(), fn).StrongWolfe(wolfe).OnEvaluation(func(e Evaluation) error {
 				losses = append(losses, e.Loss)
 				return nil
 			})
 			x := tensors.FromValue([]float64{1, 1})
-			res, err := opt.Step(x)
+			res, err := opt.Step(x, 20)
 			if !errors.Is(err, ErrNotFinite) {
 				t.Fatalf("want ErrNotFinite, got %v (result %+v)", err, res)
 			}
@@ -354,7 +354,7 @@ func TestNotFinite(t *testing.T) {
 	}
 	// Not finite at the very first evaluation: X is the given x.
 	x := tensors.FromValue([]float64{-1, 1})
-	res, err := New(testBackend(), nanFunction()).Step(x)
+	res, err := NewLBFGS(testBackend(), nanFunction()).Step(x, 20)
 	if !errors.Is(err, ErrNotFinite) || res.X != x {
 		t.Errorf("NaN at start: err=%v, same x: %v", err, res != nil && res.X == x)
 	}
@@ -385,7 +385,7 @@ func TestObservers(t *testing.T) {
 	x := toDType(f.X0, dtypes.Float64, len(f.X0))
 	totalIters := 0
 	for i := range 3 {
-		res, err := opt.Step(x)
+		res, err := opt.Step(x, f.Options.MaxIter)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -431,7 +431,7 @@ func TestObservers(t *testing.T) {
 		return nil
 	})
 	x = toDType(q.X0, dtypes.Float64, len(q.X0))
-	res, err := opt.Step(x)
+	res, err := opt.Step(x, q.Options.MaxIter)
 	if !errors.Is(err, stop) || res.Stopped != StopObserver || len(extras) != 3 {
 		t.Fatalf("observer error: err=%v stopped=%q, %d evaluations", err, res.Stopped, len(extras))
 	}
@@ -461,7 +461,7 @@ func TestCompiledOnce(t *testing.T) {
 	opt := optimizerFor(f, counting, inputs)
 	x := toDType(f.X0, dtypes.Float64, len(f.X0))
 	for range f.Steps {
-		res, err := opt.Step(x)
+		res, err := opt.Step(x, f.Options.MaxIter)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -479,7 +479,7 @@ func TestStaysOnDevice(t *testing.T) {
 	fn, inputs := problemFor(f, dtypes.Float32)
 	opt := optimizerFor(f, fn, inputs)
 	x := toDType(f.X0, dtypes.Float32, len(f.X0))
-	res, err := opt.Step(x)
+	res, err := opt.Step(x, f.Options.MaxIter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,7 +514,7 @@ func TestHistoryOwnership(t *testing.T) {
 	opt := optimizerFor(f, fn, inputs)
 	x := toDType(f.X0, dtypes.Float64, len(f.X0))
 	for i := range f.Steps {
-		res, err := opt.Step(x)
+		res, err := opt.Step(x, f.Options.MaxIter)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -592,8 +592,8 @@ func TestGradientIsX(t *testing.T) {
 		return graph.MulScalar(dot(x, x), 0.5), x, nil
 	}
 	x := tensors.FromValue([]float64{1, 2, 3})
-	opt := New(testBackend(), fn).MaxIter(3)
-	res, err := opt.Step(x)
+	opt := NewLBFGS(testBackend(), fn)
+	res, err := opt.Step(x, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"errors"
@@ -36,7 +36,7 @@ type GradientDescent struct {
 func NewGradientDescent(backend compute.Backend, f Function) *GradientDescent {
 	g := &GradientDescent{backend: backend, fn: f, lr: 1e-3, owned: arena{}}
 	if backend == nil || f == nil {
-		g.configErr = errors.New("lbfgs.NewGradientDescent: nil backend or Function")
+		g.configErr = errors.New("optim.NewGradientDescent: nil backend or Function")
 	}
 	return g
 }
@@ -45,14 +45,14 @@ func NewGradientDescent(backend compute.Backend, f Function) *GradientDescent {
 func (g *GradientDescent) LR(lr float64) *GradientDescent {
 	if !(lr > 0) || math.IsInf(lr, 0) {
 		if g.configErr == nil {
-			g.configErr = fmt.Errorf("lbfgs.GradientDescent: LR must be a positive finite number, got %g", lr)
+			g.configErr = fmt.Errorf("optim.GradientDescent: LR must be a positive finite number, got %g", lr)
 		}
 	}
 	g.lr = lr
 	return g
 }
 
-// Inputs sets the constant tensors passed to the Function (graph parameters, as for Optimizer.Inputs).
+// Inputs sets the constant tensors passed to the Function (graph parameters, as for LBFGS.Inputs).
 func (g *GradientDescent) Inputs(inputs ...*tensors.Tensor) *GradientDescent {
 	g.inputs = inputs
 	return g
@@ -64,6 +64,9 @@ func (g *GradientDescent) OnEvaluation(fn func(Evaluation) error) *GradientDesce
 	return g
 }
 
+// Reset forgets the evaluation count: gradient descent keeps no other state between Steps.
+func (g *GradientDescent) Reset() { g.evals = 0 }
+
 // Finalize frees the compiled graph; the optimizer can't be used afterwards.
 func (g *GradientDescent) Finalize() {
 	g.owned.release()
@@ -71,7 +74,7 @@ func (g *GradientDescent) Finalize() {
 		g.exec.Finalize()
 		g.exec = nil
 	}
-	g.configErr = errors.New("lbfgs.GradientDescent: finalized")
+	g.configErr = errors.New("optim.GradientDescent: finalized")
 }
 
 // build: args = x, −lr, inputs... → x − lr·g, {loss, ‖g‖∞}, [extras].
@@ -90,16 +93,16 @@ func (g *GradientDescent) build(args []*graph.Node) []*graph.Node {
 // non-finite evaluation (ErrNotFinite) or an observer's error Result.X is the last x whose loss
 // was finite.
 func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
-	if err := checkFirstOrderStep("lbfgs.GradientDescent", g.configErr, x); err != nil {
+	if err := checkFirstOrderStep("optim.GradientDescent", g.configErr, x); err != nil {
 		return nil, err
 	}
 	dtype := x.DType()
 	if g.exec == nil {
 		var err error
 		if g.exec, err = graph.NewExec(g.backend, g.build); err != nil {
-			return nil, fmt.Errorf("lbfgs.GradientDescent: creating the executor: %w", err)
+			return nil, fmt.Errorf("optim.GradientDescent: creating the executor: %w", err)
 		}
-		g.exec.WithName("lbfgs_gradient_descent")
+		g.exec.WithName("optim_gradient_descent")
 	}
 	res := &Result{X: x, Stopped: StopIterations}
 	cur := x
@@ -117,10 +120,10 @@ func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
 		}
 		outs, err := g.exec.Exec(args...)
 		if err != nil {
-			return fail(StopError, fmt.Errorf("lbfgs.GradientDescent: iteration %d: %w", i+1, err))
+			return fail(StopError, fmt.Errorf("optim.GradientDescent: iteration %d: %w", i+1, err))
 		}
 		g.owned.add(outs[0])
-		p, stop, err := firstOrderEvaluation("lbfgs.GradientDescent", outs, 1, &g.evals, g.onEval)
+		p, stop, err := firstOrderEvaluation("optim.GradientDescent", outs, 1, &g.evals, g.onEval)
 		if stop == StopError {
 			return fail(stop, err)
 		}

@@ -1,6 +1,9 @@
-// Package lbfgs implements the L-BFGS optimizer for GoMLX, with the exact semantics of PyTorch's
-// torch.optim.LBFGS (including its optional strong-Wolfe line search), plus a torch.optim.Adam
-// alternative ([Adam]) that shares the same objective type ([Function]).
+// Package optim holds estil's optimizers, as torch.optim does PyTorch's: L-BFGS ([LBFGS]) with the
+// exact semantics of torch.optim.LBFGS (including its optional strong-Wolfe line search), the one the
+// original uses, and, to compare it with, torch.optim.Adam ([Adam]) and plain gradient descent
+// ([GradientDescent]). All three minimise the same objective type ([Function]), implement one
+// interface ([Optimizer]: Step(x, iterations), the one way to give a budget) and are made by name
+// with [New], which the CLI, package nst and the teaching views all use.
 //
 // # L-BFGS in one page
 //
@@ -80,15 +83,14 @@
 //
 // # Usage
 //
-//	opt := lbfgs.New(backend, lbfgs.Autodiff(styleLoss)).
-//		Inputs(weights...).
-//		HistorySize(100).
-//		MaxIter(20).
-//		StrongWolfe(true).
-//		OnEvaluation(func(e lbfgs.Evaluation) error { log.Println(e.N, e.Loss); return nil })
+//	opt, err := optim.New(optim.LBFGSName, backend, optim.Autodiff(styleLoss), optim.Options{
+//		Inputs:       weights,
+//		StrongWolfe:  true,
+//		OnEvaluation: func(e optim.Evaluation) error { log.Println(e.N, e.Loss); return nil },
+//	})
 //	for range 50 {
-//		res, err := opt.Step(x)
+//		res, err := opt.Step(x, 20) // torch's max_iter 20 per step(closure)
 //		if err != nil { ... }  // res.X is still the last x with a finite loss
 //		x = res.X
 //	}
-package lbfgs
+package optim

@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"strings"
@@ -37,12 +37,12 @@ func TestFirstOrderStepRefusesBadInput(t *testing.T) {
 		x    *tensors.Tensor
 		want string
 	}{
-		{"adam nil x", adam(0.1), nil, "lbfgs.Adam.Step: nil x"},
-		{"adam int x", adam(0.1), ints, "lbfgs.Adam.Step: x must be float32 or float64"},
-		{"adam bad lr", adam(-1), good, "lbfgs.Adam: LR must be a positive finite number"},
-		{"gd nil x", gd(0.1), nil, "lbfgs.GradientDescent.Step: nil x"},
-		{"gd int x", gd(0.1), ints, "lbfgs.GradientDescent.Step: x must be float32 or float64"},
-		{"gd bad lr", gd(0), good, "lbfgs.GradientDescent: LR must be a positive finite number"},
+		{"adam nil x", adam(0.1), nil, "optim.Adam.Step: nil x"},
+		{"adam int x", adam(0.1), ints, "optim.Adam.Step: x must be float32 or float64"},
+		{"adam bad lr", adam(-1), good, "optim.Adam: LR must be a positive finite number"},
+		{"gd nil x", gd(0.1), nil, "optim.GradientDescent.Step: nil x"},
+		{"gd int x", gd(0.1), ints, "optim.GradientDescent.Step: x must be float32 or float64"},
+		{"gd bad lr", gd(0), good, "optim.GradientDescent: LR must be a positive finite number"},
 	} {
 		err := tc.step(tc.x)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"errors"
@@ -67,16 +67,16 @@ type Result struct {
 	Stopped string
 }
 
-// Optimizer is L-BFGS with torch.optim.LBFGS semantics. Configure it with the builder methods, then call
+// LBFGS is L-BFGS with torch.optim.LBFGS semantics. Configure it with the builder methods, then call
 // Step repeatedly; the state (history, last direction and step, counters) carries over between calls,
-// as torch's does. An Optimizer is not safe for concurrent use.
-type Optimizer struct {
+// as torch's does. An LBFGS is not safe for concurrent use.
+type LBFGS struct {
 	backend compute.Backend
 	fn      Function
 	inputs  []*tensors.Tensor
 
 	lr          float64
-	maxIter     int
+	maxIter     int // torch's max_iter: the iterations of the current Step
 	maxEval     int // 0: max_iter*5/4
 	tolGrad     float64
 	tolChange   float64
@@ -106,29 +106,29 @@ type state struct {
 	zeros     *tensors.Tensor // padding for the two-loop graph
 }
 
-// New creates an L-BFGS optimizer of f on the given backend, with torch's defaults: lr 1, max_iter 20,
-// max_eval max_iter·5/4, tolerance_grad 1e-7, tolerance_change 1e-9, history_size 100, no line search.
-func New(backend compute.Backend, f Function) *Optimizer {
-	o := &Optimizer{
+// NewLBFGS creates an L-BFGS optimizer of f on the given backend, with torch's defaults: lr 1,
+// max_eval 5/4 of each Step's iterations (torch's max_iter), tolerance_grad 1e-7, tolerance_change
+// 1e-9, history_size 100, no line search.
+func NewLBFGS(backend compute.Backend, f Function) *LBFGS {
+	o := &LBFGS{
 		backend:     backend,
 		fn:          f,
 		lr:          1,
-		maxIter:     20,
 		tolGrad:     1e-7,
 		tolChange:   1e-9,
 		historySize: 100,
 		owned:       arena{},
 	}
 	if backend == nil {
-		o.configErr = errors.New("lbfgs.New: nil backend")
+		o.configErr = errors.New("optim.NewLBFGS: nil backend")
 	}
 	if f == nil {
-		o.configErr = errors.New("lbfgs.New: nil Function")
+		o.configErr = errors.New("optim.NewLBFGS: nil Function")
 	}
 	return o
 }
 
-func (o *Optimizer) setErr(format string, args ...any) {
+func (o *LBFGS) setErr(format string, args ...any) {
 	if o.configErr == nil {
 		o.configErr = fmt.Errorf(format, args...)
 	}
@@ -136,35 +136,26 @@ func (o *Optimizer) setErr(format string, args ...any) {
 
 // LR sets the learning rate (torch's lr, default 1): the fixed step, or the first trial step of the
 // line search.
-func (o *Optimizer) LR(lr float64) *Optimizer {
+func (o *LBFGS) LR(lr float64) *LBFGS {
 	if !(lr > 0) || math.IsInf(lr, 0) {
-		o.setErr("lbfgs: LR must be a positive finite number, got %g", lr)
+		o.setErr("optim.LBFGS: LR must be a positive finite number, got %g", lr)
 	}
 	o.lr = lr
 	return o
 }
 
-// MaxIter sets the maximum number of iterations per Step (torch's max_iter, default 20).
-func (o *Optimizer) MaxIter(n int) *Optimizer {
+// MaxEval sets the maximum number of function evaluations per Step (torch's max_eval, default 5/4
+// of the Step's iterations, integer division).
+func (o *LBFGS) MaxEval(n int) *LBFGS {
 	if n < 1 {
-		o.setErr("lbfgs: MaxIter must be >= 1, got %d", n)
-	}
-	o.maxIter = n
-	return o
-}
-
-// MaxEval sets the maximum number of function evaluations per Step (torch's max_eval, default
-// max_iter·5/4, integer division, computed when Step runs).
-func (o *Optimizer) MaxEval(n int) *Optimizer {
-	if n < 1 {
-		o.setErr("lbfgs: MaxEval must be >= 1, got %d", n)
+		o.setErr("optim.LBFGS: MaxEval must be >= 1, got %d", n)
 	}
 	o.maxEval = n
 	return o
 }
 
 // ToleranceGrad sets torch's tolerance_grad (default 1e-7): a Step ends when ‖g‖∞ <= tolerance_grad.
-func (o *Optimizer) ToleranceGrad(tol float64) *Optimizer {
+func (o *LBFGS) ToleranceGrad(tol float64) *LBFGS {
 	o.tolGrad = tol
 	return o
 }
@@ -172,16 +163,16 @@ func (o *Optimizer) ToleranceGrad(tol float64) *Optimizer {
 // ToleranceChange sets torch's tolerance_change (default 1e-9), the threshold of the directional
 // derivative, step size and loss-change tests. (As in torch, the line search's own bracket-size test
 // always uses 1e-9.)
-func (o *Optimizer) ToleranceChange(tol float64) *Optimizer {
+func (o *LBFGS) ToleranceChange(tol float64) *LBFGS {
 	o.tolChange = tol
 	return o
 }
 
 // HistorySize sets the number m of (s, y) pairs kept (torch's history_size, default 100). Memory on the
 // device is about (2m + 4)·size(x).
-func (o *Optimizer) HistorySize(m int) *Optimizer {
+func (o *LBFGS) HistorySize(m int) *LBFGS {
 	if m < 1 {
-		o.setErr("lbfgs: HistorySize must be >= 1, got %d", m)
+		o.setErr("optim.LBFGS: HistorySize must be >= 1, got %d", m)
 	}
 	o.historySize = m
 	return o
@@ -189,41 +180,41 @@ func (o *Optimizer) HistorySize(m int) *Optimizer {
 
 // StrongWolfe selects torch's line_search_fn="strong_wolfe" (true) or None (false, the default:
 // fixed step lr).
-func (o *Optimizer) StrongWolfe(on bool) *Optimizer {
+func (o *LBFGS) StrongWolfe(on bool) *LBFGS {
 	o.strongWolfe = on
 	return o
 }
 
 // Inputs sets the constant tensors passed to the Function as its inputs (e.g. model weights). They
 // are graph parameters: changing them (with the same shapes) doesn't recompile anything.
-func (o *Optimizer) Inputs(inputs ...*tensors.Tensor) *Optimizer {
+func (o *LBFGS) Inputs(inputs ...*tensors.Tensor) *LBFGS {
 	o.inputs = inputs
 	return o
 }
 
 // OnEvaluation sets an observer called after each evaluation of the Function. If it returns an error,
 // Step stops and returns it (wrapped).
-func (o *Optimizer) OnEvaluation(fn func(Evaluation) error) *Optimizer {
+func (o *LBFGS) OnEvaluation(fn func(Evaluation) error) *LBFGS {
 	o.onEval = fn
 	return o
 }
 
 // OnIteration sets an observer called after each iteration. If it returns an error, Step stops and
 // returns it (wrapped).
-func (o *Optimizer) OnIteration(fn func(Iteration) error) *Optimizer {
+func (o *LBFGS) OnIteration(fn func(Iteration) error) *LBFGS {
 	o.onIter = fn
 	return o
 }
 
 // Reset forgets the optimizer state (history, direction, counters), freeing its device memory, as if
 // a new torch.optim.LBFGS were created. Compiled graphs are kept.
-func (o *Optimizer) Reset() {
+func (o *LBFGS) Reset() {
 	o.owned.release()
 	o.st = state{}
 }
 
-// Finalize frees the state and the compiled graphs. The Optimizer can't be used afterwards.
-func (o *Optimizer) Finalize() {
+// Finalize frees the state and the compiled graphs. The LBFGS can't be used afterwards.
+func (o *LBFGS) Finalize() {
 	o.Reset()
 	if o.ev != nil {
 		o.ev.finalize()
@@ -232,7 +223,7 @@ func (o *Optimizer) Finalize() {
 		o.tl.finalize()
 	}
 	o.ev, o.tl = nil, nil
-	o.configErr = errors.New("lbfgs: Optimizer was finalized")
+	o.configErr = errors.New("optim.LBFGS: finalized")
 }
 
 // rnd rounds a threshold to x's dtype: torch compares float32 tensors with Python numbers in float32.
@@ -260,7 +251,7 @@ func divDT(a, b float64, dtype dtypes.DType) float64 {
 
 // stepRun holds the locals of one Step: torch's step() variables that aren't in state.
 type stepRun struct {
-	o     *Optimizer
+	o     *LBFGS
 	res   *Result
 	xGood *tensors.Tensor // last x whose loss was evaluated and finite
 	x     *tensors.Tensor
@@ -295,12 +286,12 @@ func (r *stepRun) evaluate(x *tensors.Tensor, t float64, d *tensors.Tensor) (poi
 	if o.onEval != nil {
 		if err := o.onEval(Evaluation{N: o.st.funcEvals, Loss: p.loss, Extras: extras}); err != nil {
 			r.failure = StopObserver
-			return p, fmt.Errorf("lbfgs: observer stopped at evaluation %d: %w", o.st.funcEvals, err)
+			return p, fmt.Errorf("optim.LBFGS: observer stopped at evaluation %d: %w", o.st.funcEvals, err)
 		}
 	}
 	if !p.finite() {
 		r.failure = StopNotFinite
-		return p, fmt.Errorf("lbfgs: evaluation %d: loss=%g, max|g|=%g: %w", o.st.funcEvals, p.loss, p.gInf,
+		return p, fmt.Errorf("optim.LBFGS: evaluation %d: loss=%g, max|g|=%g: %w", o.st.funcEvals, p.loss, p.gInf,
 			ErrNotFinite)
 	}
 	return p, nil
@@ -321,28 +312,33 @@ func (r *stepRun) fail(err error) (*Result, error) {
 	return r.res, err
 }
 
-// Step runs one call of torch's LBFGS.step(closure) starting at x, and returns the new x. x itself is
-// neither modified nor freed. The shape of x must stay the same between Steps (or call Reset).
+// Step runs one call of torch's LBFGS.step(closure) with max_iter = iterations, starting at x, and
+// returns the new x. x itself is neither modified nor freed. The shape of x must stay the same between
+// Steps (or call Reset).
 //
 // Errors: a loss or gradient that is NaN or ±Inf (errors.Is(err, ErrNotFinite)), an observer's error
 // (wrapped), or a graph error (e.g. a Function with the wrong shapes). Result is then still returned,
 // with X the last iterate whose loss was evaluated and finite, and the optimizer state is reset, so that
 // a following Step starts afresh like a new torch.optim.LBFGS.
-func (o *Optimizer) Step(x *tensors.Tensor) (*Result, error) {
+func (o *LBFGS) Step(x *tensors.Tensor, iterations int) (*Result, error) {
 	if o.configErr != nil {
 		return nil, o.configErr
 	}
 	if x == nil {
-		return nil, errors.New("lbfgs.Step: nil x")
+		return nil, errors.New("optim.LBFGS.Step: nil x")
 	}
+	if iterations < 1 {
+		return nil, fmt.Errorf("optim.LBFGS.Step: iterations must be >= 1, got %d", iterations)
+	}
+	o.maxIter = iterations
 	dtype := x.DType()
 	if dtype != dtypes.Float32 && dtype != dtypes.Float64 {
-		return nil, fmt.Errorf("lbfgs.Step: x must be float32 or float64, got %s", x.Shape())
+		return nil, fmt.Errorf("optim.LBFGS.Step: x must be float32 or float64, got %s", x.Shape())
 	}
 	st := &o.st
 	if st.nIter > 0 || st.funcEvals > 0 {
 		if !st.shape.Equal(x.Shape()) {
-			return nil, fmt.Errorf("lbfgs.Step: x has shape %s but the optimizer state was built for %s "+
+			return nil, fmt.Errorf("optim.LBFGS.Step: x has shape %s but the optimizer state was built for %s "+
 				"(call Reset to start over)", x.Shape(), st.shape)
 		}
 	}
@@ -495,7 +491,7 @@ func (o *Optimizer) Step(x *tensors.Tensor) (*Result, error) {
 				HistoryUsed: historyUsed, FuncEvals: st.funcEvals}
 			if err := o.onIter(it); err != nil {
 				r.failure = StopObserver
-				return r.fail(fmt.Errorf("lbfgs: observer stopped at iteration %d: %w", st.nIter, err))
+				return r.fail(fmt.Errorf("optim.LBFGS: observer stopped at iteration %d: %w", st.nIter, err))
 			}
 		}
 		// Free what this iteration no longer needs (line-search trial gradients, rejected pairs, old x…).

@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"fmt"
@@ -49,20 +49,20 @@ func newTwoLoop(backend compute.Backend) (*twoLoop, error) {
 	tl := &twoLoop{}
 	var err error
 	if tl.pairExec, err = graph.NewExec(backend, buildPair); err != nil {
-		return nil, fmt.Errorf("lbfgs: creating the (s, y) executor: %w", err)
+		return nil, fmt.Errorf("optim: creating the (s, y) executor: %w", err)
 	}
-	tl.pairExec.WithName("lbfgs_pair")
+	tl.pairExec.WithName("optim_pair")
 	if tl.dirExec, err = graph.NewExec(backend, buildDirection); err != nil {
-		return nil, fmt.Errorf("lbfgs: creating the two-loop executor: %w", err)
+		return nil, fmt.Errorf("optim: creating the two-loop executor: %w", err)
 	}
 	// One graph per padded history length (15 for m = 100) and per shape of x: no cache limit.
-	tl.dirExec.WithName("lbfgs_two_loop").SetMaxCache(-1)
+	tl.dirExec.WithName("optim_two_loop").SetMaxCache(-1)
 	if tl.l1Exec, err = graph.NewExec(backend, func(g *graph.Node) *graph.Node {
 		return packScalars(graph.ReduceAllSum(graph.Abs(graph.ConvertDType(g, dtypes.Float64))))
 	}); err != nil {
-		return nil, fmt.Errorf("lbfgs: creating the ‖g‖₁ executor: %w", err)
+		return nil, fmt.Errorf("optim: creating the ‖g‖₁ executor: %w", err)
 	}
-	tl.l1Exec.WithName("lbfgs_l1")
+	tl.l1Exec.WithName("optim_l1")
 	return tl, nil
 }
 
@@ -106,7 +106,7 @@ func buildDirection(args []*graph.Node) []*graph.Node {
 		ys = args[2]
 		k = ys.Shape().Dimensions[0]
 		if len(args) != 3+2*k {
-			panic(fmt.Errorf("lbfgs: two-loop graph got %d arguments for %d pairs", len(args), k))
+			panic(fmt.Errorf("optim: two-loop graph got %d arguments for %d pairs", len(args), k))
 		}
 		s, y = args[3:3+k], args[3+k:3+2*k]
 	}
@@ -139,7 +139,7 @@ func buildDirection(args []*graph.Node) []*graph.Node {
 func (tl *twoLoop) pair(g, gPrev, d *tensors.Tensor, t float64) (s, y *tensors.Tensor, ys, yy float64, err error) {
 	outs, err := tl.pairExec.Exec(g, gPrev, d, scalarOf(t, g.DType()))
 	if err != nil {
-		return nil, nil, 0, 0, fmt.Errorf("lbfgs: computing the (s, y) pair: %w", err)
+		return nil, nil, 0, 0, fmt.Errorf("optim: computing the (s, y) pair: %w", err)
 	}
 	scal, err := readScalars(outs[2])
 	if err != nil {
@@ -176,7 +176,7 @@ func (tl *twoLoop) direction(g *tensors.Tensor, h *history, hDiag float64, zeros
 	}
 	outs, err := tl.dirExec.Exec(args...)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("lbfgs: two-loop recursion with %d pairs: %w", n, err)
+		return nil, 0, 0, fmt.Errorf("optim: two-loop recursion with %d pairs: %w", n, err)
 	}
 	scal, err := readScalars(outs[1])
 	if err != nil {
@@ -190,7 +190,7 @@ func (tl *twoLoop) direction(g *tensors.Tensor, h *history, hDiag float64, zeros
 func (tl *twoLoop) l1(g *tensors.Tensor) (float64, error) {
 	out, err := tl.l1Exec.Exec1(g)
 	if err != nil {
-		return 0, fmt.Errorf("lbfgs: computing ‖g‖₁: %w", err)
+		return 0, fmt.Errorf("optim: computing ‖g‖₁: %w", err)
 	}
 	v, err := readScalars(out)
 	if err != nil {

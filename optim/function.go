@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"fmt"
@@ -27,7 +27,7 @@ func Autodiff(f func(x *graph.Node, inputs []*graph.Node) (loss *graph.Node, ext
 	return func(x *graph.Node, inputs []*graph.Node) (*graph.Node, *graph.Node, []*graph.Node) {
 		loss, extras := f(x, inputs)
 		if loss == nil || !loss.Shape().IsScalar() {
-			panic(fmt.Errorf("lbfgs.Autodiff: the objective must return a scalar loss, got %v", shapeOf(loss)))
+			panic(fmt.Errorf("optim.Autodiff: the objective must return a scalar loss, got %v", shapeOf(loss)))
 		}
 		grad := graph.Gradient(loss, x)[0]
 		return loss, grad, extras
@@ -39,15 +39,15 @@ func Autodiff(f func(x *graph.Node, inputs []*graph.Node) (loss *graph.Node, ext
 func callFunction(f Function, x *graph.Node, inputs []*graph.Node) (loss, grad *graph.Node, extras []*graph.Node) {
 	loss, grad, extras = f(x, inputs)
 	if loss == nil || !loss.Shape().IsScalar() || !loss.DType().IsFloat() {
-		panic(fmt.Errorf("lbfgs: the Function must return a float scalar loss, got %v", shapeOf(loss)))
+		panic(fmt.Errorf("optim: the Function must return a float scalar loss, got %v", shapeOf(loss)))
 	}
 	if grad == nil || !grad.Shape().Equal(x.Shape()) {
-		panic(fmt.Errorf("lbfgs: the Function must return a gradient shaped like x (%s), got %v",
+		panic(fmt.Errorf("optim: the Function must return a gradient shaped like x (%s), got %v",
 			x.Shape(), shapeOf(grad)))
 	}
 	for i, e := range extras {
 		if e == nil || !e.Shape().IsScalar() {
-			panic(fmt.Errorf("lbfgs: the Function's extra #%d must be a scalar, got %v", i, shapeOf(e)))
+			panic(fmt.Errorf("optim: the Function's extra #%d must be a scalar, got %v", i, shapeOf(e)))
 		}
 	}
 	return loss, grad, extras

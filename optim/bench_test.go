@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"fmt"
@@ -35,17 +35,17 @@ func BenchmarkStep1M(b *testing.B) {
 	xT := tensors.FromFlatDataAndDimensions(x0, n)
 	for _, wolfe := range []bool{false, true} {
 		b.Run(fmt.Sprintf("strong_wolfe=%v", wolfe), func(b *testing.B) {
-			opt := New(testBackend(), diagQuadratic).Inputs(aT, bT).StrongWolfe(wolfe).ToleranceGrad(0).
+			opt := NewLBFGS(testBackend(), diagQuadratic).Inputs(aT, bT).StrongWolfe(wolfe).ToleranceGrad(0).
 				ToleranceChange(0)
 			defer opt.Finalize()
-			if _, err := opt.Step(xT); err != nil { // compile the graphs
+			if _, err := opt.Step(xT, 20); err != nil { // compile the graphs (20: torch's default max_iter)
 				b.Fatal(err)
 			}
 			opt.Reset()
 			b.ResetTimer()
 			var evals, iters int
 			for range b.N {
-				res, err := opt.Step(xT)
+				res, err := opt.Step(xT, 20)
 				if err != nil {
 					b.Fatal(err)
 				}

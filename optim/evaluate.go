@@ -1,4 +1,4 @@
-package lbfgs
+package optim
 
 import (
 	"errors"
@@ -48,25 +48,25 @@ func newEvaluator(backend compute.Backend, fn Function) (*evaluator, error) {
 	e := &evaluator{fn: fn}
 	var err error
 	if e.evalAt, err = graph.NewExec(backend, e.buildEvalAt); err != nil {
-		return nil, fmt.Errorf("lbfgs: creating the evaluation executor: %w", err)
+		return nil, fmt.Errorf("optim: creating the evaluation executor: %w", err)
 	}
-	e.evalAt.WithName("lbfgs_eval")
+	e.evalAt.WithName("optim_eval")
 	if e.evalDir, err = graph.NewExec(backend, e.buildEvalDir); err != nil {
-		return nil, fmt.Errorf("lbfgs: creating the directional evaluation executor: %w", err)
+		return nil, fmt.Errorf("optim: creating the directional evaluation executor: %w", err)
 	}
-	e.evalDir.WithName("lbfgs_eval_dir")
+	e.evalDir.WithName("optim_eval_dir")
 	if e.axpyExec, err = graph.NewExec(backend, func(x, t, d *graph.Node) *graph.Node {
 		return graph.Add(x, graph.Mul(t, d)) // torch: p.add_(d, alpha=t)
 	}); err != nil {
-		return nil, fmt.Errorf("lbfgs: creating the x + t·d executor: %w", err)
+		return nil, fmt.Errorf("optim: creating the x + t·d executor: %w", err)
 	}
-	e.axpyExec.WithName("lbfgs_axpy")
+	e.axpyExec.WithName("optim_axpy")
 	if e.zeros, err = graph.NewExec(backend, func(x *graph.Node) *graph.Node {
 		return graph.ZerosLike(x)
 	}); err != nil {
-		return nil, fmt.Errorf("lbfgs: creating the zeros executor: %w", err)
+		return nil, fmt.Errorf("optim: creating the zeros executor: %w", err)
 	}
-	e.zeros.WithName("lbfgs_zeros")
+	e.zeros.WithName("optim_zeros")
 	return e, nil
 }
 
@@ -119,7 +119,7 @@ func (e *evaluator) eval(x *tensors.Tensor, t float64, d *tensors.Tensor, inputs
 	}
 	outs, err := exec.Exec(args...)
 	if err != nil {
-		return p, nil, fmt.Errorf("lbfgs: evaluating the Function: %w", err)
+		return p, nil, fmt.Errorf("optim: evaluating the Function: %w", err)
 	}
 	scal, err := readScalars(outs[0])
 	if err != nil {
@@ -144,7 +144,7 @@ func (e *evaluator) eval(x *tensors.Tensor, t float64, d *tensors.Tensor, inputs
 func (e *evaluator) axpy(x *tensors.Tensor, t float64, d *tensors.Tensor) (*tensors.Tensor, error) {
 	out, err := e.axpyExec.Exec1(x, scalarOf(t, x.DType()), d)
 	if err != nil {
-		return nil, fmt.Errorf("lbfgs: computing x + t·d: %w", err)
+		return nil, fmt.Errorf("optim: computing x + t·d: %w", err)
 	}
 	return out, nil
 }
@@ -152,7 +152,7 @@ func (e *evaluator) axpy(x *tensors.Tensor, t float64, d *tensors.Tensor) (*tens
 func (e *evaluator) zerosLike(x *tensors.Tensor) (*tensors.Tensor, error) {
 	out, err := e.zeros.Exec1(x)
 	if err != nil {
-		return nil, fmt.Errorf("lbfgs: creating a zero tensor: %w", err)
+		return nil, fmt.Errorf("optim: creating a zero tensor: %w", err)
 	}
 	return out, nil
 }
@@ -168,7 +168,7 @@ func readScalars(t *tensors.Tensor) ([]float64, error) {
 	v, err := tensors.CopyFlatData[float64](t)
 	_ = t.FinalizeAll()
 	if err != nil {
-		return nil, fmt.Errorf("lbfgs: reading scalars back from the device: %w", err)
+		return nil, fmt.Errorf("optim: reading scalars back from the device: %w", err)
 	}
 	return v, nil
 }
