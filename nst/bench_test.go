@@ -2,14 +2,12 @@ package nst
 
 import (
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/estil-nst/estil/internal/rss"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -75,23 +73,5 @@ func benchmarkVGG(b *testing.B, size int, backward bool) {
 		flops *= 2 // the gradient w.r.t. the input costs about one more forward's convolutions
 	}
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	b.ReportMetric(float64(peakRSS())/1e6, "peak-RSS-MB")
-}
-
-// peakRSS is the process's peak resident set size in bytes: VmHWM from /proc/self/status (Linux
-// only; 0 elsewhere), the high-water mark of everything this process held, Go heap and backend buffers.
-// Not getrusage's ru_maxrss: `go test` starts the test binary with os/exec, which shares the go
-// command's memory until exec, and ru_maxrss then inherits the go command's peak.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64); err == nil {
-					return kb * 1024
-				}
-			}
-		}
-	}
-	return 0 // not Linux: not measured
+	b.ReportMetric(float64(rss.Peak())/1e6, "peak-RSS-MB")
 }

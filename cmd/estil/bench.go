@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/rss"
 	"github.com/estil-nst/estil/nst"
 	"github.com/estil-nst/estil/weights"
 )
@@ -530,7 +531,7 @@ func benchEstil(ctx context.Context, model *nst.Model, content, style, probe ima
 	r := benchRun{
 		Implementation: "estil", Backend: model.Backend.Name() + " (" + model.Lowering.String() + ")",
 		Width: b.Dx(), Height: b.Dy(), Evaluations: len(losses), Losses: losses,
-		FirstSeconds: stamps[0].Sub(start).Seconds(), PeakRSSBytes: peakRSS(),
+		FirstSeconds: stamps[0].Sub(start).Seconds(), PeakRSSBytes: rss.Peak(),
 	}
 	var intervals []float64
 	for i := 1; i < len(stamps); i++ {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/rss"
 	"github.com/estil-nst/estil/nst"
 	"github.com/estil-nst/estil/weights"
 )
@@ -58,7 +59,7 @@ func benchScales(ctx context.Context, s *benchSettings, stdout, stderr io.Writer
 	rep.SIMD, _ = nst.SIMDBuild()
 	fmt.Fprintf(stderr, "estil bench: coarse to fine %v, %d iterations per scale, on %s …\n", s.scales, s.iters, rep.Backend)
 	_, err = t.RunScales(ctx, content, []nst.Style{{Image: style, Weight: 1}}, s.scales, 1, func(r nst.ScaleReport) error {
-		r.PeakRSSBytes = peakRSS()
+		r.PeakRSSBytes = rss.Peak()
 		rep.Scales = append(rep.Scales, r)
 		fmt.Fprintf(stderr, "estil bench: scale %d done in %s\n", r.Scale, roundDuration(r.Seconds))
 		return nil

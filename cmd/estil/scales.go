@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/estil-nst/estil/internal/rss"
 	"github.com/estil-nst/estil/nst"
 )
 
@@ -20,7 +21,7 @@ func runScales(ctx context.Context, t *nst.Transfer, s *settings, j job, rep *re
 		}
 	}
 	return t.RunScales(ctx, j.content, styles, s.scaleList, j.styleScale, func(r nst.ScaleReport) error {
-		r.PeakRSSBytes = peakRSS()
+		r.PeakRSSBytes = rss.Peak()
 		rep.Scales = append(rep.Scales, r)
 		bar.offset += r.Iterations
 		if bar.bar != nil {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package rss
 
 import (
 	"bufio"
@@ -11,13 +11,13 @@ import (
 	"syscall"
 )
 
-// peakRSS is the process's peak resident set size in bytes: Go's heap and the backend's host
+// Peak is the process's peak resident set size in bytes: Go's heap and the backend's host
 // buffers, not a GPU's memory. It only grows during a process.
 //
 // On Linux it reads VmHWM from /proc/self/status rather than getrusage's ru_maxrss: a process
 // started by os/exec (vfork-style, sharing its parent's memory until exec) inherits its parent's
 // peak in ru_maxrss — `go test` would lend the go command's. VmHWM belongs to this program alone.
-func peakRSS() int64 {
+func Peak() int64 {
 	if f, err := os.Open("/proc/self/status"); err == nil {
 		defer f.Close()
 		sc := bufio.NewScanner(f)
