@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/estil-nst/estil/bench"
 )
 
 // requireTorch skips (or, under CI, fails) when /usr/bin/python3 cannot import torch.
@@ -32,7 +34,7 @@ func TestBenchAgreesWithPyTorch(t *testing.T) {
 	if !strings.Contains(stderr, "RANDOM weights") {
 		t.Errorf("random weights not announced: %q", stderr)
 	}
-	var rep benchReport
+	var rep bench.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
@@ -45,7 +47,7 @@ func TestBenchAgreesWithPyTorch(t *testing.T) {
 	}
 	// The control computes the same function in float64: at the start it differs from the
 	// float32 run by float32's rounding only.
-	if d := relDiff(p.Losses[0], f64.Losses[0]); d > 1e-5 {
+	if d := bench.RelDiff(p.Losses[0], f64.Losses[0]); d > 1e-5 {
 		t.Errorf("PyTorch float32 and float64 start losses %v and %v differ by %.2g", p.Losses[0], f64.Losses[0], d)
 	}
 	for _, r := range rep.Runs {
@@ -58,13 +60,13 @@ func TestBenchAgreesWithPyTorch(t *testing.T) {
 	}
 	// The same function at the same points: float32 rounding only (measured ~4e-6).
 	for _, pair := range [][2]float64{{e.Losses[0], p.Losses[0]}, {e.LossAtImage, p.LossAtImage}} {
-		if d := relDiff(pair[0], pair[1]); d > 1e-4 {
+		if d := bench.RelDiff(pair[0], pair[1]); d > 1e-4 {
 			t.Errorf("losses %v and %v differ by %.2g", pair[0], pair[1], d)
 		}
 	}
 	// The first step's decrease checks the gradients.
-	if d := relDiff(firstDecrease(e), firstDecrease(p)); d > 0.01 {
-		t.Errorf("first-step decreases %v and %v differ by %.2g", firstDecrease(e), firstDecrease(p), d)
+	if d := bench.RelDiff(bench.FirstDecrease(e), bench.FirstDecrease(p)); d > 0.01 {
+		t.Errorf("first-step decreases %v and %v differ by %.2g", bench.FirstDecrease(e), bench.FirstDecrease(p), d)
 	}
 	if e.Losses[1] >= e.Losses[0] || e.LossAtImage == e.Losses[0] {
 		t.Errorf("the loss did not fall, or the probe is the start: %v, probe %v", e.Losses, e.LossAtImage)
@@ -73,28 +75,9 @@ func TestBenchAgreesWithPyTorch(t *testing.T) {
 		t.Errorf("comparison %+v", c)
 	}
 	c := rep.Comparisons[0]
-	if c.DriftsAt != driftsAt(e, p) || c.ControlDriftsAt != driftsAt(p, f64) || c.DriftsAt == 1 || c.ControlDriftsAt == 1 ||
-		c.ControlFinalRelDiff != relDiff(p.finalLoss(), f64.finalLoss()) {
+	if c.DriftsAt != bench.DriftsAt(e, p) || c.ControlDriftsAt != bench.DriftsAt(p, f64) || c.DriftsAt == 1 || c.ControlDriftsAt == 1 ||
+		c.ControlFinalRelDiff != bench.RelDiff(p.FinalLoss(), f64.FinalLoss()) {
 		t.Errorf("drift figures %+v do not match the runs", c)
-	}
-}
-
-func TestCompareRunsCatchesADifferentFunction(t *testing.T) {
-	e := benchRun{Evaluations: 3, Losses: []float64{1000, 990, 900}, LossAtImage: 500, SecondsPerEvaluation: 2}
-	p := benchRun{Evaluations: 3, Losses: []float64{1000.001, 990.001, 700}, LossAtImage: 500.0001, SecondsPerEvaluation: 1}
-	if c := compareRuns(32, e, p, 0.01); !c.Agree || c.Ratio != 2 || c.FinalRelDiff < 0.2 {
-		t.Errorf("same points agree, trajectories drift: want agree, ratio 2, final diff > 0.2; got %+v", c)
-	}
-	for name, q := range map[string]benchRun{
-		"start":       {Evaluations: 3, Losses: []float64{1100, 1090, 900}, LossAtImage: 500},
-		"probe":       {Evaluations: 3, Losses: []float64{1000, 990, 900}, LossAtImage: 520},
-		"first step":  {Evaluations: 3, Losses: []float64{1000, 995, 900}, LossAtImage: 500},
-		"evaluations": {Evaluations: 2, Losses: []float64{1000, 990}, LossAtImage: 500},
-	} {
-		q.SecondsPerEvaluation = 1
-		if c := compareRuns(32, e, q, 0.01); c.Agree {
-			t.Errorf("%s differs but the comparison agrees: %+v", name, c)
-		}
 	}
 }
 
@@ -125,30 +108,6 @@ func TestBenchBadFlags(t *testing.T) {
 	}
 }
 
-func TestParseSizesSortsAndDeduplicates(t *testing.T) {
-	got, err := parseSizes("128, 64,128")
-	if err != nil || len(got) != 2 || got[0] != 64 || got[1] != 128 {
-		t.Errorf("parseSizes = %v, %v", got, err)
-	}
-}
-
-func TestDriftsAt(t *testing.T) {
-	run := func(l ...float64) benchRun { return benchRun{Losses: l} }
-	for _, tc := range []struct {
-		a, b benchRun
-		want int
-	}{
-		{run(100, 50, 20), run(100.5, 50.2, 20.1), 0}, // within 1 % throughout
-		{run(100, 50, 20), run(100, 50, 25), 3},       // apart from the third
-		{run(100, 50), run(100, 60, 20, 10), 2},       // only common evaluations count
-		{run(100, 50, 20), run(100, 50.4, 30), 3},     // 0.8 % is within
-	} {
-		if got := driftsAt(tc.a, tc.b); got != tc.want {
-			t.Errorf("driftsAt(%v, %v) = %d, want %d", tc.a.Losses, tc.b.Losses, got, tc.want)
-		}
-	}
-}
-
 // TestBenchScales times a tiny coarse-to-fine run and checks the per-scale report: each scale at
 // its size, with its own iterations, evaluations, time and peak memory.
 func TestBenchScales(t *testing.T) {
@@ -159,7 +118,7 @@ func TestBenchScales(t *testing.T) {
 	if !strings.Contains(stderr, "RANDOM weights") {
 		t.Errorf("random weights not announced: %q", stderr)
 	}
-	var rep scalesReport
+	var rep bench.ScalesReport
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}

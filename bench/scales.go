@@ -1,8 +1,7 @@
-package main
+package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -14,9 +13,9 @@ import (
 	"github.com/estil-nst/estil/weights"
 )
 
-// scalesReport is what `estil bench --scales` prints: estil's coarse-to-fine run, scale by scale.
+// ScalesReport is what `estil bench --scales` prints: estil's coarse-to-fine run, scale by scale.
 // PyTorch has no counterpart (the original notebook runs at one size), so there is no ratio.
-type scalesReport struct {
+type ScalesReport struct {
 	Date          string            `json:"date"`
 	LoadAverage   string            `json:"load_average"`
 	Backend       string            `json:"backend"`
@@ -27,55 +26,52 @@ type scalesReport struct {
 	Scales        []nst.ScaleReport `json:"scales"`
 }
 
-// benchScales times estil's coarse-to-fine transfer (stylize --scales) on the bench's drawn
+// CoarseToFine times estil's coarse-to-fine transfer (stylize --scales) on the bench's drawn
 // pictures: per scale its size, L-BFGS iterations and evaluations, seconds, seconds per
 // evaluation and the process's peak RSS after it (scales increase, so that is the scale's peak).
-func benchScales(ctx context.Context, s *benchSettings, stdout, stderr io.Writer) error {
+func CoarseToFine(ctx context.Context, s *Settings, stdout, stderr io.Writer) error {
 	var w *weights.Set
 	var err error
-	if s.weights != "" {
-		if w, err = weights.ReadFile(s.weights, weights.VGG19); err != nil {
+	if s.Weights != "" {
+		if w, err = weights.ReadFile(s.Weights, weights.VGG19); err != nil {
 			return err
 		}
 	} else {
-		w = weights.Random(weights.VGG19, int64(s.seed))
+		w = weights.Random(weights.VGG19, int64(s.Seed))
 	}
 	if w.Random {
 		fmt.Fprintln(stderr, "estil bench: RANDOM weights (timing only; this is not a style transfer)")
 	}
-	model, err := nst.LoadModel(ctx, nst.LoadOptions{Set: w, Backend: s.backend, Notice: stderr})
+	model, err := nst.LoadModel(ctx, nst.LoadOptions{Set: w, Backend: s.Backend, Notice: stderr})
 	if err != nil {
 		return err
 	}
-	last := s.scales[len(s.scales)-1]
+	last := s.Scales[len(s.Scales)-1]
 	content, style := images.Lighthouse(last, last*3/4), images.Swirls(last, last)
 	t := nst.NewTransfer(model)
-	t.Iterations = s.iters
-	rep := &scalesReport{
+	t.Iterations = s.Iters
+	rep := &ScalesReport{
 		Date: time.Now().UTC().Format(time.RFC3339), LoadAverage: loadAverage(),
 		Backend: model.Backend.Name() + " (" + model.Lowering.String() + ")",
-		Weights: w.Source, RandomWeights: w.Random, Iterations: s.iters,
+		Weights: w.Source, RandomWeights: w.Random, Iterations: s.Iters,
 	}
 	rep.SIMD, _ = nst.SIMDBuild()
-	fmt.Fprintf(stderr, "estil bench: coarse to fine %v, %d iterations per scale, on %s …\n", s.scales, s.iters, rep.Backend)
-	_, err = t.RunScales(ctx, content, []nst.Style{{Image: style, Weight: 1}}, s.scales, 1, func(r nst.ScaleReport) error {
+	fmt.Fprintf(stderr, "estil bench: coarse to fine %v, %d iterations per scale, on %s …\n", s.Scales, s.Iters, rep.Backend)
+	_, err = t.RunScales(ctx, content, []nst.Style{{Image: style, Weight: 1}}, s.Scales, 1, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = rss.Peak()
 		rep.Scales = append(rep.Scales, r)
-		fmt.Fprintf(stderr, "estil bench: scale %d done in %s\n", r.Scale, roundDuration(r.Seconds))
+		fmt.Fprintf(stderr, "estil bench: scale %d done in %s\n", r.Scale, time.Duration(r.Seconds*float64(time.Second)).Round(time.Second))
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if s.json {
-		data, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, string(data))
-		return nil
-	}
-	fmt.Fprintf(stdout, "estil coarse to fine (stylize --scales), %d L-BFGS iterations per scale, each scale from the previous result upsampled\n", s.iters)
+	return writeReport(stdout, rep, s.JSON, printScales)
+}
+
+// printScales prints a ScalesReport as a table.
+func printScales(stdout io.Writer, rep *ScalesReport) {
+	fmt.Fprintf(stdout, "estil coarse to fine (stylize --scales), %d L-BFGS iterations per scale, each scale from the previous result upsampled\n", rep.Iterations)
 	fmt.Fprintf(stdout, "backend: %s; weights: %s\n%s, load average %s; %s\n", rep.Backend, rep.Weights, rep.Date, rep.LoadAverage, buildDescription(rep.SIMD))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scale\tsize\titerations\tevaluations\tseconds\ts/eval\tpeak RSS MB\tloss\t")
@@ -89,5 +85,4 @@ func benchScales(ctx context.Context, s *benchSettings, stdout, stderr io.Writer
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "seconds include compiling each scale's graphs; peak RSS is the process's after the scale.")
-	return nil
 }
