@@ -120,6 +120,17 @@ func (m *Model) run(e *Exec, img *tensors.Tensor, extra ...*tensors.Tensor) ([]*
 // each time, and the deepest layers used (conv5_*) sit after the fourth.
 const MinImageSide = 16
 
+// Resize scales img so that its long side is side pixels (images.Resize) and checks that VGG19
+// can take the result: at least MinImageSide pixels on each side. The error says what the
+// picture became; callers say which picture and what to change.
+func Resize(img image.Image, side int) (image.Image, error) {
+	r := images.Resize(img, side)
+	if b := r.Bounds(); b.Dx() < MinImageSide || b.Dy() < MinImageSide {
+		return nil, fmt.Errorf("becomes %d×%d pixels, and VGG19 needs at least %d on each side", b.Dx(), b.Dy(), MinImageSide)
+	}
+	return r, nil
+}
+
 func checkImageTensor(img *tensors.Tensor) error {
 	if img == nil || img.Rank() != 3 || img.Shape().Dim(2) != 3 {
 		return fmt.Errorf("want an image tensor [H, W, 3] (RGB in [0, 1]), got %v", shapeOf(img))

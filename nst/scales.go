@@ -97,11 +97,11 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 	var total Result
 	var prev image.Image
 	for _, side := range scales {
-		c := images.Resize(content, side)
-		w, h := c.Bounds().Dx(), c.Bounds().Dy()
-		if w < MinImageSide || h < MinImageSide {
-			return nil, fmt.Errorf("at scale %d the content becomes %d×%d pixels; VGG19 needs at least %d on each side", side, w, h, MinImageSide)
+		c, err := Resize(content, side)
+		if err != nil {
+			return nil, fmt.Errorf("at scale %d the content %w", side, err)
 		}
+		w, h := c.Bounds().Dx(), c.Bounds().Dy()
 		scaled := make([]Style, len(styles))
 		for i, s := range styles {
 			scaled[i] = Style{Image: images.Resize(s.Image, max(MinImageSide, int(float64(side)*styleScale+0.5))), Weight: s.Weight}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"path/filepath"
 	"strings"
@@ -34,106 +35,35 @@ Flags (one or two dashes):
 
 func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	var s settings
-	var content, style, lang, order string
-	var layers stringList
-	var channels, raceEvals int
-	fs.StringVar(&content, "content", "", "content image (required)")
-	fs.StringVar(&style, "style", "", "style image (required)")
-	fs.StringVar(&s.out, "out", "", "output HTML file (required, .html or .htm)")
-	fs.IntVar(&s.size, "size", 64, "long side of the pictures in pixels")
-	fs.IntVar(&s.iters, "iters", 20, "L-BFGS iterations of the transfer")
-	fs.StringVar(&lang, "lang", explain.English, "language of the handout: en or ca")
-	fs.Var(&layers, "layer", "layers whose feature maps and Gram matrices are shown; repeat or separate with commas (default conv1_1,conv3_1,conv5_1)")
-	fs.IntVar(&channels, "channels", 8, "feature maps shown per layer (the most active ones)")
-	fs.StringVar(&order, "order", explain.OrderGreedy, "order of the Gram matrices' channels: none, energy or greedy")
-	fs.IntVar(&raceEvals, "race-evals", 15, "loss evaluations each optimizer gets in the style-transfer race")
-	def := nst.DefaultLoss()
-	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")
-	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
-	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
-	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
-	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
-	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache (random if offline, with a warning), a .pth or .safetensors file, or 'random'")
-	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
-	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --weights random)")
-	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
+	var f explainFlags
+	f.register(fs)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), explainUsage); fs.PrintDefaults() }
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	s.pooling = "max"
-	switch {
-	case content == "":
-		return usagef("--content is required")
-	case style == "":
-		return usagef("--style is required")
-	case s.out == "":
-		return usagef("--out is required")
-	case !isHTMLName(s.out):
-		return usagef("--out must end in .html or .htm (the handout is a web page), got %q", s.out)
-	case s.size < nst.MinImageSide || s.size > 1024:
-		return usagef("--size must be between %d and 1024, got %d", nst.MinImageSide, s.size)
-	case s.iters <= 0 || s.iters > 10000:
-		return usagef("--iters must be between 1 and 10000, got %d", s.iters)
-	case channels <= 0 || channels > 512:
-		return usagef("--channels must be between 1 and 512, got %d", channels)
-	case raceEvals <= 0 || raceEvals > 1000:
-		return usagef("--race-evals must be between 1 and 1000, got %d", raceEvals)
-	case !(s.maxMP > 0):
-		return usagef("--max-megapixels must be > 0, got %v", s.maxMP)
-	}
-	if err := explain.SetLanguage(lang); err != nil {
-		return usagef("--lang must be en or ca, got %q", lang)
-	}
-	if _, err := explain.GramOrder(nil, order); err != nil {
-		return usagef("--order must be none, energy or greedy, got %q", order)
-	}
-	for _, l := range layers {
-		if _, err := nst.LayerByName(l); err != nil {
-			return usagef("--layer: %v", err)
-		}
-	}
-	if _, err := weights.ModelByName(s.model); err != nil {
-		return usageError{err.Error()}
-	}
-	loss, err := s.loss()
+	loss, err := f.check()
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
+	s := &f.s
 	// Check the output before reading or computing anything.
 	if err := checkWritableFile(s.out); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	limit := images.MaxPixels(int(s.maxMP * 1e6))
-	contentImg, err := images.Load(content, limit)
+	c, st, err := f.pictures()
 	if err != nil {
 		return err
 	}
-	styleImg, err := images.Load(style, limit)
-	if err != nil {
-		return err
-	}
-	c, st := images.Resize(contentImg, s.size), images.Resize(styleImg, s.size)
-	if b := c.Bounds(); b.Dx() < nst.MinImageSide || b.Dy() < nst.MinImageSide {
-		return fmt.Errorf("the content image becomes %d×%d pixels at --size %d; VGG19 needs at least %d on each side: raise --size",
-			b.Dx(), b.Dy(), s.size, nst.MinImageSide)
-	}
-	if b := st.Bounds(); b.Dx() < nst.MinImageSide || b.Dy() < nst.MinImageSide {
-		return fmt.Errorf("the style image becomes %d×%d pixels at --size %d; VGG19 needs at least %d on each side: raise --size",
-			b.Dx(), b.Dy(), s.size, nst.MinImageSide)
-	}
-
 	// Offline in a classroom, a handout with a random network (saying so everywhere) is still
 	// worth having.
-	model, err := openModel(ctx, &s, stderr, "explain")
+	model, err := openModel(ctx, s, stderr, "explain")
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	h, err := explain.Handout(ctx, model, explain.HandoutOptions{
-		Content: c, Style: st, Loss: loss, Iterations: s.iters, Layers: layers, Channels: channels, Order: order,
-		RaceBudget: raceEvals, Progress: stderr,
+		Content: c, Style: st, Loss: loss, Iterations: s.iters, Layers: f.layers, Channels: f.channels, Order: f.order,
+		RaceBudget: f.raceEvals, Progress: stderr,
 	})
 	if err != nil {
 		return err
@@ -148,6 +78,104 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations, %s)%s\n", s.out, c.Bounds().Dx(), c.Bounds().Dy(),
 		s.iters, roundDuration(time.Since(start).Seconds()), note)
 	return nil
+}
+
+// explainFlags are estil explain's flags: the transfer's settings and the handout's own.
+type explainFlags struct {
+	s                           settings
+	content, style, lang, order string
+	layers                      stringList
+	channels, raceEvals         int
+}
+
+func (f *explainFlags) register(fs *flag.FlagSet) {
+	s := &f.s
+	fs.StringVar(&f.content, "content", "", "content image (required)")
+	fs.StringVar(&f.style, "style", "", "style image (required)")
+	fs.StringVar(&s.out, "out", "", "output HTML file (required, .html or .htm)")
+	fs.IntVar(&s.size, "size", 64, "long side of the pictures in pixels")
+	fs.IntVar(&s.iters, "iters", 20, "L-BFGS iterations of the transfer")
+	fs.StringVar(&f.lang, "lang", explain.English, "language of the handout: en or ca")
+	fs.Var(&f.layers, "layer", "layers whose feature maps and Gram matrices are shown; repeat or separate with commas (default conv1_1,conv3_1,conv5_1)")
+	fs.IntVar(&f.channels, "channels", 8, "feature maps shown per layer (the most active ones)")
+	fs.StringVar(&f.order, "order", explain.OrderGreedy, "order of the Gram matrices' channels: none, energy or greedy")
+	fs.IntVar(&f.raceEvals, "race-evals", 15, "loss evaluations each optimizer gets in the style-transfer race")
+	def := nst.DefaultLoss()
+	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")
+	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
+	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
+	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
+	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
+	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache (random if offline, with a warning), a .pth or .safetensors file, or 'random'")
+	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
+	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --weights random)")
+	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
+}
+
+// check refuses bad flags with a usage error, sets the language, and returns the loss.
+func (f *explainFlags) check() (nst.LossConfig, error) {
+	s := &f.s
+	s.pooling = "max"
+	switch {
+	case f.content == "":
+		return nst.LossConfig{}, usagef("--content is required")
+	case f.style == "":
+		return nst.LossConfig{}, usagef("--style is required")
+	case s.out == "":
+		return nst.LossConfig{}, usagef("--out is required")
+	case !isHTMLName(s.out):
+		return nst.LossConfig{}, usagef("--out must end in .html or .htm (the handout is a web page), got %q", s.out)
+	case s.size < nst.MinImageSide || s.size > 1024:
+		return nst.LossConfig{}, usagef("--size must be between %d and 1024, got %d", nst.MinImageSide, s.size)
+	case s.iters <= 0 || s.iters > 10000:
+		return nst.LossConfig{}, usagef("--iters must be between 1 and 10000, got %d", s.iters)
+	case f.channels <= 0 || f.channels > 512:
+		return nst.LossConfig{}, usagef("--channels must be between 1 and 512, got %d", f.channels)
+	case f.raceEvals <= 0 || f.raceEvals > 1000:
+		return nst.LossConfig{}, usagef("--race-evals must be between 1 and 1000, got %d", f.raceEvals)
+	case !(s.maxMP > 0):
+		return nst.LossConfig{}, usagef("--max-megapixels must be > 0, got %v", s.maxMP)
+	}
+	if err := explain.SetLanguage(f.lang); err != nil {
+		return nst.LossConfig{}, usagef("--lang must be en or ca, got %q", f.lang)
+	}
+	if _, err := explain.GramOrder(nil, f.order); err != nil {
+		return nst.LossConfig{}, usagef("--order must be none, energy or greedy, got %q", f.order)
+	}
+	for _, l := range f.layers {
+		if _, err := nst.LayerByName(l); err != nil {
+			return nst.LossConfig{}, usagef("--layer: %v", err)
+		}
+	}
+	if _, err := weights.ModelByName(s.model); err != nil {
+		return nst.LossConfig{}, usageError{err.Error()}
+	}
+	loss, err := s.loss()
+	if err != nil {
+		return nst.LossConfig{}, usageError{err.Error()}
+	}
+	return loss, nil
+}
+
+// pictures loads the content and the style at --size.
+func (f *explainFlags) pictures() (content, style image.Image, err error) {
+	s := &f.s
+	limit := images.MaxPixels(int(s.maxMP * 1e6))
+	contentImg, err := images.Load(f.content, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	styleImg, err := images.Load(f.style, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	if content, err = nst.Resize(contentImg, s.size); err != nil {
+		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", s.size, err)
+	}
+	if style, err = nst.Resize(styleImg, s.size); err != nil {
+		return nil, nil, fmt.Errorf("at --size %d the style image %w: raise --size", s.size, err)
+	}
+	return content, style, nil
 }
 
 func isHTMLName(path string) bool {

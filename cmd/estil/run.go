@@ -30,47 +30,15 @@ func runTransfer(ctx context.Context, s *settings, j job, stdout, stderr io.Writ
 
 // runTransferWith is runTransfer with the model already open.
 func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, stdout, stderr io.Writer) error {
-	loss, _ := s.loss() // checked by s.check
 	if n := len(s.scaleList); n > 0 {
 		s.size = s.scaleList[n-1] // with --scales the last scale is the size (even if demo picked another)
 	}
-
-	// The pictures at the sizes the run uses.
-	content := images.Resize(j.content, s.size)
+	content, styles, err := jobPictures(s, j)
+	if err != nil {
+		return err
+	}
 	cw, ch := content.Bounds().Dx(), content.Bounds().Dy()
-	if cw < nst.MinImageSide || ch < nst.MinImageSide {
-		return fmt.Errorf("the content image becomes %d×%d pixels at --size %d; VGG19 needs at least %d on each side: raise --size",
-			cw, ch, s.size, nst.MinImageSide)
-	}
-	styleSide := max(nst.MinImageSide, int(float64(s.size)*j.styleScale+0.5))
-	var styles []nst.Style
-	for i, img := range j.styles {
-		w := 1.0
-		if j.blend != nil {
-			w = j.blend[i]
-		}
-		st := images.Resize(img, styleSide)
-		if st.Bounds().Dx() < nst.MinImageSide || st.Bounds().Dy() < nst.MinImageSide {
-			return fmt.Errorf("style image %d becomes %d×%d pixels; VGG19 needs at least %d on each side: raise --style-scale or --size",
-				i+1, st.Bounds().Dx(), st.Bounds().Dy(), nst.MinImageSide)
-		}
-		styles = append(styles, nst.Style{Image: st, Weight: w})
-	}
-
-	t := nst.NewTransfer(model)
-	t.Loss, t.Optimizer, t.Iterations, t.LearningRate, t.Seed = loss, s.optimizer, s.iters, s.lr, s.seed
-	t.LineSearch = s.lineSearch == "strong_wolfe"
-	t.Init, t.InitImage = s.init, j.initImage
-	if j.initImage != nil {
-		t.Init = ""
-	}
-	if s.saveEvery > 0 {
-		t.CheckpointEvery = s.saveEvery
-		t.Checkpoint = func(iteration int, img image.Image) error {
-			return images.SavePNG(checkpointPath(s.out, iteration), applyOriginalColors(s, content, img))
-		}
-	}
-
+	t := newTransfer(model, s, j, content)
 	if nst.IsPureGo(model.Backend) {
 		if est := nst.EstimateSeconds(cw, ch, s.iters, s.optimizer); est > 120 {
 			fmt.Fprintf(stderr, "estil: on the pure-Go backend this %d×%d run of %d iterations may take about %s; "+
@@ -95,10 +63,61 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	}
 	bar.finish()
 	rep.finish(result, runErr, time.Since(start))
-
 	if result == nil { // nothing was computed: keep whatever was there
 		return runErr
 	}
+	if err := saveResult(s, content, result, rep, runErr); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations, %d evaluations, loss %.4g, %s)\n",
+		s.out, cw, ch, result.Iterations, result.Evaluations, result.Loss, roundDuration(time.Since(start).Seconds()))
+	return nil
+}
+
+// jobPictures returns the content and the styles at the sizes the run uses.
+func jobPictures(s *settings, j job) (image.Image, []nst.Style, error) {
+	content, err := nst.Resize(j.content, s.size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", s.size, err)
+	}
+	styleSide := max(nst.MinImageSide, int(float64(s.size)*j.styleScale+0.5))
+	var styles []nst.Style
+	for i, img := range j.styles {
+		w := 1.0
+		if j.blend != nil {
+			w = j.blend[i]
+		}
+		st, err := nst.Resize(img, styleSide)
+		if err != nil {
+			return nil, nil, fmt.Errorf("style image %d %w: raise --style-scale or --size", i+1, err)
+		}
+		styles = append(styles, nst.Style{Image: st, Weight: w})
+	}
+	return content, styles, nil
+}
+
+// newTransfer sets up the transfer the flags ask for, with --save-every's checkpoints.
+func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst.Transfer {
+	loss, _ := s.loss() // checked by s.check
+	t := nst.NewTransfer(model)
+	t.Loss, t.Optimizer, t.Iterations, t.LearningRate, t.Seed = loss, s.optimizer, s.iters, s.lr, s.seed
+	t.LineSearch = s.lineSearch == "strong_wolfe"
+	t.Init, t.InitImage = s.init, j.initImage
+	if j.initImage != nil {
+		t.Init = ""
+	}
+	if s.saveEvery > 0 {
+		t.CheckpointEvery = s.saveEvery
+		t.Checkpoint = func(iteration int, img image.Image) error {
+			return images.SavePNG(checkpointPath(s.out, iteration), applyOriginalColors(s, content, img))
+		}
+	}
+	return t
+}
+
+// saveResult writes the result (even after an error or Ctrl-C: the last good image) and the
+// report, and says how the run ended.
+func saveResult(s *settings, content image.Image, result *nst.Result, rep *report, runErr error) error {
 	if err := images.SavePNG(s.out, applyOriginalColors(s, content, result.Image)); err != nil {
 		return errors.Join(runErr, err)
 	}
@@ -113,8 +132,6 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	case runErr != nil:
 		return fmt.Errorf("%v; wrote it to %s", runErr, s.out)
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations, %d evaluations, loss %.4g, %s)\n",
-		s.out, cw, ch, result.Iterations, result.Evaluations, result.Loss, roundDuration(time.Since(start).Seconds()))
 	return nil
 }
 

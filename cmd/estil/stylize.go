@@ -80,6 +80,14 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := checkOutputs(&s); err != nil {
 		return err
 	}
+	if err := j.load(&s, content, styles); err != nil {
+		return err
+	}
+	return runTransfer(ctx, &s, j, stdout, stderr)
+}
+
+// load reads the job's pictures: the content, the styles, and --init's picture if it is a file.
+func (j *job) load(s *settings, content string, styles []string) error {
 	limit := images.MaxPixels(int(s.maxMP * 1e6))
 	var err error
 	if j.content, err = images.Load(content, limit); err != nil {
@@ -97,7 +105,7 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			return fmt.Errorf("--init: %w", err)
 		}
 	}
-	return runTransfer(ctx, &s, j, stdout, stderr)
+	return nil
 }
 
 func isBuiltinInit(init string) bool {
