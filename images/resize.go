@@ -44,24 +44,6 @@ func ResizeTo(img image.Image, w, h int) *image.RGBA {
 	return dst
 }
 
-// Scale returns img resized so that its long side is factor × longSide,
-// rounded up, and at least 1 pixel. It implements neural-style's
-// --style_scale: the style picture is sized relative to the long side of the
-// content picture, since the size of the brush strokes the model sees is
-// the size they have in pixels.
-//
-// Scale panics if factor × longSide is not a positive finite number.
-func Scale(img image.Image, longSide int, factor float64) *image.RGBA {
-	s := factor * float64(longSide)
-	if !(s > 0) || math.IsInf(s, 0) || s > math.MaxInt32 {
-		panic(fmt.Sprintf("images.Scale: scale %g × long side %d is not a usable size", factor, longSide))
-	}
-	// Ceil like neural-style, ignoring floating-point noise such as
-	// 0.3 × 1000 = 300.00000000000006.
-	n := int(math.Ceil(s - 1e-9))
-	return Resize(img, max(n, 1))
-}
-
 // FitLongSide returns the size of a w×h picture scaled so that its longer
 // side is longSide, keeping the aspect ratio; the shorter side is rounded to
 // the nearest pixel and is at least 1. A picture of zero size, which has no

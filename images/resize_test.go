@@ -59,32 +59,10 @@ func TestResizeKeepsPicture(t *testing.T) {
 	}
 }
 
-func TestScale(t *testing.T) {
-	style := testPattern(400, 200)
-	for _, tc := range []struct {
-		long   int
-		factor float64
-		want   image.Rectangle
-	}{
-		{512, 1, image.Rect(0, 0, 512, 256)},
-		{512, 0.5, image.Rect(0, 0, 256, 128)},
-		{1000, 0.3, image.Rect(0, 0, 300, 150)}, // Not 301 from 300.00000000000006.
-		{100, 1.01, image.Rect(0, 0, 101, 51)},  // Ceil like neural-style: 101 from 101.00000000000001.
-		{100, 1.015, image.Rect(0, 0, 102, 51)}, // 101.5 rounds up.
-		{10, 0.01, image.Rect(0, 0, 1, 1)},
-	} {
-		if got := Scale(style, tc.long, tc.factor).Bounds(); got != tc.want {
-			t.Errorf("Scale(400×200, %d, %g) is %v, want %v", tc.long, tc.factor, got, tc.want)
-		}
-	}
-}
-
 func TestResizePanics(t *testing.T) {
 	for name, f := range map[string]func(){
-		"Resize 0":      func() { Resize(testPattern(4, 4), 0) },
-		"ResizeTo 0×4":  func() { ResizeTo(testPattern(4, 4), 0, 4) },
-		"Scale by zero": func() { Scale(testPattern(4, 4), 512, 0) },
-		"Scale by -1":   func() { Scale(testPattern(4, 4), 512, -1) },
+		"Resize 0":     func() { Resize(testPattern(4, 4), 0) },
+		"ResizeTo 0×4": func() { ResizeTo(testPattern(4, 4), 0, 4) },
 	} {
 		func() {
 			defer func() {

@@ -27,7 +27,7 @@ import (
 const MaxImageSide = 8192
 
 // ParseScales reads a comma-separated list of strictly increasing long sides, e.g.
-// "256,512,1024,2048", each at least MinImageSide and at most MaxImageSide.
+// "256,512,1024,2048", each at least MinImageSide and at most MaxImageSide (CheckScales).
 func ParseScales(s string) ([]int, error) {
 	var sizes []int
 	for _, part := range strings.Split(s, ",") {
@@ -39,17 +39,38 @@ func ParseScales(s string) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scales %q: %q is not a whole number of pixels", s, part)
 		}
-		switch {
-		case n < MinImageSide:
-			return nil, fmt.Errorf("scales %q: %d is below the smallest side VGG19 takes here (%d)", s, n, MinImageSide)
-		case n > MaxImageSide:
-			return nil, fmt.Errorf("scales %q: %d is above %d", s, n, MaxImageSide)
-		case len(sizes) > 0 && n <= sizes[len(sizes)-1]:
-			return nil, fmt.Errorf("scales %q: must increase, but %d follows %d", s, n, sizes[len(sizes)-1])
-		}
 		sizes = append(sizes, n)
 	}
+	if err := CheckScales(sizes); err != nil {
+		return nil, fmt.Errorf("scales %q: %w", s, err)
+	}
 	return sizes, nil
+}
+
+// StyleSide is the long side of a style picture for a content whose long side is side, with
+// neural-style's --style_scale factor (1: the content's long side), rounded to the nearest pixel
+// and at least MinImageSide.
+func StyleSide(side int, styleScale float64) int {
+	return max(MinImageSide, int(float64(side)*styleScale+0.5))
+}
+
+// CheckScales checks the long sides of a coarse-to-fine run: at least one, each in
+// [MinImageSide, MaxImageSide], strictly increasing.
+func CheckScales(sizes []int) error {
+	if len(sizes) == 0 {
+		return errors.New("no scales given")
+	}
+	for i, n := range sizes {
+		switch {
+		case n < MinImageSide:
+			return fmt.Errorf("%d is below the smallest side VGG19 takes here (%d)", n, MinImageSide)
+		case n > MaxImageSide:
+			return fmt.Errorf("%d is above %d", n, MaxImageSide)
+		case i > 0 && n <= sizes[i-1]:
+			return fmt.Errorf("must increase, but %d follows %d", n, sizes[i-1])
+		}
+	}
+	return nil
 }
 
 // ScaleReport is what one scale of RunScales did.
@@ -80,13 +101,8 @@ type ScaleReport struct {
 // t's Init and InitImage are restored before returning.
 func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []Style, scales []int,
 	styleScale float64, onScale func(ScaleReport) error) (*Result, error) {
-	if len(scales) == 0 {
-		return nil, errors.New("no scales given")
-	}
-	for i, s := range scales {
-		if s < MinImageSide || s > MaxImageSide || (i > 0 && s <= scales[i-1]) {
-			return nil, fmt.Errorf("scales %v: each must be in [%d, %d] and larger than the one before", scales, MinImageSide, MaxImageSide)
-		}
+	if err := CheckScales(scales); err != nil {
+		return nil, fmt.Errorf("scales %v: %w", scales, err)
 	}
 	if !(styleScale > 0) {
 		return nil, fmt.Errorf("style scale must be > 0, got %v", styleScale)
@@ -104,7 +120,7 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		w, h := c.Bounds().Dx(), c.Bounds().Dy()
 		scaled := make([]Style, len(styles))
 		for i, s := range styles {
-			scaled[i] = Style{Image: images.Resize(s.Image, max(MinImageSide, int(float64(side)*styleScale+0.5))), Weight: s.Weight}
+			scaled[i] = Style{Image: images.Resize(s.Image, StyleSide(side, styleScale)), Weight: s.Weight}
 		}
 		rep := ScaleReport{Scale: side, Width: w, Height: h}
 		if prev != nil {

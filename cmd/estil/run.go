@@ -80,7 +80,7 @@ func jobPictures(s *settings, j job) (image.Image, []nst.Style, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", s.size, err)
 	}
-	styleSide := max(nst.MinImageSide, int(float64(s.size)*j.styleScale+0.5))
+	styleSide := nst.StyleSide(s.size, j.styleScale)
 	var styles []nst.Style
 	for i, img := range j.styles {
 		w := 1.0
