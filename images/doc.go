@@ -3,7 +3,7 @@
 //
 // A run of estil goes through this package at both ends: [Load] decodes the
 // content and style pictures (JPEG, PNG, WebP or GIF) with a guard against
-// decompression bombs, [Resize] and [Scale] bring them to the working size,
+// decompression bombs, [Resize] brings them to the working size,
 // [ToHWC] turns them into the float32 slices the model consumes, [FromHWC]
 // turns the result back into a picture, [OriginalColors] optionally restores
 // the colors of the content picture, and [SavePNG] writes the result without
