@@ -1,7 +1,6 @@
 package explain
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"image"
@@ -167,9 +166,5 @@ func colorBar(cm *colorMap, label string) (string, error) {
 	const w, h, margin = 14 * vg.Centimeter, 2.2 * vg.Centimeter, 0.6 * vg.Centimeter
 	c := vgimg.New(w, h)
 	p.Draw(draw.Crop(draw.New(c), margin, -margin, 0, 0))
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
-		return "", fmt.Errorf("explain: drawing a colour bar: %w", err)
-	}
-	return pngBytesURI(buf.Bytes()), nil
+	return canvasURI(c)
 }

@@ -317,11 +317,7 @@ func (v *GramView) heatmapPNG(which, title string) (string, error) {
 	dc := draw.New(c)
 	p.Draw(draw.Crop(dc, 0, -bw, 0, 0))
 	bar.Draw(draw.Crop(dc, w-bw+0.2*vg.Centimeter, 0, 1.1*vg.Centimeter, -0.9*vg.Centimeter))
-	var buf strings.Builder
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
-		return "", fmt.Errorf("explain: drawing a heat map: %w", err)
-	}
-	return pngBytesURI([]byte(buf.String())), nil
+	return canvasURI(c)
 }
 
 // HTML renders the heatmaps side by side with the caption.

@@ -132,11 +132,7 @@ func gridPNG(plots [][]*plot.Plot, w, h vg.Length) (string, error) {
 			}
 		}
 	}
-	var buf strings.Builder
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
-		return "", fmt.Errorf("explain: drawing charts: %w", err)
-	}
-	return pngBytesURI([]byte(buf.String())), nil
+	return canvasURI(c)
 }
 
 // OptimizerRun is the loss at each function evaluation of one optimizer's run, from the first.

@@ -1,8 +1,6 @@
 package explain
 
 import (
-	"bytes"
-	"fmt"
 	"image/color"
 	"math"
 	"strconv"
@@ -11,20 +9,16 @@ import (
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// chartPNG renders a plot as a PNG data URI, w×h centimetres at 96 dpi (plot.WriterTo uses
-// gonum's vgimg canvas and its embedded Liberation fonts).
+// chartPNG renders a plot as a PNG data URI, w×h (gonum's vgimg canvas, with its embedded
+// Liberation fonts).
 func chartPNG(p *plot.Plot, w, h vg.Length) (string, error) {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return "", fmt.Errorf("explain: drawing a chart: %w", err)
-	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return "", fmt.Errorf("explain: drawing a chart: %w", err)
-	}
-	return pngBytesURI(buf.Bytes()), nil
+	c := vgimg.New(w, h)
+	p.Draw(draw.New(c))
+	return canvasURI(c)
 }
 
 // viridis is matplotlib's perceptually uniform colour map (dark purple → blue → green →

@@ -1,16 +1,14 @@
 package explain
 
 import (
-	"bytes"
-	"encoding/base64"
 	"fmt"
 	"html"
 	"image"
-	"image/png"
 	"io"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // View is one explanation: a table, a grid of pictures or a chart, with its caption. HTML
@@ -63,18 +61,18 @@ func (h HTMLText) HTML() string { return string(h) }
 // esc escapes text for HTML.
 func esc(s string) string { return html.EscapeString(s) }
 
-// pngDataURI encodes img as a PNG data: URI, for <img src=...>.
+// pngDataURI encodes img as a PNG data: URI, for <img src=...> (GoNB's EmbedImageAsPNGSrc).
 func pngDataURI(img image.Image) (string, error) {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return "", fmt.Errorf("explain: encoding a PNG: %w", err)
+	uri, err := gonbui.EmbedImageAsPNGSrc(img)
+	if err != nil {
+		return "", fmt.Errorf("explain: %w", err)
 	}
-	return pngBytesURI(buf.Bytes()), nil
+	return uri, nil
 }
 
-func pngBytesURI(data []byte) string {
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(data)
-}
+// canvasURI encodes a canvas that plots were drawn on as a PNG data: URI: the one way every
+// chart, heat map and colour bar of this package becomes a picture in the page.
+func canvasURI(c *vgimg.Canvas) (string, error) { return pngDataURI(c.Image()) }
 
 // section opens a view's fragment: a box with a title.
 func section(b *strings.Builder, title string) {

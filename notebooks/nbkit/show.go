@@ -1,15 +1,13 @@
 package nbkit
 
 import (
-	"bytes"
-	"encoding/base64"
 	"fmt"
 	"html"
 	"image"
-	"image/png"
 	"strings"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/janpfeifer/gonb/gonbui"
 )
 
 // Pictures draws the built-in content and style pictures (a lighthouse by the sea, and
@@ -48,14 +46,10 @@ func (r Row) HTML() string {
 	return b.String()
 }
 
-// PNGDataURI encodes img as a data: URI.
+// PNGDataURI encodes img as a PNG data: URI (GoNB's EmbedImageAsPNGSrc), refusing an empty picture.
 func PNGDataURI(img image.Image) (string, error) {
 	if img == nil || img.Bounds().Empty() {
 		return "", fmt.Errorf("no picture")
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return "", err
-	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+	return gonbui.EmbedImageAsPNGSrc(img)
 }
