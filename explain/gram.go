@@ -18,18 +18,20 @@ import (
 	"github.com/estil-nst/estil/nst"
 )
 
-// Channel orders for the Gram heatmaps. A Gram matrix's rows and columns are in the network's
-// channel order, which means nothing: reordering both the same way changes nothing in the matrix
-// but can make its structure visible.
+// Ordering is a channel order for the Gram heatmaps. A Gram matrix's rows and columns are in the
+// network's channel order, which means nothing: reordering both the same way changes nothing in
+// the matrix but can make its structure visible.
+type Ordering string
+
 const (
 	// OrderNone keeps the network's channel order.
-	OrderNone = "none"
+	OrderNone Ordering = "none"
 	// OrderEnergy sorts channels by their energy G[i][i] in the style image, strongest first.
-	OrderEnergy = "energy"
+	OrderEnergy Ordering = "energy"
 	// OrderGreedy starts from the strongest channel and repeatedly appends the remaining channel
 	// that co-activates most with the last one (by the correlation G[i][j] / √(G[i][i]·G[j][j])),
 	// so that channels that fire together end up next to each other: blocks along the diagonal.
-	OrderGreedy = "greedy"
+	OrderGreedy Ordering = "greedy"
 )
 
 // Which Gram heatmap of a GramView.
@@ -48,7 +50,7 @@ type GramView struct {
 	Style, Generated [][]float64
 	// OrderName is the ordering used, and Order the permutation: the i-th row (and column) shown
 	// is channel Order[i].
-	OrderName string
+	OrderName Ordering
 	Order     []int
 	// RandomWeights adds a warning that the network was random (set by GramMatrices).
 	RandomWeights bool
@@ -57,7 +59,7 @@ type GramView struct {
 // GramMatrices computes the Gram matrices of layer for the style picture and the generated one
 // (which may be nil, to show only the style) and shows them as heatmaps, with channels ordered by
 // order (OrderNone, OrderEnergy or OrderGreedy).
-func GramMatrices(model *nst.Model, style, generated image.Image, layer, order string) (*GramView, error) {
+func GramMatrices(model *nst.Model, style, generated image.Image, layer string, order Ordering) (*GramView, error) {
 	if model == nil || style == nil {
 		return nil, fmt.Errorf("explain: Gram matrices: no model or no style image")
 	}
@@ -88,7 +90,7 @@ func GramMatrices(model *nst.Model, style, generated image.Image, layer, order s
 
 // GramOf is GramMatrices on Gram matrices already computed ([C, C] float32 tensors, as returned
 // by nst.Model.Gram); generated may be nil.
-func GramOf(layer string, style, generated *tensors.Tensor, order string) (*GramView, error) {
+func GramOf(layer string, style, generated *tensors.Tensor, order Ordering) (*GramView, error) {
 	s, err := squareMatrix(style)
 	if err != nil {
 		return nil, fmt.Errorf("explain: style Gram matrix of %s: %w", layer, err)
@@ -129,7 +131,7 @@ func squareMatrix(t *tensors.Tensor) ([][]float64, error) {
 
 // GramOrder returns the permutation of the channels of the Gram matrix g given by order
 // (OrderNone, OrderEnergy or OrderGreedy; "" means OrderNone). Ties keep the lower channel first.
-func GramOrder(g [][]float64, order string) ([]int, error) {
+func GramOrder(g [][]float64, order Ordering) ([]int, error) {
 	n := len(g)
 	perm := make([]int, n)
 	for i := range perm {
@@ -349,9 +351,9 @@ func (v *GramView) HTML() string {
 	return b.String()
 }
 
-func orderKey(o string) string {
+func orderKey(o Ordering) string {
 	if o == "" {
-		return OrderNone
+		return string(OrderNone)
 	}
-	return o
+	return string(o)
 }

@@ -47,7 +47,7 @@ func TestGramHeatmapValues(t *testing.T) {
 	gt, gg := gramTensor(generated)
 
 	for _, c := range []struct {
-		order string
+		order Ordering
 		want  []int
 	}{
 		{OrderNone, []int{0, 1, 2, 3}},

@@ -27,7 +27,7 @@ type HandoutOptions struct {
 	// Channels is the number of feature maps shown per layer (default 8).
 	Channels int
 	// Order of the Gram matrices' channels (default OrderGreedy).
-	Order string
+	Order Ordering
 	// RaceBudget is the number of evaluations each optimizer gets in the races (default 15 for the
 	// style transfer, whose pictures are shrunk to a long side of RaceSize, default 32; the
 	// Rosenbrock race gets 100).

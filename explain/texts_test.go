@@ -47,7 +47,7 @@ func TestTextsComplete(t *testing.T) {
 	}
 	// Keys built at run time.
 	for _, k := range []string{"gram." + GramStyle, "gram." + GramGenerated, "gram." + GramDifference,
-		"gram.order." + OrderNone, "gram.order." + OrderEnergy, "gram.order." + OrderGreedy} {
+		"gram.order." + string(OrderNone), "gram.order." + string(OrderEnergy), "gram.order." + string(OrderGreedy)} {
 		if _, ok := texts[k]; !ok {
 			t.Errorf("text %q is missing", k)
 		}

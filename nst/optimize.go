@@ -92,7 +92,7 @@ func (t *Transfer) checkpoint(iteration int, x *tensors.Tensor) error {
 
 // converged reports whether L-BFGS stopped because one of torch's tolerances was met (rather
 // than because it used up this chunk's iterations or evaluations).
-func converged(stopped string) bool {
+func converged(stopped optim.StopReason) bool {
 	switch stopped {
 	case optim.StopToleranceGrad, optim.StopStepSize, optim.StopLossChange:
 		return true

@@ -15,11 +15,13 @@ import (
 	"github.com/estil-nst/estil/optim"
 )
 
-// Init values for Transfer.Init: where the optimized image starts.
+// Init says where the optimized image starts (Transfer.Init).
+type Init string
+
 const (
-	InitContent = "content" // a copy of the content image (the original's choice)
-	InitNoise   = "noise"   // uniform noise (Gatys et al.)
-	InitStyle   = "style"   // the (first) style image, resized to the content's size
+	InitContent Init = "content" // a copy of the content image (the original's choice)
+	InitNoise   Init = "noise"   // uniform noise (Gatys et al.)
+	InitStyle   Init = "style"   // the (first) style image, resized to the content's size
 )
 
 // Style is one style image and its weight in the blend (several styles are mixed by
@@ -52,7 +54,7 @@ type Transfer struct {
 	LineSearch bool
 
 	// Init is InitContent, InitNoise, InitStyle, or an image given in InitImage.
-	Init      string
+	Init      Init
 	InitImage image.Image
 	Seed      uint64
 

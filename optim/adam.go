@@ -175,7 +175,7 @@ func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
 
 	res := &Result{X: x, Stopped: StopIterations}
 	cur := x // the x evaluated by the next iteration
-	fail := func(stopped string, err error) (*Result, error) {
+	fail := func(stopped StopReason, err error) (*Result, error) {
 		res.X, res.Stopped = x, stopped
 		a.owned.disown(x)
 		a.Reset()

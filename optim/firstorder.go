@@ -16,7 +16,7 @@ import (
 // It returns the evaluated point and, when the Step must end, why (StopError, StopObserver or
 // StopNotFinite) with the error, named after the optimizer. On StopError nothing was counted.
 func firstOrderEvaluation(name string, outs []*tensors.Tensor, k int, evals *int,
-	onEval func(Evaluation) error) (point, string, error) {
+	onEval func(Evaluation) error) (point, StopReason, error) {
 	scal, err := readScalars(outs[k])
 	if err != nil {
 		return point{}, StopError, err

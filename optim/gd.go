@@ -106,7 +106,7 @@ func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
 	}
 	res := &Result{X: x, Stopped: StopIterations}
 	cur := x
-	fail := func(stopped string, err error) (*Result, error) {
+	fail := func(stopped StopReason, err error) (*Result, error) {
 		res.X, res.Stopped = x, stopped
 		g.owned.disown(x)
 		g.owned.release()

@@ -11,19 +11,23 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
+// StopReason says why a Step ended (Result.Stopped): one of torch's loop conditions, or an error.
+// Its value describes it in torch's terms, for reports.
+type StopReason string
+
 // Why a Step ended: torch's loop conditions (the Stopped field of Result).
 const (
-	StopOptimalAtStart        = "tolerance_grad at start: max|g| <= tolerance_grad before any iteration"
-	StopDirectionalDerivative = "tolerance_change: directional derivative g·d > -tolerance_change"
-	StopMaxIter               = "max_iter: iterations reached max_iter"
-	StopMaxEval               = "max_eval: function evaluations reached max_eval"
-	StopToleranceGrad         = "tolerance_grad: max|g| <= tolerance_grad"
-	StopStepSize              = "tolerance_change: max|t·d| <= tolerance_change"
-	StopLossChange            = "tolerance_change: |loss - prev_loss| < tolerance_change"
-	StopNotFinite             = "error: loss or gradient not finite"
-	StopObserver              = "error: an observer returned an error"
-	StopError                 = "error"
-	StopIterations            = "iterations: all requested iterations done" // Adam
+	StopOptimalAtStart        StopReason = "tolerance_grad at start: max|g| <= tolerance_grad before any iteration"
+	StopDirectionalDerivative StopReason = "tolerance_change: directional derivative g·d > -tolerance_change"
+	StopMaxIter               StopReason = "max_iter: iterations reached max_iter"
+	StopMaxEval               StopReason = "max_eval: function evaluations reached max_eval"
+	StopToleranceGrad         StopReason = "tolerance_grad: max|g| <= tolerance_grad"
+	StopStepSize              StopReason = "tolerance_change: max|t·d| <= tolerance_change"
+	StopLossChange            StopReason = "tolerance_change: |loss - prev_loss| < tolerance_change"
+	StopNotFinite             StopReason = "error: loss or gradient not finite"
+	StopObserver              StopReason = "error: an observer returned an error"
+	StopError                 StopReason = "error"
+	StopIterations            StopReason = "iterations: all requested iterations done" // Adam
 )
 
 // Iteration describes one L-BFGS iteration (one step x ← x + t·d), given to the OnIteration observer
@@ -64,7 +68,7 @@ type Result struct {
 	// Iterations and Evaluations made during this Step.
 	Iterations, Evaluations int
 	// Stopped tells which of torch's conditions ended the Step (one of the Stop* constants).
-	Stopped string
+	Stopped StopReason
 }
 
 // LBFGS is L-BFGS with torch.optim.LBFGS semantics. Configure it with the builder methods, then call
@@ -262,7 +266,7 @@ type stepRun struct {
 	loss  float64
 	gInf  float64
 	// failure is the Stopped reason of an error (StopNotFinite, StopObserver); StopError if empty.
-	failure string
+	failure StopReason
 }
 
 // live lists the device tensors the Step still needs.

@@ -82,10 +82,11 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // explainFlags are estil explain's flags: the transfer's settings and the handout's own.
 type explainFlags struct {
-	s                           settings
-	content, style, lang, order string
-	layers                      stringList
-	channels, raceEvals         int
+	s                    settings
+	content, style, lang string
+	order                explain.Ordering
+	layers               stringList
+	channels, raceEvals  int
 }
 
 func (f *explainFlags) register(fs *flag.FlagSet) {
@@ -98,7 +99,11 @@ func (f *explainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.lang, "lang", explain.English, "language of the handout: en or ca")
 	fs.Var(&f.layers, "layer", "layers whose feature maps and Gram matrices are shown; repeat or separate with commas (default conv1_1,conv3_1,conv5_1)")
 	fs.IntVar(&f.channels, "channels", 8, "feature maps shown per layer (the most active ones)")
-	fs.StringVar(&f.order, "order", explain.OrderGreedy, "order of the Gram matrices' channels: none, energy or greedy")
+	f.order = explain.OrderGreedy
+	fs.Func("order", "order of the Gram matrices' channels: none, energy or greedy (default greedy)", func(v string) error {
+		f.order = explain.Ordering(v)
+		return nil
+	})
 	fs.IntVar(&f.raceEvals, "race-evals", 15, "loss evaluations each optimizer gets in the style-transfer race")
 	def := nst.DefaultLoss()
 	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")

@@ -61,7 +61,7 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.Float64Var(&s.tvWeight, "tv-weight", 0, "weight of total-variation smoothing (0 = off, as in the original)")
 	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
 	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
-	fs.StringVar(&s.init, "init", nst.InitContent, "starting image: content, noise, style, or an image file")
+	fs.StringVar(&s.init, "init", string(nst.InitContent), "starting image: content, noise, style, or an image file")
 	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --init noise and --weights random)")
 	fs.IntVar(&s.saveEvery, "save-every", 0, "also write the image every N iterations to OUT-N.png (0 = off)")
 	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))

@@ -102,7 +102,7 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 	t := nst.NewTransfer(model)
 	t.Loss, t.Optimizer, t.Iterations, t.LearningRate, t.Seed = loss, s.optimizer, s.iters, s.lr, s.seed
 	t.LineSearch = s.lineSearch == "strong_wolfe"
-	t.Init, t.InitImage = s.init, j.initImage
+	t.Init, t.InitImage = nst.Init(s.init), j.initImage
 	if j.initImage != nil {
 		t.Init = ""
 	}

@@ -109,7 +109,11 @@ func (j *job) load(s *settings, content string, styles []string) error {
 }
 
 func isBuiltinInit(init string) bool {
-	return init == nst.InitContent || init == nst.InitNoise || init == nst.InitStyle
+	switch nst.Init(init) {
+	case nst.InitContent, nst.InitNoise, nst.InitStyle:
+		return true
+	}
+	return false
 }
 
 // checkOutputs makes sure every file the run will write can be written, before the run.
