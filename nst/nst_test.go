@@ -16,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/weights"
+	"github.com/estil-nst/estil/weights/weightstest"
 )
 
 // goBackend is GoMLX's pure-Go backend, shared by the tests (it is what CI has).
@@ -173,12 +174,12 @@ func TestTotalVariationByHand(t *testing.T) {
 // TestFeaturesMatchPyTorch runs the tiny network of the weights fixtures (written by
 // scripts/make_fixtures.py with PyTorch) and compares all 16 post-ReLU activations.
 func TestFeaturesMatchPyTorch(t *testing.T) {
-	dir := weights.FixtureDir()
-	input, want, err := weights.ReadFixtureFeatures(dir)
+	dir := weightstest.Dir()
+	input, want, err := weightstest.ReadFeatures()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, file := range []string{weights.FixtureWeights, weights.FixtureWeightsLegacy} {
+	for _, file := range []string{weightstest.Weights, weightstest.WeightsLegacy} {
 		w, err := weights.ReadFile(dir+"/"+file, weights.VGG19)
 		if err != nil {
 			t.Fatal(err)

@@ -64,7 +64,7 @@ func prefixOf(b []byte) string {
 }
 
 func TestDownload(t *testing.T) {
-	body := readTestdata(t, FixtureWeights)
+	body := readTestdata(t, fixtureWeights)
 	name := "tiny-" + prefixOf(body) + ".pth"
 	srv := newFixtureServer(t, name, body)
 	url := srv.URL + "/models/" + name

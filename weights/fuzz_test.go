@@ -10,7 +10,7 @@ import (
 // FuzzReadPyTorch: any input gives tensors or an error, without even a recovered panic. As a
 // plain test it runs the seeds; `go test -fuzz FuzzReadPyTorch ./weights/` explores further.
 func FuzzReadPyTorch(f *testing.F) {
-	for _, name := range []string{FixtureWeights, FixtureWeightsLegacy, "tiny_dtypes.pth", "tiny_dtypes_legacy.pth", "malicious.pth"} {
+	for _, name := range []string{fixtureWeights, fixtureWeightsLegacy, "tiny_dtypes.pth", "tiny_dtypes_legacy.pth", "malicious.pth"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -31,7 +31,7 @@ func FuzzReadPyTorch(f *testing.F) {
 
 // FuzzReadSafetensors is the same for safetensors files.
 func FuzzReadSafetensors(f *testing.F) {
-	b, err := os.ReadFile(filepath.Join("testdata", FixtureFeatures))
+	b, err := os.ReadFile(filepath.Join("testdata", fixtureFeatures))
 	if err != nil {
 		f.Fatal(err)
 	}

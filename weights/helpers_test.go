@@ -31,7 +31,7 @@ type expectedFixtures struct {
 
 func readExpected(t *testing.T) expectedFixtures {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", FixtureExpected))
+	b, err := os.ReadFile(filepath.Join("testdata", fixtureExpected))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,3 +216,16 @@ func zipEntries(t *testing.T, entries map[string][]byte) []byte {
 	}
 	return buf.Bytes()
 }
+
+// The fixture files of testdata, written by scripts/make_fixtures.py with PyTorch (package
+// weightstest names them, and reads the activations, for other packages' tests; it imports this
+// package, so this package's own tests cannot import it).
+const (
+	fixtureWeights       = "tiny_vgg19.pth"                  // a tiny VGG19-shaped state dict, zip format
+	fixtureWeightsLegacy = "tiny_vgg19_legacy.pth"           // the same in PyTorch's legacy format
+	fixtureFeatures      = "tiny_vgg19_features.safetensors" // an input and PyTorch's activations
+	fixtureExpected      = "tiny_vgg19_expected.json"        // per-tensor SHA-256s and values
+)
+
+// fixtureChannels are the output channels of the tiny network's 16 convolutions.
+var fixtureChannels = []int{4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8}

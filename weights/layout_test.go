@@ -2,6 +2,7 @@ package weights
 
 import (
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -37,7 +38,7 @@ func TestVGG19Layout(t *testing.T) {
 }
 
 func TestValidateLayout(t *testing.T) {
-	tiny, err := LayoutWithChannels(FixtureChannels)
+	tiny, err := LayoutWithChannels(fixtureChannels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestValidateLayout(t *testing.T) {
 }
 
 func TestSetConv(t *testing.T) {
-	s, err := LoadFixture("testdata", VGG19)
+	s, err := ReadFile(filepath.Join("testdata", fixtureWeights), VGG19)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,14 +22,14 @@ func tinyModel(body []byte) Model {
 }
 
 func TestLoadDefaultDownloadsConvertsAndCaches(t *testing.T) {
-	body := readTestdata(t, FixtureWeights)
+	body := readTestdata(t, fixtureWeights)
 	model := tinyModel(body)
 	srv := newFixtureServer(t, model.FileName, body)
 	dir := t.TempDir()
 	ctx := context.Background()
 	var log bytes.Buffer
 	opts := []Option{WithCacheDir(dir), WithBaseURL(srv.URL + "/models/"), WithProgress(&log)}
-	want, err := ReadPyTorch("testdata/"+FixtureWeights, isFeature)
+	want, err := ReadPyTorch("testdata/"+fixtureWeights, isFeature)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestLoadDefaultDownloadsConvertsAndCaches(t *testing.T) {
 func TestLoadSpecs(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	for _, spec := range []string{"testdata/" + FixtureWeights, "testdata/" + FixtureWeightsLegacy} {
+	for _, spec := range []string{"testdata/" + fixtureWeights, "testdata/" + fixtureWeightsLegacy} {
 		set, err := Load(ctx, spec, VGG19Caffe)
 		if err != nil {
 			t.Fatal(err)
@@ -123,7 +123,7 @@ func TestLoadSpecs(t *testing.T) {
 		}
 	}
 	// A compact file given by path.
-	set, _ := Load(ctx, "testdata/"+FixtureWeights, VGG19)
+	set, _ := Load(ctx, "testdata/"+fixtureWeights, VGG19)
 	st := filepath.Join(dir, "tiny.safetensors")
 	if err := WriteSafetensors(st, set.Tensors, map[string]string{metaModel: "vgg19"}); err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestLoadSpecs(t *testing.T) {
 		t.Errorf("wrong model for a compact file: %v", err)
 	}
 	// A .pth named like the other model's checkpoint.
-	caffeNamed := writeFile(t, dir, VGG19Caffe.FileName, readTestdata(t, FixtureWeights))
+	caffeNamed := writeFile(t, dir, VGG19Caffe.FileName, readTestdata(t, fixtureWeights))
 	if _, err := Load(ctx, caffeNamed, VGG19); err == nil || !strings.Contains(err.Error(), "choose model vgg19-caffe") {
 		t.Errorf("wrong model for a .pth: %v", err)
 	}
@@ -156,7 +156,7 @@ func TestLoadSpecs(t *testing.T) {
 		writeFile(t, dir, "text.pth", []byte("hello, world")): "neither a PyTorch checkpoint nor a safetensors file",
 		"testdata/malicious.pth":                              "posix.system",
 		"testdata/tiny_dtypes.pth":                            "missing tensor features.0.weight",
-		writeFile(t, dir, "cut.pth", readTestdata(t, FixtureWeightsLegacy)[:20000]): "truncated or corrupt",
+		writeFile(t, dir, "cut.pth", readTestdata(t, fixtureWeightsLegacy)[:20000]): "truncated or corrupt",
 	} {
 		_, err := Load(ctx, spec, VGG19)
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {

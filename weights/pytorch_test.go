@@ -12,7 +12,7 @@ import (
 func TestReadPyTorchFixturesMatchPyTorch(t *testing.T) {
 	want := readExpected(t)
 	byFormat := map[string]map[string]Tensor{}
-	for _, name := range []string{FixtureWeights, FixtureWeightsLegacy} {
+	for _, name := range []string{fixtureWeights, fixtureWeightsLegacy} {
 		got, err := ReadPyTorch("testdata/"+name, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -32,7 +32,7 @@ func TestReadPyTorchFixturesMatchPyTorch(t *testing.T) {
 	}
 	// Both formats give identical tensors (the fixture includes non-contiguous views, an offset
 	// and a shared storage; see scripts/make_fixtures.py).
-	zip, legacy := byFormat[FixtureWeights], byFormat[FixtureWeightsLegacy]
+	zip, legacy := byFormat[fixtureWeights], byFormat[fixtureWeightsLegacy]
 	if contentDigest(zip) != contentDigest(legacy) {
 		t.Error("zip and legacy fixtures read differently")
 	}
@@ -52,7 +52,7 @@ func TestReadPyTorchDtypes(t *testing.T) {
 }
 
 func TestReadPyTorchKeepsOnlyWanted(t *testing.T) {
-	got, err := ReadPyTorch("testdata/"+FixtureWeights, func(n string) bool { return n == "features.0.bias" })
+	got, err := ReadPyTorch("testdata/"+fixtureWeights, func(n string) bool { return n == "features.0.bias" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestReadPyTorchBadStructure(t *testing.T) {
 // flipped data byte fails the CRC.
 func TestReadPyTorchCorruptAndTruncated(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{FixtureWeights, FixtureWeightsLegacy, "tiny_dtypes.pth", "tiny_dtypes_legacy.pth"} {
+	for _, name := range []string{fixtureWeights, fixtureWeightsLegacy, "tiny_dtypes.pth", "tiny_dtypes_legacy.pth"} {
 		orig := readTestdata(t, name)
 		step := max(1, len(orig)/200)
 		for n := 0; n < len(orig); n += step {
@@ -254,7 +254,7 @@ func TestReadPyTorchCorruptAndTruncated(t *testing.T) {
 		}
 	}
 	// Flip a byte inside a storage of the zip fixture: CRC-32 catches it.
-	orig := readTestdata(t, FixtureWeights)
+	orig := readTestdata(t, fixtureWeights)
 	i := strings.Index(string(orig), "data/0") // a storage entry's local header; its data follows
 	if i < 0 {
 		t.Fatal("no storage entry in the zip fixture")

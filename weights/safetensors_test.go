@@ -11,7 +11,7 @@ import (
 
 func TestSafetensorsRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	in, err := ReadPyTorch("testdata/"+FixtureWeights, nil)
+	in, err := ReadPyTorch("testdata/"+fixtureWeights, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

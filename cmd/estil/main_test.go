@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/estil-nst/estil/images"
-	"github.com/estil-nst/estil/weights"
+	"github.com/estil-nst/estil/weights/weightstest"
 )
 
 // estil runs the command in-process and returns its exit code, stdout and stderr.
@@ -101,7 +101,7 @@ func TestBadInput(t *testing.T) {
 	zero := write("zero.png", pngWithSize(0, 10))
 	bomb := write("bomb.png", pngWithSize(100000, 100000))
 	badWeights := write("bad.pth", []byte("PK\x03\x04 definitely not a checkpoint"))
-	fixture, err := os.ReadFile(filepath.Join(weights.FixtureDir(), weights.FixtureWeights))
+	fixture, err := os.ReadFile(filepath.Join(weightstest.Dir(), weightstest.Weights))
 	if err != nil {
 		t.Fatal(err)
 	}

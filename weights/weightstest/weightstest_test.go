@@ -1,16 +1,18 @@
-package weights
+package weightstest
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/estil-nst/estil/weights"
 )
 
-// conv3x3 is a plain NCHW (batch 1) 3×3 convolution with padding 1, followed by ReLU.
-func conv3x3ReLU(x Tensor, w, b Tensor) Tensor {
+// conv3x3ReLU is a plain NCHW (batch 1) 3×3 convolution with padding 1, followed by ReLU.
+func conv3x3ReLU(x weights.Tensor, w, b weights.Tensor) weights.Tensor {
 	cin, h, wd := x.Shape[1], x.Shape[2], x.Shape[3]
 	cout := w.Shape[0]
-	out := Tensor{Shape: []int{1, cout, h, wd}, Data: make([]float32, cout*h*wd)}
+	out := weights.Tensor{Shape: []int{1, cout, h, wd}, Data: make([]float32, cout*h*wd)}
 	for o := range cout {
 		for y := range h {
 			for xx := range wd {
@@ -33,9 +35,9 @@ func conv3x3ReLU(x Tensor, w, b Tensor) Tensor {
 	return out
 }
 
-func maxPool2(x Tensor) Tensor {
+func maxPool2(x weights.Tensor) weights.Tensor {
 	c, h, w := x.Shape[1], x.Shape[2]/2, x.Shape[3]/2
-	out := Tensor{Shape: []int{1, c, h, w}, Data: make([]float32, c*h*w)}
+	out := weights.Tensor{Shape: []int{1, c, h, w}, Data: make([]float32, c*h*w)}
 	for ch := range c {
 		for y := range h {
 			for xx := range w {
@@ -51,13 +53,13 @@ func maxPool2(x Tensor) Tensor {
 }
 
 // The fixture activations are what the fixture weights compute: checks the fixtures, the
-// reader, and the meaning documented in ReadFixtureFeatures, with a naive forward pass.
+// reader, and the meaning documented in ReadFeatures, with a naive forward pass.
 func TestFixtureFeatures(t *testing.T) {
-	set, err := LoadFixture(FixtureDir(), VGG19)
+	set, err := Load(weights.VGG19)
 	if err != nil {
 		t.Fatal(err)
 	}
-	input, feats, err := ReadFixtureFeatures(FixtureDir())
+	input, feats, err := ReadFeatures()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,10 +68,10 @@ func TestFixtureFeatures(t *testing.T) {
 	}
 	x := input
 	pools := map[int]bool{}
-	for _, p := range VGG19PoolIndices {
+	for _, p := range weights.VGG19PoolIndices {
 		pools[p] = true
 	}
-	for i, c := range VGG19Layout {
+	for i, c := range weights.VGG19Layout {
 		if i > 0 && pools[c.FeatureIndex-1] {
 			x = maxPool2(x)
 		}
@@ -90,8 +92,8 @@ func TestFixtureFeatures(t *testing.T) {
 			t.Errorf("%s: differs from PyTorch by up to %g", c.Name, worst)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(FixtureDir(), FixtureExpected)); err != nil {
-		t.Errorf("FixtureDir: %v", err)
+	if _, err := os.Stat(filepath.Join(Dir(), Expected)); err != nil {
+		t.Errorf("Dir: %v", err)
 	}
 }
 
