@@ -173,57 +173,31 @@ func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
 		a.owned.add(a.m, a.v)
 	}
 
-	res := &Result{X: x, Stopped: StopIterations}
-	cur := x // the x evaluated by the next iteration
-	fail := func(stopped StopReason, err error) (*Result, error) {
-		res.X, res.Stopped = x, stopped
-		a.owned.disown(x)
-		a.Reset()
-		return res, err
-	}
-	for i := range n {
-		a.step++
-		// Bias corrections in float64, as torch computes them with Python floats.
-		step := float64(a.step)
-		biasCorrection1 := 1 - math.Pow(a.beta1, step)
-		biasCorrection2 := 1 - math.Pow(a.beta2, step)
-		stepSize := a.lr / biasCorrection1
-		hyper := vectorOf([]float64{a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, -stepSize,
-			math.Sqrt(biasCorrection2)}, dtype)
-		args := make([]any, 0, 5+len(a.inputs))
-		args = append(args, cur, a.m, a.v, hyper, scalarOf(a.eps, dtype))
-		for _, in := range a.inputs {
-			args = append(args, in)
-		}
-		outs, err := a.exec.Exec(args...)
-		if err != nil {
-			return fail(StopError, fmt.Errorf("optim.Adam: iteration %d: %w", a.step, err))
-		}
-		a.owned.add(outs[0], outs[1], outs[2])
-		a.m, a.v = outs[1], outs[2]
-		p, stop, err := firstOrderEvaluation("optim.Adam", outs, 3, &a.evals, a.onEval)
-		if stop == StopError {
-			return fail(stop, err)
-		}
-		res.Evaluations++
-		if i == 0 {
-			res.Loss = p.loss
-		}
-		if err != nil {
-			// x still holds the last x with a finite loss (the caller's x if none).
-			if stop == StopObserver && p.finite() {
-				x = cur
+	return firstOrder{
+		name: "optim.Adam", owned: &a.owned, evals: &a.evals, onEval: a.onEval, k: 3,
+		iterate: func(_ int, cur *tensors.Tensor) ([]*tensors.Tensor, error) {
+			a.step++
+			// Bias corrections in float64, as torch computes them with Python floats.
+			step := float64(a.step)
+			biasCorrection1 := 1 - math.Pow(a.beta1, step)
+			biasCorrection2 := 1 - math.Pow(a.beta2, step)
+			stepSize := a.lr / biasCorrection1
+			hyper := vectorOf([]float64{a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, -stepSize,
+				math.Sqrt(biasCorrection2)}, dtype)
+			args := make([]any, 0, 5+len(a.inputs))
+			args = append(args, cur, a.m, a.v, hyper, scalarOf(a.eps, dtype))
+			for _, in := range a.inputs {
+				args = append(args, in)
 			}
-			return fail(stop, err)
-		}
-		x = cur // its loss is finite.
-		res.LastLoss = p.loss
-		res.Iterations++
-		cur = outs[0]
-		a.owned.release(a.m, a.v, x, cur)
-	}
-	res.X = cur
-	a.owned.release(a.m, a.v, cur)
-	a.owned.disown(cur)
-	return res, nil
+			outs, err := a.exec.Exec(args...)
+			if err != nil {
+				return nil, fmt.Errorf("optim.Adam: iteration %d: %w", a.step, err)
+			}
+			a.owned.add(outs[0], outs[1], outs[2])
+			a.m, a.v = outs[1], outs[2]
+			return outs, nil
+		},
+		state: func() []*tensors.Tensor { return []*tensors.Tensor{a.m, a.v} },
+		reset: a.Reset,
+	}.step(x, n)
 }

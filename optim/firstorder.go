@@ -59,3 +59,64 @@ func checkFirstOrderStep(name string, configErr error, x *tensors.Tensor) error 
 	}
 	return nil
 }
+
+// firstOrder is what a first-order optimizer (Adam, gradient descent) gives the common Step loop.
+type firstOrder struct {
+	name   string
+	owned  *arena
+	evals  *int
+	onEval func(Evaluation) error
+	// iterate runs iteration i's graph from cur; its outputs start with the next x, and element
+	// k holds the evaluation at cur. It owns (adds to owned) what it keeps of them.
+	iterate func(i int, cur *tensors.Tensor) ([]*tensors.Tensor, error)
+	k       int
+	// state lists the tensors the optimizer carries between iterations (Adam's moments).
+	state func() []*tensors.Tensor
+	// reset forgets the state after a failed Step.
+	reset func()
+}
+
+// step runs n iterations from x: the loop Adam's and gradient descent's Step share. x is neither
+// modified nor freed; the caller owns Result.X. Result.Loss is the loss at x, LastLoss the loss at
+// the start of the last iteration. After a non-finite evaluation (ErrNotFinite) or an observer's
+// error, Result.X is the last x whose loss was finite.
+func (f firstOrder) step(x *tensors.Tensor, n int) (*Result, error) {
+	res := &Result{X: x, Stopped: StopIterations}
+	cur := x // the x evaluated by the next iteration
+	fail := func(stopped StopReason, err error) (*Result, error) {
+		res.X, res.Stopped = x, stopped
+		f.owned.disown(x)
+		f.reset()
+		return res, err
+	}
+	for i := range n {
+		outs, err := f.iterate(i, cur)
+		if err != nil {
+			return fail(StopError, err)
+		}
+		p, stop, err := firstOrderEvaluation(f.name, outs, f.k, f.evals, f.onEval)
+		if stop == StopError {
+			return fail(stop, err)
+		}
+		res.Evaluations++
+		if i == 0 {
+			res.Loss = p.loss
+		}
+		if err != nil {
+			// x still holds the last x with a finite loss (the caller's x if none).
+			if stop == StopObserver && p.finite() {
+				x = cur
+			}
+			return fail(stop, err)
+		}
+		x = cur // its loss is finite.
+		res.LastLoss = p.loss
+		res.Iterations++
+		cur = outs[0]
+		f.owned.release(append(f.state(), x, cur)...)
+	}
+	res.X = cur
+	f.owned.release(append(f.state(), cur)...)
+	f.owned.disown(cur)
+	return res, nil
+}

@@ -104,47 +104,22 @@ func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
 		}
 		g.exec.WithName("optim_gradient_descent")
 	}
-	res := &Result{X: x, Stopped: StopIterations}
-	cur := x
-	fail := func(stopped StopReason, err error) (*Result, error) {
-		res.X, res.Stopped = x, stopped
-		g.owned.disown(x)
-		g.owned.release()
-		return res, err
-	}
-	for i := range n {
-		args := make([]any, 0, 2+len(g.inputs))
-		args = append(args, cur, scalarOf(-g.lr, dtype))
-		for _, in := range g.inputs {
-			args = append(args, in)
-		}
-		outs, err := g.exec.Exec(args...)
-		if err != nil {
-			return fail(StopError, fmt.Errorf("optim.GradientDescent: iteration %d: %w", i+1, err))
-		}
-		g.owned.add(outs[0])
-		p, stop, err := firstOrderEvaluation("optim.GradientDescent", outs, 1, &g.evals, g.onEval)
-		if stop == StopError {
-			return fail(stop, err)
-		}
-		res.Evaluations++
-		if i == 0 {
-			res.Loss = p.loss
-		}
-		if err != nil {
-			if stop == StopObserver && p.finite() {
-				x = cur
+	return firstOrder{
+		name: "optim.GradientDescent", owned: &g.owned, evals: &g.evals, onEval: g.onEval, k: 1,
+		iterate: func(i int, cur *tensors.Tensor) ([]*tensors.Tensor, error) {
+			args := make([]any, 0, 2+len(g.inputs))
+			args = append(args, cur, scalarOf(-g.lr, dtype))
+			for _, in := range g.inputs {
+				args = append(args, in)
 			}
-			return fail(stop, err)
-		}
-		x = cur
-		res.LastLoss = p.loss
-		res.Iterations++
-		cur = outs[0]
-		g.owned.release(x, cur)
-	}
-	res.X = cur
-	g.owned.release(cur)
-	g.owned.disown(cur)
-	return res, nil
+			outs, err := g.exec.Exec(args...)
+			if err != nil {
+				return nil, fmt.Errorf("optim.GradientDescent: iteration %d: %w", i+1, err)
+			}
+			g.owned.add(outs[0])
+			return outs, nil
+		},
+		state: func() []*tensors.Tensor { return nil },
+		reset: func() { g.owned.release() },
+	}.step(x, n)
 }
