@@ -165,7 +165,7 @@ func (f *explainFlags) check() (nst.LossConfig, error) {
 // pictures loads the content and the style at --size.
 func (f *explainFlags) pictures() (content, style image.Image, err error) {
 	s := &f.s
-	limit := images.MaxPixels(int(s.maxMP * 1e6))
+	limit := s.pixelLimit()
 	contentImg, err := images.Load(f.content, limit)
 	if err != nil {
 		return nil, nil, err

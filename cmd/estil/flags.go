@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/nst"
 	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
@@ -182,4 +183,10 @@ func (l *stringList) Set(v string) error {
 		}
 	}
 	return nil
+}
+
+// pixelLimit is --max-megapixels as a load option. A limit under one pixel is one pixel: rounded
+// down to 0 it would have meant "no limit" (issue 10, finding 8).
+func (s *settings) pixelLimit() images.LoadOption {
+	return images.MaxPixels(max(1, int(s.maxMP*1e6)))
 }

@@ -124,6 +124,8 @@ func TestBadInput(t *testing.T) {
 		{"truncated image", []string{"--content", truncated, "--style", style, "--out", out}, "truncated.png"},
 		{"zero-size image", []string{"--content", zero, "--style", style, "--out", out}, "zero.png"},
 		{"decompression bomb", []string{"--content", bomb, "--style", style, "--out", out}, "limit"},
+		// 0.0000001 megapixels rounds down to 0 pixels, which used to mean "no limit".
+		{"tiny pixel limit", []string{"--content", content, "--style", style, "--out", out, "--max-megapixels", "0.0000001"}, "limit"},
 		{"unknown content layer", []string{"--content", content, "--style", style, "--out", out, "--content-layers", "conv9_1"}, "conv9_1"},
 		{"unknown style layer", []string{"--content", content, "--style", style, "--out", out, "--style-layers", "conv1_1:1,fc7"}, "fc7"},
 		{"negative style weight", []string{"--content", content, "--style", style, "--out", out, "--style-weight", "-1"}, "style weight"},

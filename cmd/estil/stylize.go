@@ -88,7 +88,7 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // load reads the job's pictures: the content, the styles, and --init's picture if it is a file.
 func (j *job) load(s *settings, content string, styles []string) error {
-	limit := images.MaxPixels(int(s.maxMP * 1e6))
+	limit := s.pixelLimit()
 	var err error
 	if j.content, err = images.Load(content, limit); err != nil {
 		return err
