@@ -40,7 +40,7 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := s.check(); err != nil {
 		return err
 	}
-	if err := checkOutputs(&s); err != nil {
+	if err := checkOutputs(&s, s.weights); err != nil {
 		return err
 	}
 	model, err := openModel(ctx, &s, stderr, "demo")

@@ -50,6 +50,9 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := checkWritableFile(s.out); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
+	if err := notAnInput("--out", s.out, f.content, f.style, s.weights); err != nil {
+		return err
+	}
 	c, st, err := f.pictures()
 	if err != nil {
 		return err

@@ -77,7 +77,7 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 	// Check the output before reading or computing anything.
-	if err := checkOutputs(&s); err != nil {
+	if err := checkOutputs(&s, append([]string{content, s.init, s.weights}, styles...)...); err != nil {
 		return err
 	}
 	if err := j.load(&s, content, styles); err != nil {
@@ -114,17 +114,4 @@ func isBuiltinInit(init string) bool {
 		return true
 	}
 	return false
-}
-
-// checkOutputs makes sure every file the run will write can be written, before the run.
-func checkOutputs(s *settings) error {
-	if err := images.CheckWritable(s.out); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	if s.report != "" {
-		if err := checkWritableFile(s.report); err != nil {
-			return fmt.Errorf("--report: %w", err)
-		}
-	}
-	return nil
 }
