@@ -121,9 +121,13 @@ func (m *Model) run(e *Exec, img *tensors.Tensor, extra ...*tensors.Tensor) ([]*
 const MinImageSide = 16
 
 // Resize scales img so that its long side is side pixels (images.Resize) and checks that VGG19
-// can take the result: at least MinImageSide pixels on each side. The error says what the
-// picture became; callers say which picture and what to change.
+// can take the result: at least MinImageSide pixels on each side, and a long side of at most
+// MaxImageSide (refused before anything is allocated). The error says what the picture became;
+// callers say which picture and what to change.
 func Resize(img image.Image, side int) (image.Image, error) {
+	if side > MaxImageSide {
+		return nil, fmt.Errorf("would be %d pixels on its long side, more than the %d estil takes", side, MaxImageSide)
+	}
 	r := images.Resize(img, side)
 	if b := r.Bounds(); b.Dx() < MinImageSide || b.Dy() < MinImageSide {
 		return nil, fmt.Errorf("becomes %d×%d pixels, and VGG19 needs at least %d on each side", b.Dx(), b.Dy(), MinImageSide)

@@ -134,6 +134,8 @@ func TestBadInput(t *testing.T) {
 		{"negative size", []string{"--content", content, "--style", style, "--out", out, "--size", "-5"}, "--size"},
 		{"zero iterations", []string{"--content", content, "--style", style, "--out", out, "--iters", "0"}, "--iters"},
 		{"NaN style scale", []string{"--content", content, "--style", style, "--out", out, "--style-scale", "NaN"}, "--style-scale"},
+		// 2048 px × 16 asked for a 32768×20480 style picture, which died in the resize.
+		{"style too large", []string{"--content", content, "--style", style, "--out", out, "--size", "2048", "--style-scale", "16"}, "more than the 8192"},
 		{"bad blend", []string{"--content", content, "--style", style, "--out", out, "--style-blend", "1,2"}, "--style-blend"},
 		{"output not png", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "o.jpg")}, ".png"},
 		{"output dir missing", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "no", "o.png")}, "o.png"},

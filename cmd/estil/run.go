@@ -89,7 +89,7 @@ func jobPictures(s *settings, j job) (image.Image, []nst.Style, error) {
 		}
 		st, err := nst.Resize(img, styleSide)
 		if err != nil {
-			return nil, nil, fmt.Errorf("style image %d %w: raise --style-scale or --size", i+1, err)
+			return nil, nil, fmt.Errorf("style image %d %w: change --style-scale or --size", i+1, err)
 		}
 		styles = append(styles, nst.Style{Image: st, Weight: w})
 	}

@@ -66,6 +66,14 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := s.check(); err != nil {
 		return err
 	}
+	size := s.size
+	if n := len(s.scaleList); n > 0 {
+		size = s.scaleList[n-1]
+	}
+	if side := nst.StyleSide(size, styleScale); side > nst.MaxImageSide {
+		return usagef("--style-scale %g at %d px asks for a style picture of %d px, more than the %d estil takes: lower --style-scale or --size",
+			styleScale, size, side, nst.MaxImageSide)
+	}
 	j := job{styleScale: styleScale, description: content}
 	if blend != "" {
 		var err error
