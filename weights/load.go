@@ -2,6 +2,8 @@ package weights
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +22,12 @@ const CacheEnv = "ESTIL_CACHE_DIR"
 const (
 	metaModel  = "estil.model"
 	metaSource = "estil.source"
+	// The checkpoint a compact file was converted from, as it was then: its full SHA-256 (checked
+	// against the prefix in its name), size and modification time. When the size or the time
+	// change, the checkpoint is checked again.
+	metaSourceSHA256 = "estil.source_sha256"
+	metaSourceSize   = "estil.source_size"
+	metaSourceMTime  = "estil.source_mtime"
 )
 
 // CacheDir returns where checkpoints are kept: $ESTIL_CACHE_DIR if set, else estil/ in the
@@ -197,7 +205,7 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 	pth := filepath.Join(dir, model.FileName)
 
 	if _, err := os.Stat(compact); err == nil {
-		set, err := readCompact(compact, model)
+		set, err := readCompact(compact, model, pth)
 		if err == nil {
 			return set, nil
 		}
@@ -208,7 +216,9 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 		}
 	}
 
+	downloaded := false
 	if _, err := os.Stat(pth); errors.Is(err, fs.ErrNotExist) {
+		downloaded = true
 		url := model.URL
 		if cfg.baseURL != "" {
 			url = strings.TrimSuffix(cfg.baseURL, "/") + "/" + model.FileName
@@ -227,6 +237,12 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 		return nil, err
 	}
 
+	// A checkpoint already in the cache was put there by someone: check it is the file its name
+	// promises before trusting it (Download checked the one it fetched).
+	source, err := checkpointState(pth, !downloaded)
+	if err != nil {
+		return nil, err
+	}
 	cfg.logf("converting %s to %s (once)", model.FileName, model.CompactFileName())
 	tensors, err := ReadPyTorch(pth, isFeature)
 	if err != nil {
@@ -236,7 +252,8 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 	if _, err := set.Validate(); err != nil {
 		return nil, fmt.Errorf("%w; delete %s and run again to download it anew", err, pth)
 	}
-	meta := map[string]string{metaModel: model.Name, metaSource: model.FileName}
+	meta := map[string]string{metaModel: model.Name, metaSource: model.FileName,
+		metaSourceSHA256: source.digest, metaSourceSize: strconv.FormatInt(source.size, 10), metaSourceMTime: source.mtime}
 	if err := WriteSafetensors(compact, tensors, meta); err != nil {
 		cfg.logf("warning: could not keep the converted weights (%v); the next run will convert again", err)
 	} else {
@@ -245,8 +262,10 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 	return set, nil
 }
 
-// readCompact reads a compact file and checks it is what the cache expects for model.
-func readCompact(path string, model Model) (*Set, error) {
+// readCompact reads a compact file and checks it is what the cache expects for model, and that
+// the checkpoint pth it came from, if it is still there, has not changed since (by size and time;
+// if those changed, by its SHA-256).
+func readCompact(path string, model Model, pth string) (*Set, error) {
 	tensors, meta, err := ReadSafetensors(path, nil)
 	if err != nil {
 		return nil, err
@@ -254,9 +273,52 @@ func readCompact(path string, model Model) (*Set, error) {
 	if meta[metaModel] != model.Name || meta[metaSource] != model.FileName {
 		return nil, fmt.Errorf("it was made for %s from %s, not %s from %s", meta[metaModel], meta[metaSource], model.Name, model.FileName)
 	}
+	if fi, err := os.Stat(pth); err == nil && meta[metaSourceSHA256] != "" &&
+		(strconv.FormatInt(fi.Size(), 10) != meta[metaSourceSize] || mtimeOf(fi) != meta[metaSourceMTime]) {
+		source, err := checkpointState(pth, true)
+		if err != nil {
+			return nil, err
+		}
+		if source.digest != meta[metaSourceSHA256] {
+			return nil, fmt.Errorf("%s changed since it was converted", filepath.Base(pth))
+		}
+	}
 	set := &Set{Model: model, Tensors: tensors, Source: path}
 	if _, err := set.Validate(); err != nil {
 		return nil, err
 	}
 	return set, nil
 }
+
+// sourceState is a checkpoint's identity as a compact file records it.
+type sourceState struct {
+	digest, mtime string
+	size          int64
+}
+
+// checkpointState reads pth's size and modification time and, with verify, its SHA-256, which
+// must start with the prefix in its name ([HashPrefix]).
+func checkpointState(pth string, verify bool) (sourceState, error) {
+	f, err := os.Open(pth)
+	if err != nil {
+		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
+	}
+	s := sourceState{size: fi.Size(), mtime: mtimeOf(fi)}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
+	}
+	s.digest = hex.EncodeToString(h.Sum(nil))
+	if prefix, ok := HashPrefix(pth); ok && verify && !strings.HasPrefix(s.digest, prefix) {
+		return sourceState{}, fmt.Errorf("weights file %s: its SHA-256 is %s, which does not start with %s as its name promises: "+
+			"it is not the file it claims to be; delete it and run again to download it anew", pth, s.digest[:16]+"…", prefix)
+	}
+	return s, nil
+}
+
+func mtimeOf(fi os.FileInfo) string { return strconv.FormatInt(fi.ModTime().UnixNano(), 10) }

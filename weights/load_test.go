@@ -76,23 +76,24 @@ func TestLoadDefaultDownloadsConvertsAndCaches(t *testing.T) {
 	if !strings.Contains(log.String(), "ignoring "+compact) {
 		t.Errorf("log %q", log.String())
 	}
-	if _, err := readCompact(compact, model); err != nil {
+	if _, err := readCompact(compact, model, filepath.Join(dir, model.FileName)); err != nil {
 		t.Errorf("compact file not rebuilt: %v", err)
 	}
 
 	// A compact file made for another model is not trusted.
 	other := model
 	other.Name = "other"
-	if _, err := readCompact(compact, other); err == nil {
+	if _, err := readCompact(compact, other, ""); err == nil {
 		t.Error("compact file of another model accepted")
 	}
 
-	// A damaged .pth in the cache: one-line error saying to delete it.
+	// A damaged .pth in the cache: one-line error saying to delete it. Its SHA-256 no longer
+	// matches its name, which is checked before the file is parsed (issue 10, finding 9).
 	os.Remove(compact)
 	pth := filepath.Join(dir, model.FileName)
 	writeFile(t, dir, model.FileName, body[:len(body)/3])
 	_, err = Load(ctx, "", model, opts...)
-	if err == nil || !strings.Contains(err.Error(), pth+" is truncated or corrupt") || !strings.Contains(err.Error(), "delete it") ||
+	if err == nil || !strings.Contains(err.Error(), pth) || !strings.Contains(err.Error(), "SHA-256") || !strings.Contains(err.Error(), "delete it") ||
 		strings.Contains(err.Error(), "\n") {
 		t.Errorf("damaged .pth: %v", err)
 	}
@@ -177,5 +178,47 @@ func TestCacheDir(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", "/xdg")
 	if d, err := CacheDir(); err != nil || d != "/xdg/estil" {
 		t.Errorf("CacheDir = %s, %v", d, err)
+	}
+}
+
+// TestCachedCheckpointIsVerified: a checkpoint found in the cache is checked against the SHA-256
+// prefix in its name before it is converted and used (it used to be trusted by its name); its
+// digest, size and time are recorded in the compact file, and a checkpoint that changes after the
+// conversion makes the compact file be rebuilt from it, checked again (issue 10, finding 9).
+func TestCachedCheckpointIsVerified(t *testing.T) {
+	body := readTestdata(t, fixtureWeights)
+	model := tinyModel(body)
+	ctx := context.Background()
+	dir := t.TempDir()
+	// No network is needed: the checkpoint is in the cache (the base URL is unreachable).
+	opts := []Option{WithCacheDir(dir), WithBaseURL("http://127.0.0.1:1/"), WithProgress(nil)}
+
+	// Another network under the right name: refused, nothing converted.
+	other := readTestdata(t, fixtureWeightsLegacy) // a valid checkpoint, but not this file
+	writeFile(t, dir, model.FileName, other)
+	if _, err := Load(ctx, "", model, opts...); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Fatalf("a checkpoint whose digest does not match its name was used (err %v)", err)
+	}
+	if names := dirNames(t, dir); slices.Contains(names, model.CompactFileName()) {
+		t.Errorf("a compact file was made from it: %v", names)
+	}
+
+	// The right file: converted, and the compact file records where it came from.
+	writeFile(t, dir, model.FileName, body)
+	if _, err := Load(ctx, "", model, opts...); err != nil {
+		t.Fatal(err)
+	}
+	_, meta, err := ReadSafetensors(filepath.Join(dir, model.CompactFileName()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(meta[metaSourceSHA256], model.SHA256Prefix) || meta[metaSourceSize] == "" || meta[metaSourceMTime] == "" {
+		t.Errorf("compact file metadata %v: want the source's digest, size and time", meta)
+	}
+
+	// The checkpoint is replaced after the conversion: the compact file is not trusted any more.
+	writeFile(t, dir, model.FileName, other)
+	if _, err := Load(ctx, "", model, opts...); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Errorf("after the checkpoint changed: err %v, want its digest checked again and refused", err)
 	}
 }
