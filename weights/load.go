@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CacheEnv is the environment variable that overrides the cache directory.
@@ -201,6 +202,7 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 			return nil, err
 		}
 	}
+	removeStale(dir, cfg)
 	compact := filepath.Join(dir, model.CompactFileName())
 	pth := filepath.Join(dir, model.FileName)
 
@@ -322,3 +324,23 @@ func checkpointState(pth string, verify bool) (sourceState, error) {
 }
 
 func mtimeOf(fi os.FileInfo) string { return strconv.FormatInt(fi.ModTime().UnixNano(), 10) }
+
+// staleAge is how old a temporary file of the cache must be to count as left behind: a download
+// or a conversion killed before its rename (atomicfile's ".NAME.*.tmp"; ".part" from older
+// versions). A live one is written continuously, so its modification time stays recent.
+const staleAge = time.Hour
+
+// removeStale deletes the cache's temporary files older than staleAge (issue 10, finding 10:
+// nothing ever removed them).
+func removeStale(dir string, cfg *config) {
+	for _, pattern := range []string{".*.tmp", ".*.part"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, m := range matches {
+			if fi, err := os.Stat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleAge {
+				if os.Remove(m) == nil {
+					cfg.logf("removed %s, left behind by an interrupted download or conversion", filepath.Base(m))
+				}
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tinyModel is a Model whose "official" checkpoint is the tiny fixture, served by a test server.
@@ -220,5 +221,30 @@ func TestCachedCheckpointIsVerified(t *testing.T) {
 	writeFile(t, dir, model.FileName, other)
 	if _, err := Load(ctx, "", model, opts...); err == nil || !strings.Contains(err.Error(), "SHA-256") {
 		t.Errorf("after the checkpoint changed: err %v, want its digest checked again and refused", err)
+	}
+}
+
+// TestStaleTemporaryFilesRemoved: temporary files that a killed download or conversion left in
+// the cache are removed when it is opened once they are an hour old; a recent one (perhaps being
+// written by another run) is kept (issue 10, finding 10).
+func TestStaleTemporaryFilesRemoved(t *testing.T) {
+	body := readTestdata(t, fixtureWeights)
+	model := tinyModel(body)
+	dir := t.TempDir()
+	writeFile(t, dir, model.FileName, body)
+	old := time.Now().Add(-2 * time.Hour)
+	for _, name := range []string{"." + model.CompactFileName() + ".123.tmp", "." + model.FileName + ".456.part"} {
+		writeFile(t, dir, name, []byte("half"))
+		if err := os.Chtimes(filepath.Join(dir, name), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := "." + model.FileName + ".789.tmp"
+	writeFile(t, dir, fresh, []byte("being written"))
+	if _, err := Load(context.Background(), "", model, WithCacheDir(dir), WithProgress(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{fresh, model.CompactFileName(), model.FileName}) {
+		t.Errorf("cache holds %v: want the fresh temporary file, the compact file and the checkpoint", names)
 	}
 }
