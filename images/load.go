@@ -57,7 +57,8 @@ var (
 // frame of an animation), whatever the file's extension.
 //
 // Before decoding, Load reads the picture's header and refuses pictures of
-// zero size or with more than [DefaultMaxPixels] pixels (see [MaxPixels]).
+// zero size or with more than [DefaultMaxPixels] pixels (see [MaxPixels]). A JPEG is turned
+// upright as its EXIF Orientation says (phone photos).
 //
 // Errors are one line naming path, what is wrong and what to do. Those for a
 // missing or unreadable file wrap [fs.ErrNotExist] or [fs.ErrPermission], and
@@ -119,6 +120,11 @@ func Load(path string, opts ...LoadOption) (image.Image, error) {
 		}
 		return nil, fmt.Errorf("image %q (%s, %d×%d) is corrupt or truncated: %v; re-export or re-download it",
 			path, fm.name, c.Width, c.Height, err)
+	}
+	if fm.name == formatJPEG.name {
+		if _, err := f.Seek(0, io.SeekStart); err == nil {
+			img = orient(img, exifOrientation(f))
+		}
 	}
 	return img, nil
 }
