@@ -421,6 +421,23 @@ func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	// A budget for the whole file: the tensors may hold at most twice the elements the file's
+	// storages store (a storage may be shared by a few views), so that memory stays bounded by the
+	// file's size however many tensors view the same bytes (issue 10, finding 1).
+	stored, seen := 0, map[string]bool{}
+	for _, r := range refs {
+		if !seen[r.storage.key] {
+			seen[r.storage.key] = true
+			stored += r.storage.numel
+		}
+	}
+	declared := 0
+	for _, name := range names {
+		declared += refs[name].elements()
+		if declared > 2*stored {
+			return nil, corruptf("its tensors declare more than %d elements, over twice the %d its storages store", declared, stored)
+		}
+	}
 	out := make(map[string]Tensor, len(refs))
 	for _, name := range names {
 		t, err := refs[name].dense(data[refs[name].storage.key])
@@ -434,6 +451,22 @@ func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string
 
 // maxElements bounds a tensor's size (16 Gi elements), so that a damaged size cannot overflow.
 const maxElements = 1 << 34
+
+// elements is the number of values r declares (its sizes' product), capped just above
+// maxElements; a negative size counts as 0 (dense refuses it).
+func (r *tensorRef) elements() int {
+	n := 1
+	for _, s := range r.size {
+		if s <= 0 {
+			return 0
+		}
+		if n > (maxElements+1)/s {
+			return maxElements + 1
+		}
+		n *= s
+	}
+	return n
+}
 
 func (r *tensorRef) dense(raw []byte) (Tensor, error) {
 	st := r.storage
@@ -467,6 +500,12 @@ func (r *tensorRef) dense(raw []byte) (Tensor, error) {
 	if n > 0 && last >= st.viewSize {
 		return Tensor{}, corruptf("size %v, stride %v and offset %d reach element %d of a storage of %d",
 			r.size, r.stride, r.offset, last, st.viewSize)
+	}
+	// A tensor may not hold more values than its storage stores: zero or overlapping strides would
+	// let a few stored bytes ask for gigabytes (issue 10, finding 1). State dicts have none.
+	if n > st.viewSize {
+		return Tensor{}, corruptf("size %v and stride %v declare %d elements over a storage of %d (zero or overlapping strides)",
+			r.size, r.stride, n, st.viewSize)
 	}
 	t := Tensor{Shape: append([]int{}, r.size...), Data: make([]float32, n)}
 	if n == 0 {

@@ -201,20 +201,26 @@ func TestReadPyTorchBadStructure(t *testing.T) {
 		want    string
 		corrupt bool
 	}{
-		"past the storage":   {zipFile(t, tensorPickle([]int{2, 3}, []int{3, 1}, 1, "FloatStorage", 6), six), "reach element 6", true},
-		"storage too small":  {zipFile(t, tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 7), six), "has 24 bytes, want 28", true},
-		"missing storage":    {zipFile(t, tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 6), nil), "storage 0 missing", true},
-		"integer tensor":     {zipFile(t, tensorPickle([]int{3}, []int{1}, 0, "LongStorage", 3), six), "int64", false},
-		"negative stride":    {zipFile(t, tensorPickle([]int{3}, []int{-1}, 2, "FloatStorage", 6), six), "stride", true},
-		"legacy numel lie":   {legacyFile(tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 5), []string{"0"}, six), "has 6 elements, the pickle says 5", true},
-		"not a state dict":   {zipFile(t, (&pickler{}).proto(2).int(3).stop().Bytes(), nil), "not a state dict", false},
-		"a pickled module":   {zipFile(t, (&pickler{}).proto(2).mark().str("module").str("x").tuple().persid().stop().Bytes(), nil), "kind module", true},
-		"not a checkpoint":   {[]byte("hello world, not a checkpoint"), "not a PyTorch checkpoint", true},
-		"empty":              {nil, "empty", true},
-		"plain pickle":       {(&pickler{}).proto(2).int(1).stop().Bytes(), "no magic number", true},
-		"zip without pickle": {zipEntries(t, map[string][]byte{"a/version": []byte("3")}), "without data.pkl", true},
-		"torchscript":        {zipEntries(t, map[string][]byte{"a/data.pkl": nil, "a/constants.pkl": nil}), "TorchScript", false},
-		"big-endian":         {zipEntries(t, map[string][]byte{"a/data.pkl": nil, "a/byteorder": []byte("big")}), "big", false},
+		"past the storage":  {zipFile(t, tensorPickle([]int{2, 3}, []int{3, 1}, 1, "FloatStorage", 6), six), "reach element 6", true},
+		"storage too small": {zipFile(t, tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 7), six), "has 24 bytes, want 28", true},
+		"missing storage":   {zipFile(t, tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 6), nil), "storage 0 missing", true},
+		"integer tensor":    {zipFile(t, tensorPickle([]int{3}, []int{1}, 0, "LongStorage", 3), six), "int64", false},
+		"negative stride":   {zipFile(t, tensorPickle([]int{3}, []int{-1}, 2, "FloatStorage", 6), six), "stride", true},
+		// Issue 10, finding 1: a few stored floats declaring gigabytes through zero or overlapping
+		// strides (the first asked for 1 GB from one float).
+		"zero stride":               {zipFile(t, tensorPickle([]int{12}, []int{0}, 0, "FloatStorage", 6), six), "declare 12 elements over a storage of 6", true},
+		"1 GB from one float":       {zipFile(t, tensorPickle([]int{1 << 28}, []int{0}, 0, "FloatStorage", 6), six), "over twice the 6 its storages store", true},
+		"overlapping strides":       {zipFile(t, tensorPickle([]int{3, 3}, []int{1, 1}, 0, "FloatStorage", 6), six), "zero or overlapping strides", true},
+		"many views of one storage": {zipFile(t, sharedViews(5), six), "over twice the 6 its storages store", true},
+		"legacy numel lie":          {legacyFile(tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 5), []string{"0"}, six), "has 6 elements, the pickle says 5", true},
+		"not a state dict":          {zipFile(t, (&pickler{}).proto(2).int(3).stop().Bytes(), nil), "not a state dict", false},
+		"a pickled module":          {zipFile(t, (&pickler{}).proto(2).mark().str("module").str("x").tuple().persid().stop().Bytes(), nil), "kind module", true},
+		"not a checkpoint":          {[]byte("hello world, not a checkpoint"), "not a PyTorch checkpoint", true},
+		"empty":                     {nil, "empty", true},
+		"plain pickle":              {(&pickler{}).proto(2).int(1).stop().Bytes(), "no magic number", true},
+		"zip without pickle":        {zipEntries(t, map[string][]byte{"a/version": []byte("3")}), "without data.pkl", true},
+		"torchscript":               {zipEntries(t, map[string][]byte{"a/data.pkl": nil, "a/constants.pkl": nil}), "TorchScript", false},
+		"big-endian":                {zipEntries(t, map[string][]byte{"a/data.pkl": nil, "a/byteorder": []byte("big")}), "big", false},
 	}
 	for name, c := range cases {
 		path := writeFile(t, dir, strings.ReplaceAll(name, " ", "_")+".pth", c.file)
@@ -265,4 +271,16 @@ func TestReadPyTorchCorruptAndTruncated(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) {
 		t.Errorf("flipped storage byte: %v, want a corrupt-file error", err)
 	}
+}
+
+// sharedViews is a state dict of k tensors, each a view of the whole of storage "0" (6 floats).
+func sharedViews(k int) []byte {
+	var p pickler
+	p.proto(2).emptyDict()
+	for i := range k {
+		p.str(fmt.Sprintf("w%d", i)).global("torch._utils", "_rebuild_tensor_v2").mark().
+			storagePID("FloatStorage", "0", 6, false, nil).int(0).ints(6).ints(1).op(0x89).emptyDict().tuple().reduce().
+			setitem()
+	}
+	return p.stop().Bytes()
 }
