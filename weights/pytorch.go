@@ -141,6 +141,12 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 	entries := map[string]*zip.File{}
 	var pkl *zip.File
 	for _, e := range zr.File {
+		// The directory's sizes are only claims; an entry's compressed bytes must fit in the file,
+		// or the deflate bound below (1032 × compressed) would let a few hundred bytes ask for
+		// gigabytes (issue 10, finding 4).
+		if e.CompressedSize64 > uint64(size) {
+			return nil, corruptf("zip entry %s claims %d compressed bytes in a file of %d", e.Name, e.CompressedSize64, size)
+		}
 		entries[e.Name] = e
 		if (e.Name == "data.pkl" || strings.HasSuffix(e.Name, "/data.pkl")) && (pkl == nil || len(e.Name) < len(pkl.Name)) {
 			pkl = e

@@ -1,6 +1,8 @@
 package weights
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -212,15 +214,17 @@ func TestReadPyTorchBadStructure(t *testing.T) {
 		"1 GB from one float":       {zipFile(t, tensorPickle([]int{1 << 28}, []int{0}, 0, "FloatStorage", 6), six), "over twice the 6 its storages store", true},
 		"overlapping strides":       {zipFile(t, tensorPickle([]int{3, 3}, []int{1, 1}, 0, "FloatStorage", 6), six), "zero or overlapping strides", true},
 		"many views of one storage": {zipFile(t, sharedViews(5), six), "over twice the 6 its storages store", true},
-		"legacy numel lie":          {legacyFile(tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 5), []string{"0"}, six), "has 6 elements, the pickle says 5", true},
-		"not a state dict":          {zipFile(t, (&pickler{}).proto(2).int(3).stop().Bytes(), nil), "not a state dict", false},
-		"a pickled module":          {zipFile(t, (&pickler{}).proto(2).mark().str("module").str("x").tuple().persid().stop().Bytes(), nil), "kind module", true},
-		"not a checkpoint":          {[]byte("hello world, not a checkpoint"), "not a PyTorch checkpoint", true},
-		"empty":                     {nil, "empty", true},
-		"plain pickle":              {(&pickler{}).proto(2).int(1).stop().Bytes(), "no magic number", true},
-		"zip without pickle":        {zipEntries(t, map[string][]byte{"a/version": []byte("3")}), "without data.pkl", true},
-		"torchscript":               {zipEntries(t, map[string][]byte{"a/data.pkl": nil, "a/constants.pkl": nil}), "TorchScript", false},
-		"big-endian":                {zipEntries(t, map[string][]byte{"a/data.pkl": nil, "a/byteorder": []byte("big")}), "big", false},
+		// Issue 10, finding 4: a 1 GiB storage claimed by a zip directory in a file of a few hundred bytes.
+		"zip directory lie":  {lyingZip(t, tensorPickle([]int{1 << 28}, []int{1}, 0, "FloatStorage", 1<<28)), "compressed bytes in a file of", true},
+		"legacy numel lie":   {legacyFile(tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 5), []string{"0"}, six), "has 6 elements, the pickle says 5", true},
+		"not a state dict":   {zipFile(t, (&pickler{}).proto(2).int(3).stop().Bytes(), nil), "not a state dict", false},
+		"a pickled module":   {zipFile(t, (&pickler{}).proto(2).mark().str("module").str("x").tuple().persid().stop().Bytes(), nil), "kind module", true},
+		"not a checkpoint":   {[]byte("hello world, not a checkpoint"), "not a PyTorch checkpoint", true},
+		"empty":              {nil, "empty", true},
+		"plain pickle":       {(&pickler{}).proto(2).int(1).stop().Bytes(), "no magic number", true},
+		"zip without pickle": {zipEntries(t, map[string][]byte{"a/version": []byte("3")}), "without data.pkl", true},
+		"torchscript":        {zipEntries(t, map[string][]byte{"a/data.pkl": nil, "a/constants.pkl": nil}), "TorchScript", false},
+		"big-endian":         {zipEntries(t, map[string][]byte{"a/data.pkl": nil, "a/byteorder": []byte("big")}), "big", false},
 	}
 	for name, c := range cases {
 		path := writeFile(t, dir, strings.ReplaceAll(name, " ", "_")+".pth", c.file)
@@ -283,4 +287,29 @@ func sharedViews(k int) []byte {
 			setitem()
 	}
 	return p.stop().Bytes()
+}
+
+// lyingZip is a checkpoint whose storage "0" is a few deflated bytes that the zip directory says
+// are 1 GiB compressed and 1 GiB uncompressed.
+func lyingZip(t *testing.T, state []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"archive/data.pkl", "archive/version"} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(map[string][]byte{"archive/data.pkl": state, "archive/version": []byte("3\n")}[name])
+	}
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "archive/data/0", Method: zip.Deflate,
+		CompressedSize64: 1 << 30, UncompressedSize64: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write([]byte{0x03, 0x00}) // an empty final deflate block
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
