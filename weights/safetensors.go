@@ -90,34 +90,34 @@ func ReadSafetensors(path string, keep func(name string) bool) (tensors map[stri
 			err = fileError(path, err)
 		}
 	}()
+	if err := checkSafetensorsHeader(path); err != nil {
+		return nil, nil, err
+	}
 	buf, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := safetensors.Deserialize(buf)
+	// The header is parsed once; the tensors are slices of buf after it.
+	headerLen, meta, err := safetensors.ReadMetadata(buf)
 	if err != nil {
 		return nil, nil, corruptf("%v", err)
 	}
-	_, meta, err := safetensors.ReadMetadata(buf)
-	if err != nil {
-		return nil, nil, corruptf("%v", err)
-	}
+	body := buf[8+headerLen:]
 	metadata = meta.Metadata()
 	tensors = map[string]Tensor{}
-	for _, nt := range st.Tensors() {
-		if keep != nil && !keep(nt.Name) {
+	for name, info := range meta.Tensors() {
+		if keep != nil && !keep(name) {
 			continue
 		}
-		tv := nt.TensorView
-		t := Tensor{Shape: make([]int, len(tv.Shape()))}
-		for i, d := range tv.Shape() {
+		t := Tensor{Shape: make([]int, len(info.Shape))}
+		for i, d := range info.Shape {
 			if d > maxElements {
-				return nil, nil, corruptf("tensor %s has shape %v", nt.Name, tv.Shape())
+				return nil, nil, corruptf("tensor %s has shape %v", name, info.Shape)
 			}
 			t.Shape[i] = int(d)
 		}
 		var dt dtype
-		switch tv.DType() {
+		switch info.DType {
 		case safetensors.F32:
 			dt = dtFloat32
 		case safetensors.F16:
@@ -127,15 +127,15 @@ func ReadSafetensors(path string, keep func(name string) bool) (tensors map[stri
 		case safetensors.F64:
 			dt = dtFloat64
 		default:
-			return nil, nil, fmt.Errorf("tensor %s is %v; only floating-point tensors are read", nt.Name, tv.DType())
+			return nil, nil, fmt.Errorf("tensor %s is %v; only floating-point tensors are read", name, info.DType)
 		}
 		decode, _ := decoder(dt)
-		raw, es := tv.Data(), dt.size()
+		raw, es := body[info.DataOffsets[0]:info.DataOffsets[1]], dt.size() // ReadMetadata checked the offsets
 		t.Data = make([]float32, len(raw)/es)
 		for i := range t.Data {
 			t.Data[i] = decode(raw[i*es:])
 		}
-		tensors[nt.Name] = t
+		tensors[name] = t
 	}
 	if want, ok := metadata[digestKey]; ok && keep == nil {
 		if got := contentDigest(tensors); got != want {
@@ -176,4 +176,27 @@ func contentDigest(tensors map[string]Tensor) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// maxSafetensorsHeader bounds a safetensors file's JSON header: a VGG19's is about 3 KB, and the
+// safetensors package itself allows 100 MB, which json.Unmarshal turns into gigabytes (issue 10,
+// finding 5).
+const maxSafetensorsHeader = 1 << 20
+
+// checkSafetensorsHeader refuses a file whose header length field is over maxSafetensorsHeader,
+// before the file is read.
+func checkSafetensorsHeader(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var length [8]byte
+	if _, err := io.ReadFull(f, length[:]); err != nil {
+		return corruptf("no header length (%v)", err)
+	}
+	if n := binary.LittleEndian.Uint64(length[:]); n > maxSafetensorsHeader {
+		return corruptf("its header claims %d bytes; estil reads headers of up to %d", n, maxSafetensorsHeader)
+	}
+	return nil
 }

@@ -71,3 +71,25 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		t.Errorf("temporary files left: %v", names)
 	}
 }
+
+// Issue 10, finding 5: a header over 1 MB is refused from its length field, before the file is
+// read or its JSON parsed (a 90 MB header had reached 4.4 GB).
+func TestSafetensorsHeaderBound(t *testing.T) {
+	dir := t.TempDir()
+	small := map[string]Tensor{"x": {Shape: []int{2}, Data: []float32{1, 2}}}
+	path := filepath.Join(dir, "big-header.safetensors")
+	if err := WriteSafetensors(path, small, map[string]string{"pad": strings.Repeat("x", 2<<20)}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := ReadSafetensors(path, nil)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "header claims") || !strings.Contains(err.Error(), path) {
+		t.Errorf("2 MB header: got %v, want a corrupt-file error naming the path and the header's size", err)
+	}
+	path = filepath.Join(dir, "ok-header.safetensors")
+	if err := WriteSafetensors(path, small, map[string]string{"pad": strings.Repeat("x", 512<<10)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := ReadSafetensors(path, nil); err != nil || !slices.Equal(got["x"].Data, []float32{1, 2}) {
+		t.Errorf("512 KB header: %v, %v", got, err)
+	}
+}
