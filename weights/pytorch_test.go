@@ -215,7 +215,10 @@ func TestReadPyTorchBadStructure(t *testing.T) {
 		"overlapping strides":       {zipFile(t, tensorPickle([]int{3, 3}, []int{1, 1}, 0, "FloatStorage", 6), six), "zero or overlapping strides", true},
 		"many views of one storage": {zipFile(t, sharedViews(5), six), "over twice the 6 its storages store", true},
 		// Issue 10, finding 4: a 1 GiB storage claimed by a zip directory in a file of a few hundred bytes.
-		"zip directory lie":  {lyingZip(t, tensorPickle([]int{1 << 28}, []int{1}, 0, "FloatStorage", 1<<28)), "compressed bytes in a file of", true},
+		"zip directory lie": {lyingZip(t, tensorPickle([]int{1 << 28}, []int{1}, 0, "FloatStorage", 1<<28)), "compressed bytes in a file of", true},
+		// Issue 10, findings 2 and 3: a flood of MARKs, and a FRAME declaring 1 TiB.
+		"MARK flood":         {zipFile(t, append(append([]byte{0x80, 2}, bytes.Repeat([]byte{'('}, 70000)...), '.'), nil), "over 65536 opcodes", true},
+		"1 TiB frame":        {zipFile(t, (&pickler{}).proto(4).op(0x95, 0, 0, 0, 0, 0, 1, 0, 0).emptyDict().stop().Bytes(), nil), "a frame of 1099511627776 bytes", true},
 		"legacy numel lie":   {legacyFile(tensorPickle([]int{6}, []int{1}, 0, "FloatStorage", 5), []string{"0"}, six), "has 6 elements, the pickle says 5", true},
 		"not a state dict":   {zipFile(t, (&pickler{}).proto(2).int(3).stop().Bytes(), nil), "not a state dict", false},
 		"a pickled module":   {zipFile(t, (&pickler{}).proto(2).mark().str("module").str("x").tuple().persid().stop().Bytes(), nil), "kind module", true},

@@ -3,6 +3,7 @@ package weights
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -196,6 +197,11 @@ func pickleError(err error) error {
 // maxPickleSize bounds a state dict's pickle (VGG19's is a few kB).
 const maxPickleSize = 64 << 20
 
+// maxPickleObjects bounds a pickle's opcodes, and so the objects and MARKs gopickle allocates for
+// them (issue 10, finding 2: a 65 KB flood of MARKs had reached 3.3 GB). torchvision's VGG19
+// state dict has about 1,300 (the 32-tensor fixture 1,098).
+const maxPickleObjects = 1 << 16
+
 // gopickle resolves GLOBAL collections.OrderedDict itself, to a class that takes no arguments,
 // which fails on Python 2 pickles (whose OrderedDict reduce passes the items; the 2017 Caffe
 // VGG19 may be one). scanPickle rewrites that opcode into GLOBAL estil.compat.OrderedDict, which
@@ -256,6 +262,7 @@ var pickleOps = func() [256]struct{ kind, n int } {
 func scanPickle(r *bufio.Reader, limit int) ([]byte, error) {
 	var out []byte
 	used, framed := 0, false
+	objects := 0 // opcodes that push a new object onto gopickle's stacks (a MARK costs 16 slots)
 	take := func(n int) ([]byte, error) {
 		if n < 0 || n > limit-used {
 			return nil, fmt.Errorf("an argument of %d bytes at byte %d runs past the end", n, used)
@@ -292,6 +299,11 @@ func scanPickle(r *bufio.Reader, limit int) ([]byte, error) {
 		op := opb[0]
 		spec := pickleOps[op]
 		out = append(out, op)
+		if spec.kind != -1 && op != '.' {
+			if objects++; objects > maxPickleObjects {
+				return nil, fmt.Errorf("over %d opcodes (a state dict of VGG19 has a few thousand)", maxPickleObjects)
+			}
+		}
 		switch spec.kind {
 		case argNone:
 			if op == '.' {
@@ -303,7 +315,13 @@ func scanPickle(r *bufio.Reader, limit int) ([]byte, error) {
 				return nil, err
 			}
 			out = append(out, b...)
-			framed = framed || op == 0x95
+			if op == 0x95 {
+				// gopickle allocates the whole frame up front: a frame must fit in what is left.
+				if n := binary.LittleEndian.Uint64(b); n > uint64(limit-used) {
+					return nil, fmt.Errorf("a frame of %d bytes at byte %d runs past the end", n, used)
+				}
+				framed = true
+			}
 		case argLines:
 			var text []byte
 			for range spec.n {
