@@ -190,13 +190,6 @@ func TestMaliciousPickleIsRefused(t *testing.T) {
 
 func TestReadPyTorchBadStructure(t *testing.T) {
 	dir := t.TempDir()
-	tensorPickle := func(size, stride []int, offset int, class string, numel int) []byte {
-		var p pickler
-		p.proto(2).emptyDict().str("w").global("torch._utils", "_rebuild_tensor_v2").mark().
-			storagePID(class, "0", numel, false, nil).int(offset).ints(size...).ints(stride...).op(0x89).emptyDict().tuple().reduce().
-			setitem().stop()
-		return p.Bytes()
-	}
 	six := map[string][]float32{"0": {0, 1, 2, 3, 4, 5}}
 	cases := map[string]struct {
 		file    []byte
@@ -215,7 +208,7 @@ func TestReadPyTorchBadStructure(t *testing.T) {
 		"overlapping strides":       {zipFile(t, tensorPickle([]int{3, 3}, []int{1, 1}, 0, "FloatStorage", 6), six), "zero or overlapping strides", true},
 		"many views of one storage": {zipFile(t, sharedViews(5), six), "over twice the 6 its storages store", true},
 		// Issue 10, finding 4: a 1 GiB storage claimed by a zip directory in a file of a few hundred bytes.
-		"zip directory lie": {lyingZip(t, tensorPickle([]int{1 << 28}, []int{1}, 0, "FloatStorage", 1<<28)), "compressed bytes in a file of", true},
+		"zip directory lie": {lyingZip(t, tensorPickle([]int{1 << 28}, []int{1}, 0, "FloatStorage", 1<<28), 1<<30), "compressed bytes in a file of", true},
 		// Issue 10, findings 2 and 3: a flood of MARKs, and a FRAME declaring 1 TiB.
 		"MARK flood":         {zipFile(t, append(append([]byte{0x80, 2}, bytes.Repeat([]byte{'('}, 70000)...), '.'), nil), "over 65536 opcodes", true},
 		"1 TiB frame":        {zipFile(t, (&pickler{}).proto(4).op(0x95, 0, 0, 0, 0, 0, 1, 0, 0).emptyDict().stop().Bytes(), nil), "a frame of 1099511627776 bytes", true},
@@ -293,8 +286,8 @@ func sharedViews(k int) []byte {
 }
 
 // lyingZip is a checkpoint whose storage "0" is a few deflated bytes that the zip directory says
-// are 1 GiB compressed and 1 GiB uncompressed.
-func lyingZip(t *testing.T, state []byte) []byte {
+// are claim bytes, compressed and uncompressed.
+func lyingZip(t *testing.T, state []byte, claim uint64) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -306,7 +299,7 @@ func lyingZip(t *testing.T, state []byte) []byte {
 		_, _ = w.Write(map[string][]byte{"archive/data.pkl": state, "archive/version": []byte("3\n")}[name])
 	}
 	w, err := zw.CreateRaw(&zip.FileHeader{Name: "archive/data/0", Method: zip.Deflate,
-		CompressedSize64: 1 << 30, UncompressedSize64: 1 << 30})
+		CompressedSize64: claim, UncompressedSize64: claim})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,4 +308,13 @@ func lyingZip(t *testing.T, state []byte) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// tensorPickle is a state dict of one tensor "w" over storage "0".
+func tensorPickle(size, stride []int, offset int, class string, numel int) []byte {
+	var p pickler
+	p.proto(2).emptyDict().str("w").global("torch._utils", "_rebuild_tensor_v2").mark().
+		storagePID(class, "0", numel, false, nil).int(offset).ints(size...).ints(stride...).op(0x89).emptyDict().tuple().reduce().
+		setitem().stop()
+	return p.Bytes()
 }
