@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzReadPyTorch: any input gives tensors or an error, without even a recovered panic. As a
-// plain test it runs the seeds; `go test -fuzz FuzzReadPyTorch ./weights/` explores further.
+// plain test it runs the seeds (the fixtures and issue 10's hostile files); `go test -fuzz FuzzReadPyTorch ./weights/` explores further.
 func FuzzReadPyTorch(f *testing.F) {
 	for _, name := range []string{fixtureWeights, fixtureWeightsLegacy, "tiny_dtypes.pth", "tiny_dtypes_legacy.pth", "malicious.pth"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
@@ -16,6 +16,11 @@ func FuzzReadPyTorch(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+	}
+	for name, b := range hostileFiles(f) {
+		if filepath.Ext(name) == ".pth" {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "f.pth")
@@ -36,6 +41,11 @@ func FuzzReadSafetensors(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b[:4096])
+	for name, b := range hostileFiles(f) {
+		if filepath.Ext(name) == ".safetensors" {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "f.safetensors")
 		if err := os.WriteFile(path, data, 0o644); err != nil {

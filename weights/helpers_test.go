@@ -185,7 +185,7 @@ func legacyFile(state []byte, keys []string, data map[string][]float32) []byte {
 }
 
 // zipFile assembles a zip checkpoint with archive/data.pkl and archive/data/<key>.
-func zipFile(t *testing.T, state []byte, data map[string][]float32) []byte {
+func zipFile(t testing.TB, state []byte, data map[string][]float32) []byte {
 	t.Helper()
 	entries := map[string][]byte{"archive/data.pkl": state, "archive/version": []byte("3\n")}
 	for key, d := range data {
@@ -195,7 +195,7 @@ func zipFile(t *testing.T, state []byte, data map[string][]float32) []byte {
 }
 
 // zipEntries writes a zip archive (stored, not compressed, as torch does).
-func zipEntries(t *testing.T, entries map[string][]byte) []byte {
+func zipEntries(t testing.TB, entries map[string][]byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)

@@ -31,18 +31,7 @@ func TestHostileFilesStayBounded(t *testing.T) {
 		t.Skip(need)
 	}
 	dir := t.TempDir()
-	header := make([]byte, 8)
-	binary.LittleEndian.PutUint64(header, 90_000_000)
-	files := map[string][]byte{
-		// finding 1: one stored float declaring 1 GB through a zero stride, and 32 views of one storage.
-		"zero-stride.pth":         zipFile(t, tensorPickle([]int{1 << 28}, []int{0}, 0, "FloatStorage", 1), map[string][]float32{"0": {1}}),
-		"shared-views.pth":        zipFile(t, sharedViewsOf(32, 1<<22), map[string][]float32{"0": make([]float32, 1<<22)}),
-		"mark-flood.pth":          zipFile(t, append(append([]byte{0x80, 2}, bytes.Repeat([]byte{'('}, 1<<20)...), '.'), nil),         // finding 2
-		"frame-1TiB.pth":          zipFile(t, (&pickler{}).proto(4).op(0x95, 0, 0, 0, 0, 0, 1, 0, 0).emptyDict().stop().Bytes(), nil), // finding 3
-		"zip-directory.pth":       lyingZip(t, tensorPickle([]int{1 << 30}, []int{1}, 0, "FloatStorage", 1<<30), 1<<32),               // finding 4: 4 GiB claimed
-		"header-90MB.safetensors": append(append(header, '{'), bytes.Repeat([]byte{' '}, 1<<20)...),                                   // finding 5
-	}
-	for name, data := range files {
+	for name, data := range hostileFiles(t) {
 		path := writeFile(t, dir, name, data)
 		cmd := exec.Command(prlimit, "--as=4294967296", "--", os.Args[0], "-test.run=^TestReadWeightsChild$")
 		cmd.Env = append(os.Environ(), "ESTIL_READ_WEIGHTS="+path)
@@ -105,4 +94,20 @@ func sharedViewsOf(k, n int) []byte {
 			setitem()
 	}
 	return p.stop().Bytes()
+}
+
+// hostileFiles are the crafted files of issue 10's findings 1-5, each a few hundred bytes to 16 MB,
+// by file name (the extension says the format). They also seed the fuzz targets.
+func hostileFiles(tb testing.TB) map[string][]byte {
+	header := make([]byte, 8)
+	binary.LittleEndian.PutUint64(header, 90_000_000)
+	return map[string][]byte{
+		// finding 1: one stored float declaring 1 GB through a zero stride, and 32 views of one storage.
+		"zero-stride.pth":         zipFile(tb, tensorPickle([]int{1 << 28}, []int{0}, 0, "FloatStorage", 1), map[string][]float32{"0": {1}}),
+		"shared-views.pth":        zipFile(tb, sharedViewsOf(32, 1<<22), map[string][]float32{"0": make([]float32, 1<<22)}),
+		"mark-flood.pth":          zipFile(tb, append(append([]byte{0x80, 2}, bytes.Repeat([]byte{'('}, 1<<20)...), '.'), nil),         // finding 2
+		"frame-1TiB.pth":          zipFile(tb, (&pickler{}).proto(4).op(0x95, 0, 0, 0, 0, 0, 1, 0, 0).emptyDict().stop().Bytes(), nil), // finding 3
+		"zip-directory.pth":       lyingZip(tb, tensorPickle([]int{1 << 30}, []int{1}, 0, "FloatStorage", 1<<30), 1<<32),               // finding 4: 4 GiB claimed
+		"header-90MB.safetensors": append(append(header, '{'), bytes.Repeat([]byte{' '}, 1<<20)...),                                    // finding 5
+	}
 }

@@ -287,7 +287,7 @@ func sharedViews(k int) []byte {
 
 // lyingZip is a checkpoint whose storage "0" is a few deflated bytes that the zip directory says
 // are claim bytes, compressed and uncompressed.
-func lyingZip(t *testing.T, state []byte, claim uint64) []byte {
+func lyingZip(t testing.TB, state []byte, claim uint64) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
