@@ -84,7 +84,8 @@ func lastLineOf(s string) string {
 	return s[strings.LastIndexByte(s, '\n')+1:]
 }
 
-// sharedViewsOf is a state dict of k tensors, each a view of the whole of storage "0" (n floats).
+// sharedViewsOf is a state dict of k tensors, each a view of the whole of storage "0" (n floats):
+// k·n elements declared over n stored.
 func sharedViewsOf(k, n int) []byte {
 	var p pickler
 	p.proto(2).emptyDict()

@@ -206,7 +206,7 @@ func TestReadPyTorchBadStructure(t *testing.T) {
 		"zero stride":               {zipFile(t, tensorPickle([]int{12}, []int{0}, 0, "FloatStorage", 6), six), "declare 12 elements over a storage of 6", true},
 		"1 GB from one float":       {zipFile(t, tensorPickle([]int{1 << 28}, []int{0}, 0, "FloatStorage", 6), six), "over twice the 6 its storages store", true},
 		"overlapping strides":       {zipFile(t, tensorPickle([]int{3, 3}, []int{1, 1}, 0, "FloatStorage", 6), six), "zero or overlapping strides", true},
-		"many views of one storage": {zipFile(t, sharedViews(5), six), "over twice the 6 its storages store", true},
+		"many views of one storage": {zipFile(t, sharedViewsOf(5, 6), six), "over twice the 6 its storages store", true},
 		// Issue 10, finding 4: a 1 GiB storage claimed by a zip directory in a file of a few hundred bytes.
 		"zip directory lie": {lyingZip(t, tensorPickle([]int{1 << 28}, []int{1}, 0, "FloatStorage", 1<<28), 1<<30), "compressed bytes in a file of", true},
 		// Issue 10, findings 2 and 3: a flood of MARKs, and a FRAME declaring 1 TiB.
@@ -271,18 +271,6 @@ func TestReadPyTorchCorruptAndTruncated(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) {
 		t.Errorf("flipped storage byte: %v, want a corrupt-file error", err)
 	}
-}
-
-// sharedViews is a state dict of k tensors, each a view of the whole of storage "0" (6 floats).
-func sharedViews(k int) []byte {
-	var p pickler
-	p.proto(2).emptyDict()
-	for i := range k {
-		p.str(fmt.Sprintf("w%d", i)).global("torch._utils", "_rebuild_tensor_v2").mark().
-			storagePID("FloatStorage", "0", 6, false, nil).int(0).ints(6).ints(1).op(0x89).emptyDict().tuple().reduce().
-			setitem()
-	}
-	return p.stop().Bytes()
 }
 
 // lyingZip is a checkpoint whose storage "0" is a few deflated bytes that the zip directory says
