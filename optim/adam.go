@@ -34,6 +34,7 @@ type Adam struct {
 
 	lr, beta1, beta2, eps float64
 	onEval                func(Evaluation) error
+	pause                 func() bool
 	configErr             error
 
 	exec  *graph.Exec
@@ -96,6 +97,13 @@ func (a *Adam) setErr(format string, args ...any) {
 	if a.configErr == nil {
 		a.configErr = fmt.Errorf(format, args...)
 	}
+}
+
+// Pause sets a function asked after each iteration whether to end the Step there
+// (Stopped == StopPaused); the state carries over to the next Step as usual.
+func (a *Adam) Pause(fn func() bool) *Adam {
+	a.pause = fn
+	return a
 }
 
 // Reset forgets the moments and the step counter, as if a new torch.optim.Adam were created.
@@ -174,7 +182,7 @@ func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
 	}
 
 	return firstOrder{
-		name: "optim.Adam", owned: &a.owned, evals: &a.evals, onEval: a.onEval, k: 3,
+		name: "optim.Adam", owned: &a.owned, evals: &a.evals, onEval: a.onEval, pause: a.pause, k: 3,
 		iterate: func(_ int, cur *tensors.Tensor) ([]*tensors.Tensor, error) {
 			a.step++
 			// Bias corrections in float64, as torch computes them with Python floats.

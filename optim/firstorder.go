@@ -66,6 +66,8 @@ type firstOrder struct {
 	owned  *arena
 	evals  *int
 	onEval func(Evaluation) error
+	// pause, if set, is asked after each iteration whether to end the Step there (StopPaused).
+	pause func() bool
 	// iterate runs iteration i's graph from cur; its outputs start with the next x, and element
 	// k holds the evaluation at cur. It owns (adds to owned) what it keeps of them.
 	iterate func(i int, cur *tensors.Tensor) ([]*tensors.Tensor, error)
@@ -114,6 +116,10 @@ func (f firstOrder) step(x *tensors.Tensor, n int) (*Result, error) {
 		res.Iterations++
 		cur = outs[0]
 		f.owned.release(append(f.state(), x, cur)...)
+		if i < n-1 && f.pause != nil && f.pause() {
+			res.Stopped = StopPaused
+			break
+		}
 	}
 	res.X = cur
 	f.owned.release(append(f.state(), cur)...)

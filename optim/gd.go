@@ -25,6 +25,7 @@ type GradientDescent struct {
 
 	lr        float64
 	onEval    func(Evaluation) error
+	pause     func() bool
 	configErr error
 
 	exec  *graph.Exec
@@ -61,6 +62,13 @@ func (g *GradientDescent) Inputs(inputs ...*tensors.Tensor) *GradientDescent {
 // OnEvaluation sets an observer called after each evaluation (one per iteration); an error stops Step.
 func (g *GradientDescent) OnEvaluation(fn func(Evaluation) error) *GradientDescent {
 	g.onEval = fn
+	return g
+}
+
+// Pause sets a function asked after each iteration whether to end the Step there
+// (Stopped == StopPaused); the state carries over to the next Step as usual.
+func (g *GradientDescent) Pause(fn func() bool) *GradientDescent {
+	g.pause = fn
 	return g
 }
 
@@ -105,7 +113,7 @@ func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
 		g.exec.WithName("optim_gradient_descent")
 	}
 	return firstOrder{
-		name: "optim.GradientDescent", owned: &g.owned, evals: &g.evals, onEval: g.onEval, k: 1,
+		name: "optim.GradientDescent", owned: &g.owned, evals: &g.evals, onEval: g.onEval, pause: g.pause, k: 1,
 		iterate: func(i int, cur *tensors.Tensor) ([]*tensors.Tensor, error) {
 			args := make([]any, 0, 2+len(g.inputs))
 			args = append(args, cur, scalarOf(-g.lr, dtype))

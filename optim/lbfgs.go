@@ -88,6 +88,7 @@ type LBFGS struct {
 	strongWolfe bool
 	onEval      func(Evaluation) error
 	onIter      func(Iteration) error
+	pause       func() bool
 	configErr   error
 
 	ev    *evaluator
@@ -108,6 +109,7 @@ type state struct {
 	prevG     *tensors.Tensor
 	prevLoss  float64
 	zeros     *tensors.Tensor // padding for the two-loop graph
+	pending   *pendingStep    // the progress of a paused Step (state.go)
 }
 
 // NewLBFGS creates an L-BFGS optimizer of f on the given backend, with torch's defaults: lr 1,
@@ -210,6 +212,13 @@ func (o *LBFGS) OnIteration(fn func(Iteration) error) *LBFGS {
 	return o
 }
 
+// Pause sets a function asked at the end of every iteration whether to pause: if it says so,
+// Step returns with Stopped == StopPaused and the next Step continues it (see State).
+func (o *LBFGS) Pause(fn func() bool) *LBFGS {
+	o.pause = fn
+	return o
+}
+
 // Reset forgets the optimizer state (history, direction, counters), freeing its device memory, as if
 // a new torch.optim.LBFGS were created. Compiled graphs are kept.
 func (o *LBFGS) Reset() {
@@ -263,6 +272,8 @@ type stepRun struct {
 	d     *tensors.Tensor
 	prevG *tensors.Tensor
 	evals int // current_evals
+	// evalsBefore are the evaluations a paused Step had made before this call continued it.
+	evalsBefore int
 	loss  float64
 	gInf  float64
 	// failure is the Stopped reason of an error (StopNotFinite, StopObserver); StopError if empty.
@@ -306,7 +317,7 @@ func (r *stepRun) evaluate(x *tensors.Tensor, t float64, d *tensors.Tensor) (poi
 func (r *stepRun) fail(err error) (*Result, error) {
 	o := r.o
 	r.res.X = r.xGood
-	r.res.Evaluations = r.evals
+	r.res.Evaluations = r.evals - r.evalsBefore
 	o.owned.disown(r.xGood)
 	o.Reset()
 	r.res.Stopped = r.failure
@@ -334,17 +345,20 @@ func (o *LBFGS) Step(x *tensors.Tensor, iterations int) (*Result, error) {
 	if iterations < 1 {
 		return nil, fmt.Errorf("optim.LBFGS.Step: iterations must be >= 1, got %d", iterations)
 	}
-	o.maxIter = iterations
 	dtype := x.DType()
 	if dtype != dtypes.Float32 && dtype != dtypes.Float64 {
 		return nil, fmt.Errorf("optim.LBFGS.Step: x must be float32 or float64, got %s", x.Shape())
 	}
 	st := &o.st
-	if st.nIter > 0 || st.funcEvals > 0 {
+	if (st.nIter > 0 || st.funcEvals > 0) && st.shape.Ok() {
 		if !st.shape.Equal(x.Shape()) {
 			return nil, fmt.Errorf("optim.LBFGS.Step: x has shape %s but the optimizer state was built for %s "+
 				"(call Reset to start over)", x.Shape(), st.shape)
 		}
+	}
+	if p := st.pending; p != nil && iterations != p.maxIter-p.iter {
+		return nil, fmt.Errorf("optim.LBFGS.Step: the paused Step has %d iterations left, asked for %d",
+			p.maxIter-p.iter, iterations)
 	}
 	st.shape = x.Shape()
 	if o.ev == nil {
@@ -356,47 +370,57 @@ func (o *LBFGS) Step(x *tensors.Tensor, iterations int) (*Result, error) {
 			return nil, err
 		}
 	}
-	maxEval := o.maxEval
-	if maxEval == 0 {
-		maxEval = o.maxIter * 5 / 4
+	if st.zeros == nil {
+		var err error
+		if st.zeros, err = o.ev.zerosLike(x); err != nil {
+			return nil, err
+		}
+		o.owned.add(st.zeros)
 	}
 
 	r := &stepRun{o: o, res: &Result{X: x}, x: x, xGood: x, d: st.d, prevG: st.prevG}
+	nIter, maxEval := 0, 0 // iterations and evaluation budget of this (torch) Step
+	if p := st.pending; p != nil {
+		// Continue a paused Step where it stopped: x was evaluated, and its gradient kept.
+		st.pending = nil
+		o.maxIter, maxEval, nIter = p.maxIter, p.maxEval, p.iter
+		r.evals, r.evalsBefore, r.loss, r.g, r.gInf = p.evals, p.evals, p.lastLoss, p.g, p.gInf
+		r.res.Loss, r.res.LastLoss = p.loss, p.lastLoss
+	} else {
+		o.maxIter = iterations
+		maxEval = o.maxEval
+		if maxEval == 0 {
+			maxEval = o.maxIter * 5 / 4
+		}
+		// Evaluate the initial f(x) and df/dx.
+		p, err := r.evaluate(x, 0, nil)
+		if err != nil {
+			return r.fail(err)
+		}
+		r.loss, r.g, r.gInf = p.loss, p.g, p.gInf
+		r.res.Loss, r.res.LastLoss = p.loss, p.loss
 
-	// Evaluate the initial f(x) and df/dx.
-	p, err := r.evaluate(x, 0, nil)
-	if err != nil {
-		return r.fail(err)
+		// Optimal condition.
+		if r.gInf <= rnd(o.tolGrad, dtype) {
+			r.res.Stopped = StopOptimalAtStart
+			return r.finish(), nil
+		}
 	}
-	r.loss, r.g, r.gInf = p.loss, p.g, p.gInf
-	r.res.Loss, r.res.LastLoss = p.loss, p.loss
-
-	// Optimal condition.
-	if r.gInf <= rnd(o.tolGrad, dtype) {
-		r.res.Stopped = StopOptimalAtStart
-		return r.finish(), nil
-	}
+	startIter := nIter
 
 	t := st.t
 	hDiag := st.hDiag
-	nIter := 0
 	r.res.Stopped = StopMaxIter // if max_iter < 1: torch's loop doesn't run.
 	for nIter < o.maxIter {
 		nIter++
 		st.nIter++
-		r.res.Iterations = nIter
+		r.res.Iterations = nIter - startIter
 
 		// Compute the descent direction.
 		var curvature, gtd, dInf float64
 		if st.nIter == 1 {
 			st.hist.clear() // the arena frees the tensors.
 			hDiag = 1
-			if st.zeros == nil {
-				if st.zeros, err = o.ev.zerosLike(x); err != nil {
-					return r.fail(err)
-				}
-				o.owned.add(st.zeros)
-			}
 		} else {
 			// Update the memory with (s, y) = (t·d, g − g_prev).
 			s, y, ys, yy, err := o.tl.pair(r.g, r.prevG, r.d, t)
@@ -523,6 +547,13 @@ func (o *LBFGS) Step(x *tensors.Tensor, iterations int) (*Result, error) {
 			r.res.Stopped = StopLossChange
 			break
 		}
+		// Asked to pause: keep this Step's progress for the next Step, which continues it.
+		if o.pause != nil && o.pause() {
+			st.pending = &pendingStep{maxIter: o.maxIter, maxEval: maxEval, iter: nIter, evals: r.evals,
+				loss: r.res.Loss, lastLoss: r.loss, gInf: r.gInf, g: r.g}
+			r.res.Stopped = StopPaused
+			break
+		}
 	}
 
 	st.d = r.d
@@ -536,9 +567,12 @@ func (o *LBFGS) Step(x *tensors.Tensor, iterations int) (*Result, error) {
 func (r *stepRun) finish() *Result {
 	o := r.o
 	r.res.X = r.x
-	r.res.Evaluations = r.evals
+	r.res.Evaluations = r.evals - r.evalsBefore
 	st := &o.st
 	keep := append([]*tensors.Tensor{st.d, st.prevG, st.zeros, r.x}, st.hist.tensors()...)
+	if st.pending != nil {
+		keep = append(keep, st.pending.g)
+	}
 	o.owned.release(keep...)
 	o.owned.disown(r.x) // the caller owns X.
 	return r.res

@@ -12,9 +12,12 @@ import (
 // Optimizer is what L-BFGS, Adam and gradient descent have in common: Step moves x by up to
 // iterations iterations (L-BFGS: one call of torch's step with max_iter = iterations; Adam and
 // gradient descent: iterations calls of their step), keeping the optimizer's state for the next
-// Step; Reset forgets that state; Finalize frees it and the compiled graphs.
+// Step; State copies that state to the host and Restore puts a copy back (checkpoints, state.go);
+// Reset forgets it; Finalize frees it and the compiled graphs.
 type Optimizer interface {
 	Step(x *tensors.Tensor, iterations int) (*Result, error)
+	State() (*State, error)
+	Restore(*State) error
 	Reset()
 	Finalize()
 }
@@ -47,6 +50,9 @@ type Options struct {
 	Inputs []*tensors.Tensor
 	// OnEvaluation observes every evaluation of the loss; an error stops Step.
 	OnEvaluation func(Evaluation) error
+	// Pause, if set, is asked at the end of every iteration whether to end the Step there
+	// (Stopped == StopPaused); the next Step continues it (state.go).
+	Pause func() bool
 	// L-BFGS only: StrongWolfe turns on torch's strong-Wolfe line search, OnIteration observes
 	// each iteration, MaxEval caps the evaluations of a Step (0: 5/4 of its iterations).
 	StrongWolfe bool
@@ -60,7 +66,7 @@ var constructors = []struct {
 	make func(compute.Backend, Function, Options) Optimizer
 }{
 	{LBFGSName, func(b compute.Backend, f Function, o Options) Optimizer {
-		opt := NewLBFGS(b, f).Inputs(o.Inputs...).StrongWolfe(o.StrongWolfe).OnEvaluation(o.OnEvaluation).OnIteration(o.OnIteration)
+		opt := NewLBFGS(b, f).Inputs(o.Inputs...).StrongWolfe(o.StrongWolfe).OnEvaluation(o.OnEvaluation).OnIteration(o.OnIteration).Pause(o.Pause)
 		if o.LR != 0 {
 			opt.LR(o.LR)
 		}
@@ -70,14 +76,14 @@ var constructors = []struct {
 		return opt
 	}},
 	{AdamName, func(b compute.Backend, f Function, o Options) Optimizer {
-		opt := NewAdam(b, f).Inputs(o.Inputs...).OnEvaluation(o.OnEvaluation)
+		opt := NewAdam(b, f).Inputs(o.Inputs...).OnEvaluation(o.OnEvaluation).Pause(o.Pause)
 		if o.LR != 0 {
 			opt.LR(o.LR)
 		}
 		return opt
 	}},
 	{GradientDescentName, func(b compute.Backend, f Function, o Options) Optimizer {
-		opt := NewGradientDescent(b, f).Inputs(o.Inputs...).OnEvaluation(o.OnEvaluation)
+		opt := NewGradientDescent(b, f).Inputs(o.Inputs...).OnEvaluation(o.OnEvaluation).Pause(o.Pause)
 		if o.LR != 0 {
 			opt.LR(o.LR)
 		}
