@@ -274,8 +274,8 @@ type stepRun struct {
 	evals int // current_evals
 	// evalsBefore are the evaluations a paused Step had made before this call continued it.
 	evalsBefore int
-	loss  float64
-	gInf  float64
+	loss        float64
+	gInf        float64
 	// failure is the Stopped reason of an error (StopNotFinite, StopObserver); StopError if empty.
 	failure StopReason
 }

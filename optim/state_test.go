@@ -27,7 +27,7 @@ func chunkedRun(t *testing.T, name Name, strongWolfe bool, maxEval, chunk, total
 	iteration := 0
 	newOpt := func(pause func() bool) Optimizer {
 		opt, err := New(name, testBackend(), rosenbrock, Options{Inputs: inputs, StrongWolfe: strongWolfe,
-			LR: map[Name]float64{LBFGSName: 1, AdamName: 0.05, GradientDescentName: 2e-4}[name],
+			LR:      map[Name]float64{LBFGSName: 1, AdamName: 0.05, GradientDescentName: 2e-4}[name],
 			MaxEval: maxEval, OnEvaluation: func(Evaluation) error { evaluations++; return nil }, Pause: pause})
 		if err != nil {
 			t.Fatal(err)
