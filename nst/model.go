@@ -27,8 +27,9 @@ type Model struct {
 	// [Cout], for the 16 convolutions in order. They are fed to every graph as parameters.
 	kernels, biases []*tensors.Tensor
 
-	mu    sync.Mutex
-	execs map[string]*Exec // compiled graphs by purpose; GoMLX caches each by input shapes.
+	mu            sync.Mutex
+	execs         map[string]*Exec // compiled graphs by purpose; GoMLX caches each by input shapes.
+	weightsDigest string           // WeightsDigest, once computed
 }
 
 // NewModel prepares the VGG19 given by w to run on backend with the given lowering.

@@ -39,11 +39,22 @@ var identityInput = weights.Preprocessing{Scale: 1, Std: [3]float64{1, 1, 1}}
 // tinyModel is a VGG19 with few channels and random weights: the real structure, fast to run.
 func tinyModel(t testing.TB, lowering Lowering) *Model {
 	t.Helper()
+	return tinyModelWith(t, lowering, 7)
+}
+
+// tinyModelSeed is tinyModel with other random weights.
+func tinyModelSeed(t testing.TB, seed int64) *Model {
+	t.Helper()
+	return tinyModelWith(t, NativeLowering, seed)
+}
+
+func tinyModelWith(t testing.TB, lowering Lowering, seed int64) *Model {
+	t.Helper()
 	layout, err := weights.LayoutWithChannels([]int{4, 4, 8, 8, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16, 16, 16})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := weights.RandomLayout(weights.VGG19, layout, 7)
+	w, err := weights.RandomLayout(weights.VGG19, layout, seed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,10 @@
 package nst
 
 import (
+	"context"
+	"errors"
+	"fmt"
+
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -9,30 +13,35 @@ import (
 
 // optimize runs the chosen optimizer on the target image x0 for t.Iterations iterations and
 // returns the final image (normalized), the number of iterations done, and why it stopped early,
-// if it did. observe gets every evaluation's total loss and its parts.
+// if it did. observe gets every evaluation's total loss and its parts; save writes a checkpoint.
 //
 // L-BFGS runs as PyTorch's does: the optimizer keeps its state (history, step) across calls of
 // Step, and each Step does at most its iterations (torch's max_iter) and 1.25 times as many
-// evaluations (max_eval).
-// Steps are repeated until Iterations are done or one of torch's tolerances is met. With
-// checkpoints, each Step does CheckpointEvery iterations and the image is saved in between:
-// only then does it leave the device.
-func (t *Transfer) optimize(x0 *tensors.Tensor, objective func(*Node, []*Node) (*Node, []*Node),
-	inputs []*tensors.Tensor, observe func(total float64, extras []float64, iteration int) error) (*tensors.Tensor, int, error) {
+// evaluations (max_eval). Steps are repeated until Iterations are done or one of torch's
+// tolerances is met. With snapshots or checkpoints, each Step ends at the next multiple of
+// SnapshotEvery or SaveEvery, where the image is saved: only then does it leave the device.
+// (Where Steps end changes only how many evaluations are made, not the images: a new Step
+// re-evaluates the x the previous one ended at, and L-BFGS's state carries over.)
+//
+// With t.Save, a cancelled ctx pauses the optimizer at the end of the current iteration, and the
+// state, with the paused Step's progress, is saved before returning ctx's error. With t.Resume,
+// the optimizer starts from the checkpoint's state.
+func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective func(*Node, []*Node) (*Node, []*Node),
+	inputs []*tensors.Tensor, observe func(total float64, extras []float64, iteration int) error,
+	save func(x *tensors.Tensor, done, left int, opt optim.Optimizer) error) (*tensors.Tensor, int, error) {
 
-	chunk := t.CheckpointEvery
-	if chunk <= 0 || t.Checkpoint == nil {
-		chunk = t.Iterations
-	}
 	fn := optim.Autodiff(objective)
-
 	lr := t.LearningRate
 	if lr == 0 && t.Optimizer == optim.AdamName {
 		lr = 0.02 // torch's 1e-3 barely moves an image in normalized space
 	}
 	// The iteration an evaluation belongs to: L-BFGS says so through OnIteration (it may evaluate
 	// several times per iteration); Adam and gradient descent evaluate once per iteration.
-	iteration, counted := 0, t.Optimizer == optim.LBFGSName
+	x, done, left := x0, 0, 0 // left: iterations a paused Step has left
+	if t.Resume != nil {
+		done, left = t.Resume.Iterations, t.Resume.StepLeft
+	}
+	iteration, counted := done, t.Optimizer == optim.LBFGSName
 	opt, err := optim.New(t.Optimizer, t.Model.Backend, fn, optim.Options{
 		LR: lr, Inputs: inputs, StrongWolfe: t.LineSearch,
 		OnIteration: func(it optim.Iteration) error {
@@ -44,50 +53,82 @@ func (t *Transfer) optimize(x0 *tensors.Tensor, objective func(*Node, []*Node) (
 		},
 		OnEvaluation: func(e optim.Evaluation) error {
 			if !counted {
-				iteration = e.N
+				iteration = done + e.N
 			}
 			return observe(e.Loss, e.Extras, iteration)
 		},
+		Pause: func() bool { return t.Save != nil && ctx.Err() != nil },
 	})
 	if err != nil {
 		return x0, 0, err
 	}
 	defer opt.Finalize()
+	if t.Resume != nil {
+		if err := opt.Restore(t.Resume.Optimizer); err != nil {
+			return x0, done, fmt.Errorf("resuming: %w", err)
+		}
+	}
 
-	x, done := x0, 0
 	for done < t.Iterations {
-		res, err := opt.Step(x, min(chunk, t.Iterations-done))
+		n := t.nextBoundary(done) - done
+		if left > 0 {
+			n = left // finish the paused Step first
+		}
+		res, err := opt.Step(x, n)
 		if res != nil && res.X != x {
 			if x != x0 {
 				x.FinalizeAll() // an intermediate image: free its device memory now
 			}
 			x = res.X
 		}
+		left = 0
 		if res != nil {
 			done += res.Iterations
+			if res.Stopped == optim.StopPaused {
+				left = n - res.Iterations
+			}
 		}
 		if err != nil {
 			return x, done, err
 		}
-		if err := t.checkpoint(done, x); err != nil {
-			return x, done, err
+		if t.Save != nil && ctx.Err() != nil {
+			if err := save(x, done, left, opt); err != nil {
+				return x, done, errors.Join(ctx.Err(), err)
+			}
+			return x, done, ctx.Err()
 		}
 		if converged(res.Stopped) {
 			break
+		}
+		if done < t.Iterations && t.Snapshot != nil && t.SnapshotEvery > 0 && done%t.SnapshotEvery == 0 {
+			img, err := t.toImage(x)
+			if err == nil {
+				err = t.Snapshot(done, img)
+			}
+			if err != nil {
+				return x, done, err
+			}
+		}
+		if done < t.Iterations && t.Save != nil && t.SaveEvery > 0 && done%t.SaveEvery == 0 {
+			if err := save(x, done, left, opt); err != nil {
+				return x, done, err
+			}
 		}
 	}
 	return x, done, nil
 }
 
-func (t *Transfer) checkpoint(iteration int, x *tensors.Tensor) error {
-	if t.Checkpoint == nil || iteration >= t.Iterations {
-		return nil
+// nextBoundary is the iteration after done where the current Step ends: the next multiple of
+// SnapshotEvery or SaveEvery (when they are used), or the last iteration.
+func (t *Transfer) nextBoundary(done int) int {
+	next := t.Iterations
+	if t.Snapshot != nil && t.SnapshotEvery > 0 {
+		next = min(next, (done/t.SnapshotEvery+1)*t.SnapshotEvery)
 	}
-	img, err := t.toImage(x)
-	if err != nil {
-		return err
+	if t.Save != nil && t.SaveEvery > 0 {
+		next = min(next, (done/t.SaveEvery+1)*t.SaveEvery)
 	}
-	return t.Checkpoint(iteration, img)
+	return next
 }
 
 // converged reports whether L-BFGS stopped because one of torch's tolerances was met (rather

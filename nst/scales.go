@@ -91,6 +91,16 @@ type ScaleReport struct {
 	Result image.Image `json:"-"`
 }
 
+// scaleRun is what Run needs to know of the RunScales it is part of, for checkpoints.
+type scaleRun struct {
+	sides      []int
+	styleScale float64
+	init       Init   // the user's Init (the scales after the first start from the previous result)
+	inputs     string // the digest of the unscaled inputs
+	index      int    // of the scale being run
+	before     Result // iterations and evaluations of the scales before it
+}
+
 // RunScales performs the transfer coarse to fine: at each long side in scales (increasing), the
 // content is resized to it and every style to styleScale times it, and t runs its Iterations
 // from t's Init at the first scale and from the previous result, upsampled, at the others.
@@ -107,12 +117,28 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 	if !(styleScale > 0) {
 		return nil, fmt.Errorf("style scale must be > 0, got %v", styleScale)
 	}
-	init, initImage := t.Init, t.InitImage
-	defer func() { t.Init, t.InitImage = init, initImage }()
+	init, initImage, resume := t.Init, t.InitImage, t.Resume
+	defer func() { t.Init, t.InitImage, t.Resume, t.scales = init, initImage, resume, nil }()
+	sr := &scaleRun{sides: scales, styleScale: styleScale, init: init}
+	if t.Save != nil || t.Resume != nil {
+		var userInit image.Image
+		if init == "" {
+			userInit = initImage
+		}
+		sr.inputs = inputsDigest(content, styles, userInit)
+	}
+	t.scales = sr
 
 	var total Result
 	var prev image.Image
-	for _, side := range scales {
+	for i, side := range scales {
+		sr.index = i
+		if resume != nil && i < resume.Scale {
+			continue // done before the checkpoint
+		}
+		if resume != nil && i == resume.Scale {
+			total.Iterations, total.Evaluations = resume.Before.Iterations, resume.Before.Evaluations
+		}
 		c, err := Resize(content, side)
 		if err != nil {
 			return nil, fmt.Errorf("at scale %d the content %w", side, err)
@@ -127,11 +153,13 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 			// Continue from the previous result: upsampled to this scale's size.
 			t.Init, t.InitImage = "", images.ResizeTo(prev, w, h)
 			rep.Start = t.InitImage
-		} else if init == InitContent {
+		} else if init == InitContent && i == 0 {
 			rep.Start = c
 		}
+		sr.before = total
 		start := time.Now()
 		res, err := t.Run(ctx, c, scaled)
+		t.Resume = nil // used at its own scale only
 		rep.Seconds = time.Since(start).Seconds()
 		if res != nil {
 			total.Image, total.Loss = res.Image, res.Loss

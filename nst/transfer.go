@@ -65,9 +65,20 @@ type Transfer struct {
 	// length, gradient norm, curvature sᵀy, history used, evaluations so far); an error stops the
 	// run. Adam and gradient descent don't call it.
 	OnIteration func(optim.Iteration) error
-	// Checkpoint, if set, is called every CheckpointEvery iterations with the current image.
-	Checkpoint      func(iteration int, img image.Image) error
-	CheckpointEvery int
+	// Snapshot, if set, is called every SnapshotEvery iterations with the current image.
+	Snapshot      func(iteration int, img image.Image) error
+	SnapshotEvery int
+
+	// Save, if set, is called with the transfer's whole state (Checkpoint) every SaveEvery
+	// iterations and, when ctx is cancelled, at the end of the current iteration (the run then
+	// stops with ctx's error). Resume, if set, is a checkpoint to continue from instead of Init;
+	// Run refuses it if its settings, inputs or weights differ from the run's.
+	Save      func(*Checkpoint) error
+	SaveEvery int
+	Resume    *Checkpoint
+
+	// scales is set while RunScales runs a scale.
+	scales *scaleRun
 }
 
 // Evaluation is one evaluation of the loss during a transfer.
@@ -115,13 +126,26 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 		return nil, fmt.Errorf("content image: %w", err)
 	}
 
+	// A checkpoint to resume from must belong to this run.
+	ck, err := t.checkpointing(content, styles)
+	if err != nil {
+		return nil, err
+	}
+	if t.Resume != nil {
+		if !t.Resume.Image.Shape().Equal(contentT.Shape()) {
+			return nil, fmt.Errorf("cannot resume: the checkpoint's picture is %s, this run's %s", t.Resume.Image.Shape(), contentT.Shape())
+		}
+	}
+
 	// Targets, computed once: the content's features and the (blended) style Gram matrices.
 	targets, err := t.targets(contentT, styles, contentLayers, styleLayers)
 	if err != nil {
 		return nil, err
 	}
-	x0, err := t.initialImage(contentT, styles)
-	if err != nil {
+	var x0 *tensors.Tensor
+	if t.Resume != nil {
+		x0 = t.Resume.Image
+	} else if x0, err = t.initialImage(contentT, styles); err != nil {
 		return nil, err
 	}
 
@@ -129,6 +153,9 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 	inputs := append(m.parameters(), targets...)
 	var evals int
 	var lastFinite = math.Inf(1)
+	if t.Resume != nil {
+		evals, lastFinite = t.Resume.Evaluations, t.Resume.Loss
+	}
 	observe := func(total float64, extras []float64, iteration int) error {
 		evals++
 		e := Evaluation{N: evals, Iteration: iteration, Total: total, Content: extras[0],
@@ -141,10 +168,27 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 				return err
 			}
 		}
+		if t.Save != nil {
+			return nil // a cancelled run ends at the end of the iteration, with a checkpoint
+		}
 		return ctx.Err()
 	}
+	// save hands the transfer's whole state to t.Save.
+	save := func(x *tensors.Tensor, done, left int, opt optim.Optimizer) error {
+		state, err := opt.State()
+		if err != nil {
+			return err
+		}
+		c := &Checkpoint{Settings: ck.settings, Inputs: ck.inputs, Weights: ck.weights, Iterations: done,
+			Evaluations: evals, StepLeft: left, Loss: lastFinite, Image: x, Optimizer: state}
+		if t.scales != nil {
+			c.Scale = t.scales.index
+			c.Before.Iterations, c.Before.Evaluations = t.scales.before.Iterations, t.scales.before.Evaluations
+		}
+		return t.Save(c)
+	}
 
-	x, iterations, runErr := t.optimize(x0, objective, inputs, observe)
+	x, iterations, runErr := t.optimize(ctx, x0, objective, inputs, observe, save)
 	img, err := t.toImage(x)
 	if err != nil {
 		return nil, errors.Join(runErr, err)
@@ -154,6 +198,39 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 		runErr = fmt.Errorf("%w at evaluation %d (%v); kept the last image with a finite loss", ErrNotFinite, evals, runErr)
 	}
 	return res, runErr
+}
+
+// checkpointing is what a checkpoint of this run records: its settings and the digests of its
+// inputs and weights (computed only when the run saves or resumes).
+type checkpointing struct {
+	settings        Settings
+	inputs, weights string
+}
+
+func (t *Transfer) checkpointing(content image.Image, styles []Style) (*checkpointing, error) {
+	if t.Save == nil && t.Resume == nil {
+		return nil, nil
+	}
+	ck := &checkpointing{weights: t.Model.WeightsDigest(), settings: Settings{Loss: t.Loss, Optimizer: t.Optimizer,
+		Iterations: t.Iterations, LearningRate: t.LearningRate, LineSearch: t.LineSearch, Init: t.Init, Seed: t.Seed,
+		Pooling: t.Model.Pooling.String()}}
+	scale := 0
+	if sr := t.scales; sr != nil {
+		ck.inputs, scale = sr.inputs, sr.index
+		ck.settings.Scales, ck.settings.StyleScale, ck.settings.Init = sr.sides, sr.styleScale, sr.init
+	} else {
+		var initImage image.Image
+		if t.Init == "" {
+			initImage = t.InitImage
+		}
+		ck.inputs = inputsDigest(content, styles, initImage)
+	}
+	if t.Resume != nil {
+		if err := t.Resume.matches(ck.settings, ck.inputs, ck.weights, scale); err != nil {
+			return nil, fmt.Errorf("cannot resume from this checkpoint: %w", err)
+		}
+	}
+	return ck, nil
 }
 
 func styleNames(s []StyleLayer) []string {

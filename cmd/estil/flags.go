@@ -34,6 +34,10 @@ type settings struct {
 	init          string
 	seed          uint64
 	saveEvery     int
+	checkpoint    string // --checkpoint (with --resume and no --checkpoint: the resumed file)
+	ckptEvery     int
+	resume        string
+	resumed       *nst.Checkpoint // --resume's checkpoint, read
 	model         string
 	weights       string
 	backend       string
@@ -65,6 +69,9 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.init, "init", string(nst.InitContent), "starting image: content, noise, style, or an image file")
 	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --init noise and --weights random)")
 	fs.IntVar(&s.saveEvery, "save-every", 0, "also write the image every N iterations to OUT-N.png (0 = off)")
+	fs.StringVar(&s.checkpoint, "checkpoint", "", "write the run's whole state (image, optimizer, settings) to this file every --checkpoint-every iterations and on Ctrl-C, for --resume")
+	fs.IntVar(&s.ckptEvery, "checkpoint-every", 20, "iterations between --checkpoint writes")
+	fs.StringVar(&s.resume, "resume", "", "continue the run saved in this --checkpoint file: give the same flags as the run that wrote it; it goes on checkpointing to the same file unless --checkpoint says otherwise")
 	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
 	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache, a .pth or .safetensors file, or 'random' (offline, results are meaningless)")
 	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
@@ -97,6 +104,8 @@ func (s *settings) check() error {
 		return usagef("--iters must be > 0, got %d", s.iters)
 	case s.saveEvery < 0:
 		return usagef("--save-every must be ≥ 0, got %d", s.saveEvery)
+	case s.ckptEvery < 1:
+		return usagef("--checkpoint-every must be ≥ 1, got %d", s.ckptEvery)
 	case s.lineSearch != "strong_wolfe" && s.lineSearch != "none":
 		return usagef("--line-search must be strong_wolfe or none, got %q", s.lineSearch)
 	case s.pooling != "max" && s.pooling != "avg":
@@ -105,6 +114,9 @@ func (s *settings) check() error {
 		return usagef("--max-megapixels must be > 0, got %v", s.maxMP)
 	case s.lr < 0 || math.IsNaN(s.lr) || math.IsInf(s.lr, 0):
 		return usagef("--lr must be a finite number ≥ 0, got %v", s.lr)
+	}
+	if s.resume != "" && s.checkpoint == "" {
+		s.checkpoint = s.resume
 	}
 	if _, err := s.loss(); err != nil {
 		return usageError{err.Error()}
@@ -189,4 +201,17 @@ func (l *stringList) Set(v string) error {
 // down to 0 it would have meant "no limit" (issue 10, finding 8).
 func (s *settings) pixelLimit() images.LoadOption {
 	return images.MaxPixels(max(1, int(s.maxMP*1e6)))
+}
+
+// loadResume reads --resume's checkpoint, if any.
+func (s *settings) loadResume() error {
+	if s.resume == "" {
+		return nil
+	}
+	c, err := nst.LoadCheckpoint(s.resume)
+	if err != nil {
+		return fmt.Errorf("--resume: %w", err)
+	}
+	s.resumed = c
+	return nil
 }

@@ -11,11 +11,12 @@ import (
 	"github.com/estil-nst/estil/images"
 )
 
-// checkOutputs makes sure, before the run, that every file it will write (--out, --report and
-// --save-every's checkpoints) can be written, and that none of them is one of the inputs (the
-// content, the styles, --init's picture, the weights file: compared as files, so links count) or
-// another output. inputs may hold names that are not files ("random", "noise", ""): they are
-// skipped.
+// checkOutputs makes sure, before the run, that every file it will write (--out, --report,
+// --checkpoint and --save-every's pictures) can be written, and that none of them is one of the
+// inputs (the content, the styles, --init's picture, the weights file: compared as files, so
+// links count) or another output. inputs may hold names that are not files ("random", "noise",
+// ""): they are skipped. (--resume's file is both read and, by default, rewritten: that is the
+// point of it.)
 func checkOutputs(s *settings, inputs ...string) error {
 	base := filepath.Base(s.out)
 	if strings.TrimSuffix(base, filepath.Ext(base)) == "" {
@@ -32,9 +33,27 @@ func checkOutputs(s *settings, inputs ...string) error {
 			return usagef("--report and --out are the same file %q: the report would replace the picture", s.out)
 		}
 	}
+	if s.checkpoint != "" {
+		if err := checkWritableFile(s.checkpoint); err != nil {
+			return fmt.Errorf("--checkpoint: %w", err)
+		}
+		for flag, other := range map[string]string{"--out": s.out, "--report": s.report} {
+			if other != "" && sameFile(s.checkpoint, other) {
+				return usagef("--checkpoint and %s are the same file %q: give the checkpoint its own name", flag, other)
+			}
+		}
+		if n, ok := s.checkpointNumber(s.checkpoint); ok {
+			return usagef("--save-every would write its picture %d over --checkpoint %q: choose another --checkpoint", n, s.checkpoint)
+		}
+	}
 	for _, in := range inputs {
 		if !isFile(in) {
 			continue
+		}
+		if s.checkpoint != "" {
+			if err := notAnInput("--checkpoint", s.checkpoint, in); err != nil {
+				return err
+			}
 		}
 		if err := notAnInput("--out", s.out, in); err != nil {
 			return err
@@ -45,11 +64,11 @@ func checkOutputs(s *settings, inputs ...string) error {
 			}
 		}
 		if n, ok := s.checkpointNumber(in); ok {
-			return usagef("--save-every would write its checkpoint %d over the input %q: choose another --out", n, in)
+			return usagef("--save-every would write its picture %d over the input %q: choose another --out", n, in)
 		}
 	}
 	if n, ok := s.checkpointNumber(s.report); ok && s.report != "" {
-		return usagef("--save-every would write its checkpoint %d over --report %q: choose another --report", n, s.report)
+		return usagef("--save-every would write its picture %d over --report %q: choose another --report", n, s.report)
 	}
 	return nil
 }
@@ -64,7 +83,7 @@ func notAnInput(flag, out string, inputs ...string) error {
 	return nil
 }
 
-// checkpointNumber tells whether path is one of the checkpoints --save-every will write
+// checkpointNumber tells whether path is one of the pictures --save-every will write
 // (checkpointPath(out, n) for n = every, 2·every, … below the iterations), and which.
 func (s *settings) checkpointNumber(path string) (int, bool) {
 	if s.saveEvery <= 0 || path == "" {

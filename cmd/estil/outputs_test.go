@@ -46,7 +46,10 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		{"out is the init picture", []string{"--content", content, "--style", style, "--init", checkpointLike, "--out", checkpointLike}, "is the input"},
 		{"report is out", []string{"--content", content, "--style", style, "--out", out, "--report", out}, "same file"},
 		{"report is the style", []string{"--content", content, "--style", style, "--out", out, "--report", style}, "is the input"},
-		{"checkpoint over an input", []string{"--content", content, "--style", checkpointLike, "--out", out, "--save-every", "2"}, "checkpoint 2"},
+		{"save-every's picture over an input", []string{"--content", content, "--style", checkpointLike, "--out", out, "--save-every", "2"}, "picture 2"},
+		{"checkpoint is the content", []string{"--content", content, "--style", style, "--out", out, "--checkpoint", link}, "is the input"},
+		{"checkpoint is out", []string{"--content", content, "--style", style, "--out", out, "--checkpoint", out}, "same file"},
+		{"resume rewrites the style", []string{"--content", content, "--style", style, "--out", out, "--resume", style}, "is the input"},
 		{"out without a name", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, ".png")}, "no name"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

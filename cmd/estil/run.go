@@ -54,6 +54,18 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 		bar.update(e)
 		return nil
 	}
+	if s.checkpoint != "" {
+		nst.RemoveStaleTemporaries(s.checkpoint) // left by a run killed while it wrote one
+		running := make(chan struct{})
+		defer close(running)
+		go func() {
+			select {
+			case <-ctx.Done():
+				fmt.Fprintf(stderr, "\nestil: interrupted: finishing this iteration, then writing the checkpoint %s\n", s.checkpoint)
+			case <-running:
+			}
+		}()
+	}
 	var result *nst.Result
 	var runErr error
 	if len(s.scaleList) > 0 {
@@ -96,7 +108,8 @@ func jobPictures(s *settings, j job) (image.Image, []nst.Style, error) {
 	return content, styles, nil
 }
 
-// newTransfer sets up the transfer the flags ask for, with --save-every's checkpoints.
+// newTransfer sets up the transfer the flags ask for, with --save-every's pictures, --checkpoint's
+// checkpoints and --resume's state.
 func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst.Transfer {
 	loss, _ := s.loss() // checked by s.check
 	t := nst.NewTransfer(model)
@@ -107,11 +120,16 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 		t.Init = ""
 	}
 	if s.saveEvery > 0 {
-		t.CheckpointEvery = s.saveEvery
-		t.Checkpoint = func(iteration int, img image.Image) error {
+		t.SnapshotEvery = s.saveEvery
+		t.Snapshot = func(iteration int, img image.Image) error {
 			return images.SavePNG(checkpointPath(s.out, iteration), applyOriginalColors(s, content, img))
 		}
 	}
+	if s.checkpoint != "" {
+		t.SaveEvery = s.ckptEvery
+		t.Save = func(c *nst.Checkpoint) error { return nst.SaveCheckpoint(s.checkpoint, c) }
+	}
+	t.Resume = s.resumed
 	return t
 }
 
@@ -127,6 +145,9 @@ func saveResult(s *settings, content image.Image, result *nst.Result, rep *repor
 		}
 	}
 	switch {
+	case errors.Is(runErr, context.Canceled) && s.checkpoint != "":
+		return fmt.Errorf("interrupted after %d iterations; wrote the current image to %s and the checkpoint %s: continue with the same flags and --resume %s: %w",
+			result.Iterations, s.out, s.checkpoint, s.checkpoint, context.Canceled)
 	case errors.Is(runErr, context.Canceled):
 		return fmt.Errorf("interrupted after %d iterations; wrote the current image to %s: %w", result.Iterations, s.out, context.Canceled)
 	case runErr != nil:

@@ -91,6 +91,9 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := j.load(&s, content, styles); err != nil {
 		return err
 	}
+	if err := s.loadResume(); err != nil {
+		return err
+	}
 	return runTransfer(ctx, &s, j, stdout, stderr)
 }
 

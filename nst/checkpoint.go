@@ -1,0 +1,278 @@
+package nst
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/optim"
+	"github.com/estil-nst/estil/weights"
+)
+
+// Checkpoints.
+//
+// A transfer at 1024 px on a laptop's CPU takes an hour or more. A checkpoint lets it stop (a
+// crash, kill -9, Ctrl-C, a lid closed) and go on later exactly where it was: not just from the
+// current picture, but with the optimizer's whole state, so that the resumed run ends on the very
+// image the uninterrupted run would have produced. L-BFGS's history of (s, y) pairs is most of
+// that state: at 512 px and 100 pairs, a checkpoint is about 470 MB.
+//
+// A checkpoint is a safetensors file (the format of the weights cache, written atomically, with
+// a SHA-256 of its content): the image and the optimizer's tensors, plus JSON metadata with the
+// settings, the counters and two digests, of the inputs (content and style pixels) and of the
+// weights. Resuming refuses a checkpoint whose settings, inputs or weights differ from the run's.
+
+// Settings are what a transfer computes with: a resumed run must have the same.
+type Settings struct {
+	Loss         LossConfig `json:"loss"`
+	Optimizer    optim.Name `json:"optimizer"`
+	Iterations   int        `json:"iterations"`
+	LearningRate float64    `json:"learning_rate"`
+	LineSearch   bool       `json:"line_search"`
+	Init         Init       `json:"init"`
+	Seed         uint64     `json:"seed"`
+	Pooling      string     `json:"pooling"`
+	// Scales and StyleScale are RunScales's (empty and 0 for Run).
+	Scales     []int   `json:"scales,omitempty"`
+	StyleScale float64 `json:"style_scale,omitempty"`
+}
+
+// Checkpoint is a transfer's whole state at the end of an iteration.
+type Checkpoint struct {
+	Settings Settings `json:"settings"`
+	// Inputs is a SHA-256 of the content's and styles' pixels, the blend weights and the starting
+	// picture, as given to Run (or RunScales); Weights one of the network's parameters.
+	Inputs  string `json:"inputs_sha256"`
+	Weights string `json:"weights_sha256"`
+	// Scale is the index in Settings.Scales of the scale being run (0 for Run).
+	Scale int `json:"scale"`
+	// Iterations and Evaluations were done at this scale; Before, at the scales before it.
+	Iterations  int `json:"iterations"`
+	Evaluations int `json:"evaluations"`
+	Before      struct {
+		Iterations  int `json:"iterations"`
+		Evaluations int `json:"evaluations"`
+	} `json:"before"`
+	// StepLeft is what the optimizer's paused Step has left (0: the Step had ended).
+	StepLeft int `json:"step_left"`
+	// Loss is the last finite total loss.
+	Loss float64 `json:"loss"`
+	// Image is the current x: the picture, normalized as the network's input, [H, W, 3].
+	Image *tensors.Tensor `json:"-"`
+	// Optimizer is the optimizer's state (its numbers are also kept in the metadata).
+	Optimizer *optim.State `json:"-"`
+}
+
+const (
+	checkpointKey   = "estil.checkpoint"
+	optimizerKey    = "estil.optimizer"
+	imageTensor     = "image"
+	optimizerPrefix = "optimizer."
+)
+
+// checkpointMeta is what the metadata holds besides the Checkpoint's own fields.
+type checkpointMeta struct {
+	Optimizer optim.Name         `json:"optimizer"`
+	Numbers   map[string]float64 `json:"numbers"`
+}
+
+// SaveCheckpoint writes c to path atomically: a reader, or a resumed run after kill -9, finds
+// either the previous checkpoint or this one, whole.
+func SaveCheckpoint(path string, c *Checkpoint) error {
+	if c.Image == nil || c.Optimizer == nil {
+		return fmt.Errorf("checkpoint %s: no image or optimizer state to save", path)
+	}
+	set := map[string]weights.Tensor{}
+	put := func(name string, t *tensors.Tensor) error {
+		data, err := tensors.CopyFlatData[float32](t)
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: tensor %s: %w", path, name, err)
+		}
+		set[name] = weights.Tensor{Shape: t.Shape().Dimensions, Data: data}
+		return nil
+	}
+	if err := put(imageTensor, c.Image); err != nil {
+		return err
+	}
+	for _, key := range c.Optimizer.Keys() {
+		if err := put(optimizerPrefix+key, c.Optimizer.Tensors[key]); err != nil {
+			return err
+		}
+	}
+	head, err1 := json.Marshal(c)
+	opt, err2 := json.Marshal(checkpointMeta{Optimizer: c.Optimizer.Optimizer, Numbers: c.Optimizer.Numbers})
+	if err := errors.Join(err1, err2); err != nil { // e.g. a NaN, which JSON cannot hold
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return weights.WriteSafetensors(path, set, map[string]string{checkpointKey: string(head), optimizerKey: string(opt)})
+}
+
+// LoadCheckpoint reads a checkpoint written by SaveCheckpoint, checking its content digest.
+func LoadCheckpoint(path string) (*Checkpoint, error) {
+	set, meta, err := weights.ReadSafetensors(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %w", err)
+	}
+	head, ok := meta[checkpointKey]
+	if !ok {
+		return nil, fmt.Errorf("checkpoint %s: not an estil checkpoint (no %q in its metadata)", path, checkpointKey)
+	}
+	var c Checkpoint
+	var om checkpointMeta
+	if err := errors.Join(json.Unmarshal([]byte(head), &c), json.Unmarshal([]byte(meta[optimizerKey]), &om)); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: damaged metadata: %w", path, err)
+	}
+	c.Optimizer = &optim.State{Optimizer: om.Optimizer, Numbers: om.Numbers, Tensors: map[string]*tensors.Tensor{}}
+	for name, t := range set {
+		tt := tensors.FromFlatDataAndDimensions(t.Data, t.Shape...)
+		switch {
+		case name == imageTensor:
+			c.Image = tt
+		case strings.HasPrefix(name, optimizerPrefix):
+			c.Optimizer.Tensors[strings.TrimPrefix(name, optimizerPrefix)] = tt
+		default:
+			return nil, fmt.Errorf("checkpoint %s: unexpected tensor %q", path, name)
+		}
+	}
+	if err := checkImageTensor(c.Image); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: its image: %w", path, err)
+	}
+	if c.Optimizer.Optimizer != c.Settings.Optimizer {
+		return nil, fmt.Errorf("checkpoint %s: damaged: it holds %s's state for a run with %s", path, c.Optimizer.Optimizer, c.Settings.Optimizer)
+	}
+	return &c, nil
+}
+
+// RemoveStaleTemporaries removes what a killed SaveCheckpoint to path may have left: the
+// temporary files ".NAME.*.tmp" beside it (internal/atomicfile). Call it before a run that
+// writes checkpoints to path, never while another run writes there.
+func RemoveStaleTemporaries(path string) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".*.tmp"))
+	for _, m := range matches {
+		_ = os.Remove(m)
+	}
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
+	return r.Replace(s)
+}
+
+// matches says why a checkpoint cannot continue a run with settings s, inputs and weights
+// digests, at scale index scale: nil when it can.
+func (c *Checkpoint) matches(s Settings, inputs, weights string, scale int) error {
+	if !reflect.DeepEqual(c.Settings, s) {
+		return fmt.Errorf("it was made with other settings: %s", settingsDiff(c.Settings, s))
+	}
+	if c.Inputs != inputs {
+		return errors.New("it was made from other pictures (content, styles, their sizes or blend weights differ)")
+	}
+	if c.Weights != weights {
+		return errors.New("it was made with other network weights")
+	}
+	if c.Scale != scale {
+		return fmt.Errorf("it is at scale %d, this run at scale %d", c.Scale+1, scale+1)
+	}
+	if c.Iterations < 0 || c.Iterations > s.Iterations || c.StepLeft < 0 {
+		return fmt.Errorf("it is damaged: %d iterations done of %d, %d left in a step", c.Iterations, s.Iterations, c.StepLeft)
+	}
+	return nil
+}
+
+// settingsDiff names the first JSON field where two settings differ, e.g.
+// `iterations: 300 in the checkpoint, 200 now`.
+func settingsDiff(was, now Settings) string {
+	var a, b map[string]any
+	ja, _ := json.Marshal(was)
+	jb, _ := json.Marshal(now)
+	_ = json.Unmarshal(ja, &a)
+	_ = json.Unmarshal(jb, &b)
+	for _, k := range sortedKeys(a, b) {
+		va, _ := json.Marshal(a[k])
+		vb, _ := json.Marshal(b[k])
+		if string(va) != string(vb) {
+			return fmt.Sprintf("%s: %s in the checkpoint, %s now", k, orNone(va), orNone(vb))
+		}
+	}
+	return "they differ"
+}
+
+func orNone(b []byte) string {
+	if string(b) == "null" {
+		return "none"
+	}
+	return string(b)
+}
+
+func sortedKeys(a, b map[string]any) []string {
+	all := maps.Clone(a)
+	maps.Copy(all, b)
+	return slices.Sorted(maps.Keys(all))
+}
+
+// inputsDigest is a SHA-256 of the content's and styles' pixels (as the network sees them),
+// the styles' blend weights and the starting picture when one is given.
+func inputsDigest(content image.Image, styles []Style, initImage image.Image) string {
+	h := sha256.New()
+	picture := func(img image.Image) {
+		data, w, hgt := images.ToHWC(img)
+		var buf [8]byte
+		binary.LittleEndian.PutUint32(buf[:4], uint32(w))
+		binary.LittleEndian.PutUint32(buf[4:], uint32(hgt))
+		h.Write(buf[:])
+		b := make([]byte, 4*len(data))
+		for i, v := range data {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		}
+		h.Write(b)
+	}
+	picture(content)
+	for _, s := range styles {
+		picture(s.Image)
+		var buf [8]byte
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(s.Weight))
+		h.Write(buf[:])
+	}
+	if initImage != nil {
+		h.Write([]byte("init"))
+		picture(initImage)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// WeightsDigest is a SHA-256 of the network's parameters (computed once per Model).
+func (m *Model) WeightsDigest() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.weightsDigest == "" {
+		h := sha256.New()
+		for _, p := range m.parameters() {
+			data := tensors.MustCopyFlatData[float32](p)
+			b := make([]byte, 4*len(data))
+			for i, v := range data {
+				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+			}
+			h.Write(b)
+		}
+		m.weightsDigest = hex.EncodeToString(h.Sum(nil))
+	}
+	return m.weightsDigest
+}
