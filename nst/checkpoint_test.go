@@ -157,17 +157,24 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 		change  func(tr *Transfer) (content image.Image, styles []Style)
 		message string
 	}{
-		{"iterations", func(tr *Transfer) (image.Image, []Style) { tr.Iterations = 20; return checkpointContent, checkpointStyles },
+		{"iterations", func(tr *Transfer) (image.Image, []Style) {
+			tr.Iterations = 20
+			return checkpointContent, checkpointStyles
+		},
 			"iterations: 10 in the checkpoint, 20 now"},
 		{"style weight", func(tr *Transfer) (image.Image, []Style) {
-			tr.Loss.StyleWeight = 1; return checkpointContent, checkpointStyles
+			tr.Loss.StyleWeight = 1
+			return checkpointContent, checkpointStyles
 		}, "style_weight"},
 		{"content", func(tr *Transfer) (image.Image, []Style) { return images.Swirls(40, 32), checkpointStyles },
 			"other pictures"},
 		{"blend weight", func(tr *Transfer) (image.Image, []Style) {
 			return checkpointContent, []Style{{checkpointStyles[0].Image, 2}}
 		}, "other pictures"},
-		{"pooling", func(tr *Transfer) (image.Image, []Style) { tr.Model = other; return checkpointContent, checkpointStyles },
+		{"pooling", func(tr *Transfer) (image.Image, []Style) {
+			tr.Model = other
+			return checkpointContent, checkpointStyles
+		},
 			"pooling"},
 	}
 	for _, tc := range cases {
