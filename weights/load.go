@@ -207,9 +207,12 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 	pth := filepath.Join(dir, model.FileName)
 
 	if _, err := os.Stat(compact); err == nil {
-		set, err := readCompact(compact, model, pth)
+		set, err := readCompact(ctx, compact, model, pth)
 		if err == nil {
 			return set, nil
+		}
+		if ctx.Err() != nil { // interrupted, not damaged: keep it
+			return nil, fmt.Errorf("checking %s: %w", compact, ctx.Err())
 		}
 		// It is derived from the .pth, so rebuild it rather than fail.
 		cfg.logf("ignoring %s (%v); rebuilding it", compact, err)
@@ -241,7 +244,8 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 
 	// A checkpoint already in the cache was put there by someone: check it is the file its name
 	// promises before trusting it (Download checked the one it fetched).
-	source, err := checkpointState(pth, !downloaded)
+	// Ctrl-C is honoured while the file is hashed and between the stages of the conversion.
+	source, err := checkpointState(ctx, pth, !downloaded)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +253,9 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 	tensors, err := ReadPyTorch(pth, isFeature)
 	if err != nil {
 		return nil, withHint(err, "delete it and run again to download it anew")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("converting %s: %w", pth, err)
 	}
 	set := &Set{Model: model, Tensors: tensors, Source: pth}
 	if _, err := set.Validate(); err != nil {
@@ -267,7 +274,7 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 // readCompact reads a compact file and checks it is what the cache expects for model, and that
 // the checkpoint pth it came from, if it is still there, has not changed since (by size and time;
 // if those changed, by its SHA-256).
-func readCompact(path string, model Model, pth string) (*Set, error) {
+func readCompact(ctx context.Context, path string, model Model, pth string) (*Set, error) {
 	tensors, meta, err := ReadSafetensors(path, nil)
 	if err != nil {
 		return nil, err
@@ -277,7 +284,7 @@ func readCompact(path string, model Model, pth string) (*Set, error) {
 	}
 	if fi, err := os.Stat(pth); err == nil && meta[metaSourceSHA256] != "" &&
 		(strconv.FormatInt(fi.Size(), 10) != meta[metaSourceSize] || mtimeOf(fi) != meta[metaSourceMTime]) {
-		source, err := checkpointState(pth, true)
+		source, err := checkpointState(ctx, pth, true)
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +307,7 @@ type sourceState struct {
 
 // checkpointState reads pth's size and modification time and, with verify, its SHA-256, which
 // must start with the prefix in its name ([HashPrefix]).
-func checkpointState(pth string, verify bool) (sourceState, error) {
+func checkpointState(ctx context.Context, pth string, verify bool) (sourceState, error) {
 	f, err := os.Open(pth)
 	if err != nil {
 		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
@@ -312,7 +319,7 @@ func checkpointState(pth string, verify bool) (sourceState, error) {
 	}
 	s := sourceState{size: fi.Size(), mtime: mtimeOf(fi)}
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
 		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
 	}
 	s.digest = hex.EncodeToString(h.Sum(nil))
@@ -321,6 +328,19 @@ func checkpointState(pth string, verify bool) (sourceState, error) {
 			"it is not the file it claims to be; delete it and run again to download it anew", pth, s.digest[:16]+"…", prefix)
 	}
 	return s, nil
+}
+
+// ctxReader stops reading (with ctx's error) once ctx is done: hashing 548 MB takes seconds.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func mtimeOf(fi os.FileInfo) string { return strconv.FormatInt(fi.ModTime().UnixNano(), 10) }

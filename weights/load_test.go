@@ -3,6 +3,7 @@ package weights
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -77,14 +78,14 @@ func TestLoadDefaultDownloadsConvertsAndCaches(t *testing.T) {
 	if !strings.Contains(log.String(), "ignoring "+compact) {
 		t.Errorf("log %q", log.String())
 	}
-	if _, err := readCompact(compact, model, filepath.Join(dir, model.FileName)); err != nil {
+	if _, err := readCompact(context.Background(), compact, model, filepath.Join(dir, model.FileName)); err != nil {
 		t.Errorf("compact file not rebuilt: %v", err)
 	}
 
 	// A compact file made for another model is not trusted.
 	other := model
 	other.Name = "other"
-	if _, err := readCompact(compact, other, ""); err == nil {
+	if _, err := readCompact(context.Background(), compact, other, ""); err == nil {
 		t.Error("compact file of another model accepted")
 	}
 
@@ -246,5 +247,40 @@ func TestStaleTemporaryFilesRemoved(t *testing.T) {
 	}
 	if names := dirNames(t, dir); !slices.Equal(names, []string{fresh, model.CompactFileName(), model.FileName}) {
 		t.Errorf("cache holds %v: want the fresh temporary file, the compact file and the checkpoint", names)
+	}
+}
+
+// cancelAfter is a context that reports itself cancelled from its n-th Err call on: a Ctrl-C
+// that arrives in the middle of the work, at a point the test chooses.
+type cancelAfter struct {
+	context.Context
+	n, calls int
+}
+
+func (c *cancelAfter) Err() error {
+	c.calls++
+	if c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestConversionHonoursCtrlC: a Ctrl-C while a cached checkpoint is hashed or converted stops the
+// conversion with context.Canceled and writes no compact file (issue 10, finding 10: it used to
+// be honoured only after the conversion).
+func TestConversionHonoursCtrlC(t *testing.T) {
+	body := readTestdata(t, fixtureWeights)
+	model := tinyModel(body)
+	for _, n := range []int{2, 3, 5} {
+		dir := t.TempDir()
+		writeFile(t, dir, model.FileName, body)
+		ctx := &cancelAfter{Context: context.Background(), n: n}
+		_, err := Load(ctx, "", model, WithCacheDir(dir), WithBaseURL("http://127.0.0.1:1/"), WithProgress(nil))
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled at check %d: error %v, want context.Canceled", n, err)
+		}
+		if names := dirNames(t, dir); slices.Contains(names, model.CompactFileName()) {
+			t.Errorf("cancelled at check %d: a compact file was written: %v", n, names)
+		}
 	}
 }
