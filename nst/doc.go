@@ -14,7 +14,8 @@
 //     over conv1_1 … conv5_1 with w = 1, .75, .2, .2, .2; total = α·content + β·style.
 //  5. The optimization (transfer.go, optimize.go). L-BFGS (package optim) changes the pixels of
 //     the target image, starting from the content image, until it keeps the content and takes
-//     the style.
+//     the style. Long runs go coarse to fine (scales.go), and a checkpoint (checkpoint.go) keeps
+//     the optimizer's whole state so that a stopped run resumes on the very same path.
 //
 // A notebook uses it in a few lines: LoadModel opens VGG19 on the best backend, Model.Features
 // and Model.Gram show what it sees, Transfer.Evaluate gives the original's loss term by term and
