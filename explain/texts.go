@@ -98,7 +98,7 @@ func init() {
 				"shows what is still missing (red: the generated image has too much of that pair, blue: too little).",
 			ca: "Si posem els mapes de característiques de la capa com a files de F (una fila per canal, una columna per posició), " +
 				"G = F·Fᵀ és una taula de %d×%d: G[i][j] suma, per a totes les posicions de la imatge, quant s'activen alhora el canal i " +
-				"i el canal j. On són les coses desapareix amb la suma; el que queda és quines característiques van juntes: l'estil. " +
+				"i el canal j. La suma fa desaparèixer on és cada cosa; el que queda és quines característiques van juntes: l'estil. " +
 				"La pèrdua d'estil de %s fa que la G de la imatge generada (al mig) sigui igual que la de la imatge d'estil (a l'esquerra); " +
 				"el requadre de la dreta mostra el que encara falta (vermell: la imatge generada en té massa, d'aquella parella; blau: massa poc).",
 		},
@@ -181,7 +181,7 @@ func init() {
 		"lbfgs.col.step":  {en: "step length t", ca: "longitud del pas t"},
 		"lbfgs.col.grad":  {en: "‖g‖∞ (largest gradient entry)", ca: "‖g‖∞ (component més gran del gradient)"},
 		"lbfgs.col.curv":  {en: "curvature sᵀy", ca: "curvatura sᵀy"},
-		"lbfgs.col.hist":  {en: "history pairs used", ca: "parelles d'historial usades"},
+		"lbfgs.col.hist":  {en: "history pairs used", ca: "parells de l'historial usats"},
 		"lbfgs.col.evals": {en: "evaluations so far", ca: "avaluacions fins ara"},
 		"lbfgs.intro": {
 			en: "L-BFGS changes the pixels of the image, not the network. At each iteration it computes a direction d ≈ −H·g, " +
@@ -204,9 +204,9 @@ func init() {
 			ca: "<b>Longitud del pas</b>: una t propera a 1 vol dir que l'estimació de la curvatura és bona (el pas que proposa " +
 				"ja és el correcte); el primer pas és petit perquè encara no hi ha historial. <b>‖g‖∞</b> es fa petit a mesura " +
 				"que la imatge s'acosta a un mínim (torch s'atura quan baixa de 10⁻⁷). <b>sᵀy</b> > 0 diu que la funció es " +
-				"corba cap amunt al llarg del pas: només es desen aquestes parelles (mantenen H definida positiva). " +
-				"<b>Historial</b>: quantes parelles (s, y) ha fet servir la recursió de dos bucles, fins a 100 (history_size); " +
-				"com més parelles, millor imatge de la curvatura. <b>Avaluacions</b>: cadascuna costa una passada endavant i una " +
+				"corba cap amunt al llarg del pas: només es desen aquests parells (mantenen H definida positiva). " +
+				"<b>Historial</b>: quants parells (s, y) ha fet servir la recursió de dos bucles, fins a 100 (history_size); " +
+				"com més parells, millor imatge de la curvatura. <b>Avaluacions</b>: cadascuna costa una passada endavant i una " +
 				"enrere de VGG19; la cerca lineal de vegades en necessita més d'una per iteració.",
 		},
 		"race.title":     {en: "L-BFGS, Adam and gradient descent on %s", ca: "L-BFGS, Adam i descens del gradient sobre %s"},
