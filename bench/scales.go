@@ -57,7 +57,7 @@ func CoarseToFine(ctx context.Context, s *Settings, stdout, stderr io.Writer) er
 	}
 	rep.SIMD, _ = nst.SIMDBuild()
 	fmt.Fprintf(stderr, "estil bench: coarse to fine %v, %d iterations per scale, on %s …\n", s.Scales, s.Iters, rep.Backend)
-	_, err = t.RunScales(ctx, content, []nst.Style{{Image: style, Weight: 1}}, s.Scales, 1, func(r nst.ScaleReport) error {
+	_, err = t.RunScales(ctx, content, []nst.Style{{Image: style, Weight: 1}}, s.Scales, nst.StyleSizing{}, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = rss.Peak()
 		rep.Scales = append(rep.Scales, r)
 		fmt.Fprintf(stderr, "estil bench: scale %d done in %s\n", r.Scale, time.Duration(r.Seconds*float64(time.Second)).Round(time.Second))

@@ -46,9 +46,9 @@ type Settings struct {
 	Init         Init       `json:"init"`
 	Seed         uint64     `json:"seed"`
 	Pooling      string     `json:"pooling"`
-	// Scales and StyleScale are RunScales's (empty and 0 for Run).
-	Scales     []int   `json:"scales,omitempty"`
-	StyleScale float64 `json:"style_scale,omitempty"`
+	// Scales and StyleSizing are RunScales's (empty for Run, whose styles come sized).
+	Scales      []int       `json:"scales,omitempty"`
+	StyleSizing StyleSizing `json:"style_sizing,omitzero"`
 }
 
 // Checkpoint is a transfer's whole state at the end of an iteration.

@@ -46,7 +46,7 @@ var (
 
 func (r *checkpointRun) run(ctx context.Context, tr *Transfer) (*Result, error) {
 	if r.scales != nil {
-		return tr.RunScales(ctx, checkpointContent, checkpointStyles, r.scales, 1, nil)
+		return tr.RunScales(ctx, checkpointContent, checkpointStyles, r.scales, StyleSizing{}, nil)
 	}
 	return tr.Run(ctx, checkpointContent, checkpointStyles)
 }

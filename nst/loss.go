@@ -26,6 +26,9 @@ type LossConfig struct {
 	StyleWeight   float64 `json:"style_weight"`
 	// TVWeight weighs a total-variation term that smooths the result (original: 0, i.e. none).
 	TVWeight float64 `json:"tv_weight"`
+	// GramNorm divides the Gram matrices by the number of positions (and channels); empty or
+	// GramNormNone is the original's unnormalized G. See GramNorm.
+	GramNorm GramNorm `json:"gram_norm,omitempty"`
 }
 
 // DefaultLoss returns the original notebook's loss:
@@ -62,6 +65,9 @@ func (c LossConfig) Validate() error {
 	}
 	if _, err := resolveLayers(names); err != nil {
 		return fmt.Errorf("style layers: %w", err)
+	}
+	if _, err := ParseGramNorm(string(c.GramNorm)); err != nil && c.GramNorm != "" {
+		return err
 	}
 	for _, w := range []struct {
 		name  string
@@ -130,6 +136,64 @@ func StyleLayerLoss(target, styleGram *Node) *Node {
 	d, h, w := target.Shape().Dim(0), target.Shape().Dim(1), target.Shape().Dim(2)
 	layerStyleLoss := ReduceAllMean(Square(Sub(GramMatrix(target), styleGram)))
 	return DivScalar(layerStyleLoss, float64(d*h*w))
+}
+
+// GramNorm is what the Gram matrices are divided by before they are compared.
+//
+// The original's G = F·Fᵀ is a sum over the h·w positions of the layer, so its entries grow with
+// the picture's size, and so does its style term E_l = mean((G_T − G_S)²)/(d·h·w): squared, G
+// grows as (h·w)², and the division by d·h·w cancels one of the two factors. The same β then
+// weighs the style about 28 times less at 96×72 than at 512×384. Dividing G by the number of
+// positions makes it an average (a second moment of the features), which does not depend on
+// the size; the style term is then mean((Ĝ_T − Ĝ_S)²), with no further division.
+type GramNorm string
+
+const (
+	// GramNormNone is the original's: G = F·Fᵀ, and E_l = mean((G_T − G_S)²)/(d·h·w).
+	GramNormNone GramNorm = "none"
+	// GramNormHW is Ĝ = F·Fᵀ/(h·w), the mean over positions; E_l = mean((Ĝ_T − Ĝ_S)²).
+	GramNormHW GramNorm = "hw"
+	// GramNormCHW is Ĝ = F·Fᵀ/(d·h·w), PyTorch's tutorial's (Johnson et al.'s);
+	// E_l = mean((Ĝ_T − Ĝ_S)²).
+	GramNormCHW GramNorm = "chw"
+)
+
+// ParseGramNorm checks a --gram-norm value.
+func ParseGramNorm(s string) (GramNorm, error) {
+	switch GramNorm(s) {
+	case GramNormNone, GramNormHW, GramNormCHW:
+		return GramNorm(s), nil
+	}
+	return "", fmt.Errorf("unknown Gram normalisation %q: use none (the original's), hw or chw", s)
+}
+
+// divisor is what n divides a Gram matrix of a [d, h, w] feature map by.
+func (n GramNorm) divisor(d, h, w int) float64 {
+	switch n {
+	case GramNormHW:
+		return float64(h * w)
+	case GramNormCHW:
+		return float64(d * h * w)
+	}
+	return 1
+}
+
+// Gram is feature's Gram matrix, normalized as n says.
+func (n GramNorm) Gram(feature *Node) *Node {
+	g := GramMatrix(feature)
+	if k := n.divisor(feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)); k != 1 {
+		g = DivScalar(g, k)
+	}
+	return g
+}
+
+// StyleLayerLoss is one layer's style term E_l with n's normalisation: the original's
+// StyleLayerLoss for GramNormNone, mean((Ĝ_T − Ĝ_S)²) otherwise. styleGram was made by n.Gram.
+func (n GramNorm) StyleLayerLoss(target, styleGram *Node) *Node {
+	if n != GramNormHW && n != GramNormCHW {
+		return StyleLayerLoss(target, styleGram)
+	}
+	return ReduceAllMean(Square(Sub(n.Gram(target), styleGram)))
 }
 
 // TotalVariation sums the squared differences between neighbouring pixels of x [H, W, C]:

@@ -47,13 +47,6 @@ func ParseScales(s string) ([]int, error) {
 	return sizes, nil
 }
 
-// StyleSide is the long side of a style picture for a content whose long side is side, with
-// neural-style's --style_scale factor (1: the content's long side), rounded to the nearest pixel
-// and at least MinImageSide.
-func StyleSide(side int, styleScale float64) int {
-	return max(MinImageSide, int(float64(side)*styleScale+0.5))
-}
-
 // CheckScales checks the long sides of a coarse-to-fine run: at least one, each in
 // [MinImageSide, MaxImageSide], strictly increasing.
 func CheckScales(sizes []int) error {
@@ -93,16 +86,16 @@ type ScaleReport struct {
 
 // scaleRun is what Run needs to know of the RunScales it is part of, for checkpoints.
 type scaleRun struct {
-	sides      []int
-	styleScale float64
-	init       Init   // the user's Init (the scales after the first start from the previous result)
-	inputs     string // the digest of the unscaled inputs
-	index      int    // of the scale being run
-	before     Result // iterations and evaluations of the scales before it
+	sides  []int
+	sizing StyleSizing
+	init   Init   // the user's Init (the scales after the first start from the previous result)
+	inputs string // the digest of the unscaled inputs
+	index  int    // of the scale being run
+	before Result // iterations and evaluations of the scales before it
 }
 
 // RunScales performs the transfer coarse to fine: at each long side in scales (increasing), the
-// content is resized to it and every style to styleScale times it, and t runs its Iterations
+// content is resized to it and every style as sizing says, and t runs its Iterations
 // from t's Init at the first scale and from the previous result, upsampled, at the others.
 // onScale, if not nil, is called after each scale; its error stops the run. The Result is the
 // last scale's (its Iterations and Evaluations are summed over the scales); when a scale fails,
@@ -110,16 +103,16 @@ type scaleRun struct {
 //
 // t's Init and InitImage are restored before returning.
 func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []Style, scales []int,
-	styleScale float64, onScale func(ScaleReport) error) (*Result, error) {
+	sizing StyleSizing, onScale func(ScaleReport) error) (*Result, error) {
 	if err := CheckScales(scales); err != nil {
 		return nil, fmt.Errorf("scales %v: %w", scales, err)
 	}
-	if !(styleScale > 0) {
-		return nil, fmt.Errorf("style scale must be > 0, got %v", styleScale)
+	if err := sizing.Check(scales[len(scales)-1]); err != nil {
+		return nil, err
 	}
 	init, initImage, resume := t.Init, t.InitImage, t.Resume
 	defer func() { t.Init, t.InitImage, t.Resume, t.scales = init, initImage, resume, nil }()
-	sr := &scaleRun{sides: scales, styleScale: styleScale, init: init}
+	sr := &scaleRun{sides: scales, sizing: sizing, init: init}
 	if t.Save != nil || t.Resume != nil {
 		var userInit image.Image
 		if init == "" {
@@ -146,7 +139,11 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		w, h := c.Bounds().Dx(), c.Bounds().Dy()
 		scaled := make([]Style, len(styles))
 		for i, s := range styles {
-			scaled[i] = Style{Image: images.Resize(s.Image, StyleSide(side, styleScale)), Weight: s.Weight}
+			img, err := sizing.Size(s.Image, w, h)
+			if err != nil {
+				return nil, fmt.Errorf("at scale %d style %d %w", side, i+1, err)
+			}
+			scaled[i] = Style{Image: img, Weight: s.Weight}
 		}
 		rep := ScaleReport{Scale: side, Width: w, Height: h}
 		if prev != nil {

@@ -27,7 +27,7 @@ func TestRunScalesStartsEachScaleFromThePreviousResult(t *testing.T) {
 		}
 		return nil
 	}
-	res, err := tr.RunScales(context.Background(), content, styles, []int{32, 48}, 1, func(r ScaleReport) error {
+	res, err := tr.RunScales(context.Background(), content, styles, []int{32, 48}, StyleSizing{}, func(r ScaleReport) error {
 		reports = append(reports, r)
 		newScale = true
 		return nil
@@ -55,7 +55,7 @@ func TestRunScalesStartsEachScaleFromThePreviousResult(t *testing.T) {
 
 	// What scale 2 should have started from, and what it would have been from the content.
 	content48 := images.Resize(content, 48)
-	styles48 := []Style{{images.Resize(style, 48), 1}}
+	styles48 := []Style{{images.ResizeTo(style, 48, 36), 1}} // the content's size, the default
 	tr.OnEvaluation = nil
 	upsampled, err := tr.Evaluate(images.ResizeTo(reports[0].Result, 48, 36), content48, styles48)
 	if err != nil {
@@ -72,7 +72,7 @@ func TestRunScalesStartsEachScaleFromThePreviousResult(t *testing.T) {
 		t.Errorf("scale 2 started at loss %v, the content's (%v): not from the previous result", firstLoss[1], fromContent.Total)
 	}
 	content32 := images.Resize(content, 32)
-	atContent32, err := tr.Evaluate(content32, content32, []Style{{images.Resize(style, 32), 1}})
+	atContent32, err := tr.Evaluate(content32, content32, []Style{{images.ResizeTo(style, 32, 24), 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestParseScales(t *testing.T) {
 			t.Errorf("ParseScales(%q): error of several lines: %q", bad, err)
 		}
 	}
-	if _, err := NewTransfer(nil).RunScales(context.Background(), nil, nil, []int{64, 32}, 1, nil); err == nil {
+	if _, err := NewTransfer(nil).RunScales(context.Background(), nil, nil, []int{64, 32}, StyleSizing{}, nil); err == nil {
 		t.Error("RunScales accepted decreasing scales")
 	}
 }

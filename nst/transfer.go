@@ -217,7 +217,7 @@ func (t *Transfer) checkpointing(content image.Image, styles []Style) (*checkpoi
 	scale := 0
 	if sr := t.scales; sr != nil {
 		ck.inputs, scale = sr.inputs, sr.index
-		ck.settings.Scales, ck.settings.StyleScale, ck.settings.Init = sr.sides, sr.styleScale, sr.init
+		ck.settings.Scales, ck.settings.StyleSizing, ck.settings.Init = sr.sides, sr.sizing, sr.init
 	} else {
 		var initImage image.Image
 		if t.Init == "" {
@@ -307,11 +307,11 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 	for _, s := range styles {
 		sum += s.Weight
 	}
-	exec, err := m.exec("style-grams:"+fmt.Sprint(styleNames(t.Loss.StyleLayers)), func(inputs []*Node) []*Node {
+	exec, err := m.exec(fmt.Sprintf("style-grams:%v:%s", styleNames(t.Loss.StyleLayers), t.Loss.GramNorm), func(inputs []*Node) []*Node {
 		feats := m.forward(m.normalize(inputs[0]), inputs[1:], styleLayers)
 		grams := make([]*Node, len(styleLayers))
 		for i, l := range styleLayers {
-			grams[i] = GramMatrix(feats[l.Index])
+			grams[i] = t.Loss.GramNorm.Gram(feats[l.Index])
 		}
 		return grams
 	})
@@ -421,11 +421,11 @@ func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, i
 		for i, l := range contentLayers {
 			content = Add(content, ContentLoss(features[l.Index], targets[i]))
 		}
-		// style_loss = Σ_l w_l · mean((G_T,l − G_S,l)²) / (d·h·w)
+		// style_loss = Σ_l w_l · mean((G_T,l − G_S,l)²) / (d·h·w)   (GramNorm: see loss.go)
 		styleGrams := targets[len(contentLayers):]
 		styleTerms := make([]*Node, len(styleLayers))
 		for i, l := range styleLayers {
-			styleTerms[i] = MulScalar(StyleLayerLoss(features[l.Index], styleGrams[i]), cfg.StyleWeight*cfg.StyleLayers[i].Weight)
+			styleTerms[i] = MulScalar(cfg.GramNorm.StyleLayerLoss(features[l.Index], styleGrams[i]), cfg.StyleWeight*cfg.StyleLayers[i].Weight)
 		}
 		// total_loss = content_weight·content_loss + style_weight·style_loss (+ tv·TV)
 		contentTerm := MulScalar(content, cfg.ContentWeight)

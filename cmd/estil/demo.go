@@ -79,7 +79,7 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	j := job{content: content, styles: []image.Image{style}, styleScale: 1, description: "built-in lighthouse"}
+	j := job{content: content, styles: []image.Image{style}, description: "built-in lighthouse"}
 	return runTransferWith(ctx, model, &s, j, stdout, stderr)
 }
 

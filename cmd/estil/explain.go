@@ -180,10 +180,9 @@ func (f *explainFlags) pictures() (content, style image.Image, err error) {
 	if content, err = nst.Resize(contentImg, s.size); err != nil {
 		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", s.size, err)
 	}
-	if style, err = nst.Resize(styleImg, s.size); err != nil {
-		return nil, nil, fmt.Errorf("at --size %d the style image %w: raise --size", s.size, err)
-	}
-	return content, style, nil
+	// The style gets the content's size, as in the original.
+	style, err = nst.StyleSizing{}.Size(styleImg, content.Bounds().Dx(), content.Bounds().Dy())
+	return content, style, err
 }
 
 func isHTMLName(path string) bool {

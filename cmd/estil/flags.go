@@ -29,6 +29,7 @@ type settings struct {
 	contentWeight float64
 	styleWeight   float64
 	tvWeight      float64
+	gramNorm      string
 	contentLayers string
 	styleLayers   string
 	init          string
@@ -64,6 +65,7 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")
 	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
 	fs.Float64Var(&s.tvWeight, "tv-weight", 0, "weight of total-variation smoothing (0 = off, as in the original)")
+	fs.StringVar(&s.gramNorm, "gram-norm", string(nst.GramNormNone), "divide the Gram matrices by: none (the original's; the style term then grows with the picture's size), hw (positions) or chw (channels × positions, PyTorch's tutorial's); with hw or chw choose a much smaller --style-weight")
 	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
 	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
 	fs.StringVar(&s.init, "init", string(nst.InitContent), "starting image: content, noise, style, or an image file")
@@ -130,13 +132,18 @@ func (s *settings) check() error {
 // loss builds the loss from the flags.
 func (s *settings) loss() (nst.LossConfig, error) {
 	l := nst.LossConfig{ContentWeight: s.contentWeight, StyleWeight: s.styleWeight, TVWeight: s.tvWeight}
+	var err error
+	if s.gramNorm != "" { // explain's settings leave it empty: the original's
+		if l.GramNorm, err = nst.ParseGramNorm(s.gramNorm); err != nil {
+			return l, fmt.Errorf("--gram-norm: %w", err)
+		}
+	}
 	for _, name := range strings.Split(s.contentLayers, ",") {
 		if name = strings.TrimSpace(name); name != "" {
 			l.ContentLayers = append(l.ContentLayers, name)
 		}
 	}
 	if strings.TrimSpace(s.styleLayers) != "" {
-		var err error
 		if l.StyleLayers, err = nst.ParseStyleLayers(s.styleLayers); err != nil {
 			return l, fmt.Errorf("--style-layers: %w", err)
 		}

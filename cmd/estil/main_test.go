@@ -135,7 +135,9 @@ func TestBadInput(t *testing.T) {
 		{"zero iterations", []string{"--content", content, "--style", style, "--out", out, "--iters", "0"}, "--iters"},
 		{"NaN style scale", []string{"--content", content, "--style", style, "--out", out, "--style-scale", "NaN"}, "--style-scale"},
 		// 2048 px × 16 asked for a 32768×20480 style picture, which died in the resize.
-		{"style too large", []string{"--content", content, "--style", style, "--out", out, "--size", "2048", "--style-scale", "16"}, "more than the 8192"},
+		{"style too large", []string{"--content", content, "--style", style, "--out", out, "--size", "2048", "--style-size", "long-side", "--style-scale", "16"}, "more than the 8192"},
+		{"style scale with the content's size", []string{"--content", content, "--style", style, "--out", out, "--style-scale", "2"}, "--style-size long-side"},
+		{"unknown style size", []string{"--content", content, "--style", style, "--out", out, "--style-size", "square"}, "--style-size"},
 		{"bad blend", []string{"--content", content, "--style", style, "--out", out, "--style-blend", "1,2"}, "--style-blend"},
 		{"output not png", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "o.jpg")}, ".png"},
 		{"output dir missing", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "no", "o.png")}, "o.png"},
@@ -325,7 +327,7 @@ func TestStylizeOptions(t *testing.T) {
 	}
 	out := filepath.Join(dir, "o.png")
 	code, stdout, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
-		"--style", style, "--style", style2, "--style-blend", "0.7,0.3", "--style-scale", "1.5",
+		"--style", style, "--style", style2, "--style-blend", "0.7,0.3", "--style-size", "long-side", "--style-scale", "1.5",
 		"--init", "noise", "--seed", "3", "--save-every", "2", "--original-colors", "--optimizer", "adam",
 		"--pooling", "avg", "--tv-weight", "1e-3", "--size", "32", "--iters", "4", "--out", out, "--quiet")
 	if code != 0 {

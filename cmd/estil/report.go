@@ -14,15 +14,17 @@ import (
 // report is the JSON written by --report: the settings of the run and every evaluation of the
 // loss, so that the curves of the content and of each style layer can be drawn afterwards.
 type report struct {
-	Content       string `json:"content"`
-	Width         int    `json:"width"`
-	Height        int    `json:"height"`
-	Model         string `json:"model"`
-	Weights       string `json:"weights"`
-	RandomWeights bool   `json:"random_weights"`
-	Warning       string `json:"warning,omitempty"`
-	Backend       string `json:"backend"`
-	Lowering      string `json:"lowering"`
+	Content string `json:"content"`
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+	// Styles are the style pictures' sizes as the network saw them, and their blend weights.
+	Styles        []styleReport `json:"styles"`
+	Model         string        `json:"model"`
+	Weights       string        `json:"weights"`
+	RandomWeights bool          `json:"random_weights"`
+	Warning       string        `json:"warning,omitempty"`
+	Backend       string        `json:"backend"`
+	Lowering      string        `json:"lowering"`
 	// SIMD: built with GOEXPERIMENT=simd (the Go backend's fast matrix products).
 	SIMD        bool             `json:"goexperiment_simd"`
 	Optimizer   optim.Name       `json:"optimizer"`
@@ -36,13 +38,24 @@ type report struct {
 	Scales []nst.ScaleReport `json:"scales,omitempty"`
 }
 
-func newReport(s *settings, j job, m *nst.Model, w, h int) *report {
+// styleReport is one style picture of a report.
+type styleReport struct {
+	Width  int     `json:"width"`
+	Height int     `json:"height"`
+	Weight float64 `json:"weight"`
+}
+
+func newReport(s *settings, j job, m *nst.Model, w, h int, styles []nst.Style) *report {
 	loss, _ := s.loss()
 	r := &report{
-		Content: j.description, Width: w, Height: h,
+		Content: j.description, Width: w, Height: h, Styles: []styleReport{},
 		Model: m.Weights.Model.Name, Weights: m.Weights.Source, RandomWeights: m.Weights.Random,
 		Backend: m.Backend.Name(), Lowering: m.Lowering.String(),
 		Optimizer: s.optimizer, Loss: loss,
+	}
+	for _, st := range styles {
+		b := st.Image.Bounds()
+		r.Styles = append(r.Styles, styleReport{Width: b.Dx(), Height: b.Dy(), Weight: st.Weight})
 	}
 	r.SIMD, _ = nst.SIMDBuild()
 	if m.Weights.Random {

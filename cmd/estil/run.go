@@ -46,7 +46,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 		}
 	}
 
-	rep := newReport(s, j, model, cw, ch)
+	rep := newReport(s, j, model, cw, ch, styles)
 	bar := newProgress(s, stderr)
 	start := time.Now()
 	t.OnEvaluation = func(e nst.Evaluation) error {
@@ -92,14 +92,13 @@ func jobPictures(s *settings, j job) (image.Image, []nst.Style, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", s.size, err)
 	}
-	styleSide := nst.StyleSide(s.size, j.styleScale)
 	var styles []nst.Style
 	for i, img := range j.styles {
 		w := 1.0
 		if j.blend != nil {
 			w = j.blend[i]
 		}
-		st, err := nst.Resize(img, styleSide)
+		st, err := j.styleSizing.Size(img, content.Bounds().Dx(), content.Bounds().Dy())
 		if err != nil {
 			return nil, nil, fmt.Errorf("style image %d %w: change --style-scale or --size", i+1, err)
 		}

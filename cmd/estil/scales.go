@@ -20,7 +20,7 @@ func runScales(ctx context.Context, t *nst.Transfer, s *settings, j job, rep *re
 			styles[i].Weight = j.blend[i]
 		}
 	}
-	return t.RunScales(ctx, j.content, styles, s.scaleList, j.styleScale, func(r nst.ScaleReport) error {
+	return t.RunScales(ctx, j.content, styles, s.scaleList, j.styleSizing, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = rss.Peak()
 		rep.Scales = append(rep.Scales, r)
 		bar.offset += r.Iterations

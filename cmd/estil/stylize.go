@@ -34,7 +34,7 @@ type job struct {
 	content     image.Image
 	styles      []image.Image
 	blend       []float64
-	styleScale  float64
+	styleSizing nst.StyleSizing
 	initImage   image.Image
 	description string
 }
@@ -42,13 +42,14 @@ type job struct {
 func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("stylize", flag.ContinueOnError)
 	var s settings
-	var content, blend string
+	var content, blend, styleSize string
 	var styles stringList
 	var styleScale float64
 	fs.StringVar(&content, "content", "", "content image (required)")
 	fs.Var(&styles, "style", "style image (required); repeat it, or separate with commas, to blend several")
 	fs.StringVar(&blend, "style-blend", "", "weights of the style images, e.g. 0.7,0.3 (default: equal)")
-	fs.Float64Var(&styleScale, "style-scale", 1, "size of the style image(s) relative to --size")
+	fs.StringVar(&styleSize, "style-size", string(nst.StyleSizeContent), "how the style image(s) are sized: content (the content's width and height, as the original) or long-side (keep their shape; their long side is --style-scale × --size)")
+	fs.Float64Var(&styleScale, "style-scale", 1, "with --style-size long-side: the style's long side relative to --size")
 	fs.StringVar(&s.out, "out", "", "output PNG file (required)")
 	s.register(fs)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), stylizeUsage); fs.PrintDefaults() }
@@ -68,17 +69,21 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := s.check(); err != nil {
 		return err
 	}
-	size := s.size
-	if n := len(s.scaleList); n > 0 {
-		size = s.scaleList[n-1]
+	j := job{description: content}
+	var err error
+	if j.styleSizing.Mode, err = nst.ParseStyleSize(styleSize); err != nil {
+		return usagef("--style-size: %v", err)
 	}
-	if side := nst.StyleSide(size, styleScale); side > nst.MaxImageSide {
-		return usagef("--style-scale %g at %d px asks for a style picture of %d px, more than the %d estil takes: lower --style-scale or --size",
-			styleScale, size, side, nst.MaxImageSide)
+	switch {
+	case j.styleSizing.Mode == nst.StyleSizeLongSide:
+		j.styleSizing.Scale = styleScale
+	case styleScale != 1:
+		return usagef("--style-scale applies only with --style-size long-side (the style gets the content's size otherwise)")
 	}
-	j := job{styleScale: styleScale, description: content}
+	if err := j.styleSizing.Check(s.size); err != nil {
+		return usagef("%v: lower --style-scale or --size", err)
+	}
 	if blend != "" {
-		var err error
 		if j.blend, err = floatList(blend); err != nil {
 			return usagef("--style-blend: %v", err)
 		}

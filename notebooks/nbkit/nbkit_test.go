@@ -102,3 +102,14 @@ func TestLiveGivesUpWithoutBrowser(t *testing.T) {
 		t.Error("Live did not report widgets that were built")
 	}
 }
+
+// TestPicturesHaveTheSameSize: the notebooks' style picture has the content's size, as in the
+// original (issue 11: it used to be square against a 4:3 content).
+func TestPicturesHaveTheSameSize(t *testing.T) {
+	for _, size := range []int{40, 96, 128, 224} {
+		c, s := Pictures(size)
+		if c.Bounds().Size() != s.Bounds().Size() {
+			t.Errorf("Pictures(%d): content %v, style %v", size, c.Bounds().Size(), s.Bounds().Size())
+		}
+	}
+}

@@ -11,9 +11,10 @@ import (
 )
 
 // Pictures draws the built-in content and style pictures (a lighthouse by the sea, and
-// swirling brush strokes) with a long side of size pixels.
+// swirling brush strokes), both size×(3/4·size) pixels: the style gets the content's size, as
+// in the original, so that their Gram matrices sum over as many positions.
 func Pictures(size int) (content, style image.Image) {
-	return images.Lighthouse(size, size*3/4), images.Swirls(size, size)
+	return images.Lighthouse(size, size*3/4), images.Swirls(size, size*3/4)
 }
 
 // Picture is one picture with a caption, for Row.
