@@ -266,3 +266,21 @@ func init() {
 		texts[k] = v
 	}
 }
+
+func init() {
+	for k, v := range map[string]text{
+		"live.title":    {en: "The picture while L-BFGS runs", ca: "La imatge mentre treballa L-BFGS"},
+		"live.starting": {en: "Starting…", ca: "Començant…"},
+		"live.running": {
+			en: "Iteration %d, %d evaluations so far, loss %.4g (redrawn every few iterations)",
+			ca: "Iteració %d, %d avaluacions fins ara, pèrdua %.4g (es redibuixa cada poques iteracions)",
+		},
+		"live.done": {
+			en: "Done: %d iterations, %d evaluations, final loss %.4g",
+			ca: "Fet: %d iteracions, %d avaluacions, pèrdua final %.4g",
+		},
+		"live.picture": {en: "the picture being optimized", ca: "la imatge que s'optimitza"},
+	} {
+		texts[k] = v
+	}
+}

@@ -35,6 +35,8 @@ type settings struct {
 	init          string
 	seed          uint64
 	saveEvery     int
+	preview       string
+	previewEvery  int
 	checkpoint    string // --checkpoint (with --resume and no --checkpoint: the resumed file)
 	ckptEvery     int
 	resume        string
@@ -71,6 +73,8 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.init, "init", string(nst.InitContent), "starting image: content, noise, style, or an image file")
 	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --init noise and --weights random)")
 	fs.IntVar(&s.saveEvery, "save-every", 0, "also write the image every N iterations to OUT-N.png (0 = off)")
+	fs.StringVar(&s.preview, "preview", "", "rewrite this PNG with the current picture every --preview-every iterations (atomically: an image viewer that reloads it shows the run's progress)")
+	fs.IntVar(&s.previewEvery, "preview-every", 10, "iterations between --preview updates")
 	fs.StringVar(&s.checkpoint, "checkpoint", "", "write the run's whole state (image, optimizer, settings) to this file every --checkpoint-every iterations and on Ctrl-C, for --resume")
 	fs.IntVar(&s.ckptEvery, "checkpoint-every", 20, "iterations between --checkpoint writes")
 	fs.StringVar(&s.resume, "resume", "", "continue the run saved in this --checkpoint file: give the same flags as the run that wrote it; it goes on checkpointing to the same file unless --checkpoint says otherwise")
@@ -108,6 +112,8 @@ func (s *settings) check() error {
 		return usagef("--save-every must be ≥ 0, got %d", s.saveEvery)
 	case s.ckptEvery < 1:
 		return usagef("--checkpoint-every must be ≥ 1, got %d", s.ckptEvery)
+	case s.previewEvery < 1:
+		return usagef("--preview-every must be ≥ 1, got %d", s.previewEvery)
 	case s.lineSearch != "strong_wolfe" && s.lineSearch != "none":
 		return usagef("--line-search must be strong_wolfe or none, got %q", s.lineSearch)
 	case s.pooling != "max" && s.pooling != "avg":

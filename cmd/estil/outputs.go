@@ -33,6 +33,19 @@ func checkOutputs(s *settings, inputs ...string) error {
 			return usagef("--report and --out are the same file %q: the report would replace the picture", s.out)
 		}
 	}
+	if s.preview != "" {
+		if err := images.CheckWritable(s.preview); err != nil {
+			return fmt.Errorf("--preview: %w", err)
+		}
+		for flag, other := range map[string]string{"--out": s.out, "--report": s.report, "--checkpoint": s.checkpoint} {
+			if other != "" && sameFile(s.preview, other) {
+				return usagef("--preview and %s are the same file %q: give the preview its own name", flag, other)
+			}
+		}
+		if n, ok := s.checkpointNumber(s.preview); ok {
+			return usagef("--save-every would write its picture %d over --preview %q: choose another --preview", n, s.preview)
+		}
+	}
 	if s.checkpoint != "" {
 		if err := checkWritableFile(s.checkpoint); err != nil {
 			return fmt.Errorf("--checkpoint: %w", err)
@@ -50,9 +63,11 @@ func checkOutputs(s *settings, inputs ...string) error {
 		if !isFile(in) {
 			continue
 		}
-		if s.checkpoint != "" {
-			if err := notAnInput("--checkpoint", s.checkpoint, in); err != nil {
-				return err
+		for flag, out := range map[string]string{"--checkpoint": s.checkpoint, "--preview": s.preview} {
+			if out != "" {
+				if err := notAnInput(flag, out, in); err != nil {
+					return err
+				}
 			}
 		}
 		if err := notAnInput("--out", s.out, in); err != nil {

@@ -49,6 +49,8 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		{"save-every's picture over an input", []string{"--content", content, "--style", checkpointLike, "--out", out, "--save-every", "2"}, "picture 2"},
 		{"checkpoint is the content", []string{"--content", content, "--style", style, "--out", out, "--checkpoint", link}, "is the input"},
 		{"checkpoint is out", []string{"--content", content, "--style", style, "--out", out, "--checkpoint", out}, "same file"},
+		{"preview is the content", []string{"--content", content, "--style", style, "--out", out, "--preview", content}, "is the input"},
+		{"preview is out", []string{"--content", content, "--style", style, "--out", out, "--preview", out}, "same file"},
 		{"resume rewrites the style", []string{"--content", content, "--style", style, "--out", out, "--resume", style}, "is the input"},
 		{"out without a name", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, ".png")}, "no name"},
 	} {

@@ -118,10 +118,20 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 	if j.initImage != nil {
 		t.Init = ""
 	}
-	if s.saveEvery > 0 {
-		t.SnapshotEvery = s.saveEvery
+	// --save-every's pictures and --preview share the transfer's snapshots: every gcd of the two.
+	if s.saveEvery > 0 || s.preview != "" {
+		t.SnapshotEvery = gcd(s.saveEvery, s.previewEvery*btoi(s.preview != ""))
 		t.Snapshot = func(iteration int, img image.Image) error {
-			return images.SavePNG(checkpointPath(s.out, iteration), applyOriginalColors(s, content, img))
+			img = applyOriginalColors(s, content, img)
+			if s.saveEvery > 0 && iteration%s.saveEvery == 0 {
+				if err := images.SavePNG(checkpointPath(s.out, iteration), img); err != nil {
+					return err
+				}
+			}
+			if s.preview != "" && iteration%s.previewEvery == 0 {
+				return images.SavePNG(s.preview, img)
+			}
+			return nil
 		}
 	}
 	if s.checkpoint != "" {
@@ -135,8 +145,14 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 // saveResult writes the result (even after an error or Ctrl-C: the last good image) and the
 // report, and says how the run ended.
 func saveResult(s *settings, content image.Image, result *nst.Result, rep *report, runErr error) error {
-	if err := images.SavePNG(s.out, applyOriginalColors(s, content, result.Image)); err != nil {
+	final := applyOriginalColors(s, content, result.Image)
+	if err := images.SavePNG(s.out, final); err != nil {
 		return errors.Join(runErr, err)
+	}
+	if s.preview != "" { // the preview ends on the result
+		if err := images.SavePNG(s.preview, final); err != nil {
+			return errors.Join(runErr, err)
+		}
 	}
 	if s.report != "" {
 		if err := rep.write(s.report); err != nil {
@@ -175,6 +191,20 @@ func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallba
 		model.Pooling = nst.AveragePooling
 	}
 	return model, nil
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // applyOriginalColors applies --original-colors.
