@@ -112,7 +112,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	h.Result = res.Image
 
 	h.Views = append(h.Views, &PicturesView{Content: o.Content, Style: o.Style, Result: h.Result, RandomWeights: h.RandomWeights,
-		Iterations: res.Iterations, Evaluations: res.Evaluations}, table)
+		Iterations: res.Iterations, Evaluations: res.Evaluations}, &MethodView{Loss: o.Loss}, table)
 	for _, layer := range o.Layers {
 		say("feature maps of %s", layer)
 		fm, err := FeatureMaps(model, o.Content, layer, o.Channels)

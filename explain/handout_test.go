@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/nst"
 )
 
 // TestHandout builds a tiny handout and checks that every view is there with its figures.
@@ -34,7 +35,7 @@ func TestHandout(t *testing.T) {
 		t.Error("an image is not inlined")
 	}
 	for _, s := range []string{"<!DOCTYPE html>", "RANDOM WEIGHTS", "VGG19, layer by layer", "What conv2_1 sees",
-		"Gram matrix: conv1_1", "The losses during the run", "L-BFGS from inside", "Rosenbrock", "a small style transfer", "</html>"} {
+		"Gram matrix: conv1_1", "The losses during the run", "The method in formulas", "Demystifying Neural Style Transfer", "L-BFGS from inside", "Rosenbrock", "a small style transfer", "</html>"} {
 		if !strings.Contains(html, s) {
 			t.Errorf("the handout lacks %q", s)
 		}
@@ -54,5 +55,29 @@ func TestHandout(t *testing.T) {
 	}
 	if !strings.Contains(progress.String(), "Gram matrices of conv2_1") {
 		t.Errorf("progress: %q", progress.String())
+	}
+}
+
+// TestMethodViewShowsTheRunsLoss: the formulas box gives this run's α, β, layers and weights, the
+// E_l of its Gram normalisation, and the references, in both languages.
+func TestMethodViewShowsTheRunsLoss(t *testing.T) {
+	defer SetLanguage(Language())
+	l := nst.DefaultLoss()
+	l.StyleWeight = 1000
+	for _, lang := range []string{"en", "ca"} {
+		if err := SetLanguage(lang); err != nil {
+			t.Fatal(err)
+		}
+		h := (&MethodView{Loss: l}).HTML()
+		for _, s := range []string{"α = 1, β = 1000", "w<sub>conv2_1</sub> = 0.75", "<code>conv4_2</code>",
+			"/ (d<sub>l</sub>·h<sub>l</sub>·w<sub>l</sub>)", "Gatys", "Li, N. Wang"} {
+			if !strings.Contains(h, s) {
+				t.Errorf("%s: the method box lacks %q", lang, s)
+			}
+		}
+	}
+	l.GramNorm = nst.GramNormCHW
+	if h := (&MethodView{Loss: l}).HTML(); !strings.Contains(h, "Ĝ = F·Fᵀ / (d·h·w)") || strings.Contains(h, "/ (d<sub>l</sub>") {
+		t.Error("with chw the box does not show the normalized Gram matrix and its E_l")
 	}
 }

@@ -284,3 +284,27 @@ func init() {
 		texts[k] = v
 	}
 }
+
+func init() {
+	for k, v := range map[string]text{
+		"method.title":   {en: "The method in formulas", ca: "El mètode en fórmules"},
+		"method.content": {en: "<b>Content</b>: the target T's feature maps against the content C's", ca: "<b>Contingut</b>: els mapes de característiques de l'objectiu T contra els del contingut C"},
+		"method.at":      {en: "at", ca: "a"},
+		"method.gram": {
+			en: "<b>Style of one layer l</b>: its Gram matrix (d channels, h·w positions) and the term E<sub>l</sub>",
+			ca: "<b>Estil d'una capa l</b>: la seva matriu de Gram (d canals, h·w posicions) i el terme E<sub>l</sub>",
+		},
+		"method.style": {en: "<b>Style</b>: the layers' terms, weighted", ca: "<b>Estil</b>: els termes de les capes, ponderats"},
+		"method.total": {en: "<b>Total</b>, minimised by L-BFGS over T's pixels", ca: "<b>Total</b>, minimitzat amb L-BFGS sobre els píxels de T"},
+		"method.notes": {
+			en: "F is a layer's output after its ReLU, as channels × positions; mean is over all its elements. Without " +
+				"normalisation G sums over the positions, so E<sub>l</sub> grows with the picture's size: a β is tied to a size.",
+			ca: "F és la sortida d'una capa després de la seva ReLU, com a canals × posicions; la mitjana és sobre tots els seus " +
+				"elements. Sense normalitzar, G suma sobre les posicions, i per això E<sub>l</sub> creix amb la mida de la imatge: " +
+				"una β va lligada a una mida.",
+		},
+		"method.references": {en: "References", ca: "Referències"},
+	} {
+		texts[k] = v
+	}
+}

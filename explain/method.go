@@ -1,0 +1,57 @@
+package explain
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/estil-nst/estil/nst"
+)
+
+// MethodView is the method in one box: the formulas of the loss with this run's α, β, layers and
+// weights, and the papers it comes from. The handout shows it after the pictures.
+type MethodView struct {
+	Loss nst.LossConfig
+}
+
+// HTML renders the formulas (plain text and HTML: a handout has no scripts or fonts to typeset
+// TeX) and the references.
+func (v *MethodView) HTML() string {
+	l := v.Loss
+	var b strings.Builder
+	section(&b, tr("method.title"))
+	b.WriteString(`<div style="border:1px solid #888;background:#f6f6f0;padding:0.6em 1em;max-width:60em;font-family:serif;line-height:1.8">` + "\n")
+	content := strings.Join(l.ContentLayers, ", ")
+	var weights []string
+	for _, s := range l.StyleLayers {
+		weights = append(weights, fmt.Sprintf("w<sub>%s</sub> = %s", esc(s.Name), strconv.FormatFloat(s.Weight, 'g', -1, 64)))
+	}
+	fmt.Fprintf(&b, "<p>%s<br>content = mean((F<sub>T</sub> − F<sub>C</sub>)²) %s <code>%s</code></p>\n", tr("method.content"), tr("method.at"), esc(content))
+	gram, el := "G = F·Fᵀ", "E<sub>l</sub> = mean((G<sub>T,l</sub> − G<sub>S,l</sub>)²) / (d<sub>l</sub>·h<sub>l</sub>·w<sub>l</sub>)"
+	switch l.GramNorm {
+	case nst.GramNormHW:
+		gram, el = "Ĝ = F·Fᵀ / (h·w)", "E<sub>l</sub> = mean((Ĝ<sub>T,l</sub> − Ĝ<sub>S,l</sub>)²)"
+	case nst.GramNormCHW:
+		gram, el = "Ĝ = F·Fᵀ / (d·h·w)", "E<sub>l</sub> = mean((Ĝ<sub>T,l</sub> − Ĝ<sub>S,l</sub>)²)"
+	}
+	fmt.Fprintf(&b, "<p>%s<br>%s, &nbsp; %s</p>\n", tr("method.gram"), gram, el)
+	fmt.Fprintf(&b, "<p>%s<br>style = Σ<sub>l</sub> w<sub>l</sub>·E<sub>l</sub>, &nbsp; %s</p>\n", tr("method.style"), strings.Join(weights, ", "))
+	fmt.Fprintf(&b, "<p>%s<br>total = α·content + β·style, &nbsp; α = %s, β = %s</p>\n", tr("method.total"),
+		strconv.FormatFloat(l.ContentWeight, 'g', -1, 64), strconv.FormatFloat(l.StyleWeight, 'g', -1, 64))
+	caption(&b, tr("method.notes"))
+	b.WriteString("</div>\n")
+	fmt.Fprintf(&b, "<h3 style=\"font-size:1.1em\">%s</h3>\n<ol style=\"max-width:60em\">\n", tr("method.references"))
+	for _, ref := range references {
+		fmt.Fprintf(&b, "<li>%s</li>\n", ref)
+	}
+	b.WriteString("</ol>\n</div>\n")
+	return b.String()
+}
+
+// references are the papers behind the method, as the original notebook cites them.
+var references = []string{
+	"L. A. Gatys, A. S. Ecker, M. Bethge. <i>Image Style Transfer Using Convolutional Neural Networks</i>. CVPR 2016.",
+	"Y. Li, N. Wang, J. Liu, X. Hou. <i>Demystifying Neural Style Transfer</i>. IJCAI 2017 (matching Gram matrices is minimising a maximum mean discrepancy between the two pictures' feature distributions).",
+	"K. Simonyan, A. Zisserman. <i>Very Deep Convolutional Networks for Large-Scale Image Recognition</i>. ICLR 2015 (VGG19).",
+	"D. C. Liu, J. Nocedal. <i>On the limited memory BFGS method for large scale optimization</i>. Mathematical Programming 45, 1989 (L-BFGS).",
+}
