@@ -18,15 +18,17 @@ import (
 	"github.com/estil-nst/estil/nst"
 )
 
-// FeatureMapsView is a grid of the most active channels of one layer: see FeatureMaps.
+// FeatureMapsView is a grid of the most active channels of one layer, or of channels chosen by
+// the caller: see FeatureMaps and ChannelMaps.
 type FeatureMapsView struct {
 	Layer string
 	// Input is the picture the network looked at (nil when the view was built from a tensor).
 	Input image.Image
 	// Height, Width and NumChannels are the shape of the layer's feature map.
 	Height, Width, NumChannels int
-	// Channels are the indices of the chosen channels, most active first; Activity[i] is the mean
-	// activation of Channels[i] over all positions, the quantity they were ranked by.
+	// Channels are the indices of the chosen channels, most active first (or in the order given to
+	// ChannelMaps); Activity[i] is the mean activation of Channels[i] over all positions of this
+	// picture, the quantity FeatureMaps ranks them by.
 	Channels []int
 	Activity []float64
 	// Min and Max are each chosen channel's smallest and largest value: Maps[i] shows
@@ -35,12 +37,22 @@ type FeatureMapsView struct {
 	Maps     []*image.NRGBA
 	// RandomWeights adds a warning that the network was random (set by FeatureMaps).
 	RandomWeights bool
+	// Given says the channels were chosen by the caller (ChannelMaps, ChannelMapsOf) rather than
+	// ranked by their activity on this picture: the caption then says so.
+	Given bool
 }
 
 // FeatureMaps runs model on img up to layer ("conv1_1", "conv4_2", or an index like "21") and
 // shows the n channels with the highest mean activation, each normalized to [0, 1] on its own
-// and coloured with the viridis map (dark purple = weakest, yellow = strongest).
+// and coloured with the viridis map (dark purple = weakest, yellow = strongest). Each picture gets
+// its own top channels: to show another picture through the same filters, pass the view's
+// Channels to ChannelMaps.
 func FeatureMaps(model *nst.Model, img image.Image, layer string, n int) (*FeatureMapsView, error) {
+	return runFeatureMaps(model, img, layer, func(f *tensors.Tensor) (*FeatureMapsView, error) { return FeatureMapsOf(layer, f, n) })
+}
+
+// runFeatureMaps runs model on img up to layer and makes the view with of.
+func runFeatureMaps(model *nst.Model, img image.Image, layer string, of func(*tensors.Tensor) (*FeatureMapsView, error)) (*FeatureMapsView, error) {
 	if model == nil || img == nil {
 		return nil, fmt.Errorf("explain: feature maps: no model or no image")
 	}
@@ -48,7 +60,7 @@ func FeatureMaps(model *nst.Model, img image.Image, layer string, n int) (*Featu
 	if err != nil {
 		return nil, fmt.Errorf("explain: feature maps of %s: %w", layer, err)
 	}
-	v, err := FeatureMapsOf(layer, feats[layer], n)
+	v, err := of(feats[layer])
 	if err != nil {
 		return nil, err
 	}
@@ -56,9 +68,57 @@ func FeatureMaps(model *nst.Model, img image.Image, layer string, n int) (*Featu
 	return v, nil
 }
 
+// ChannelMaps is FeatureMaps showing the given channels, in the given order, instead of
+// this picture's most active ones. To compare two pictures through the same filters, choose the
+// channels on one picture and pass them for the other:
+//
+//	a, _ := FeatureMaps(model, content, "conv4_2", 8)
+//	b, _ := ChannelMaps(model, style, "conv4_2", a.Channels)
+//
+// Activity[i] is then the mean of Channels[i] on this picture.
+func ChannelMaps(model *nst.Model, img image.Image, layer string, channels []int) (*FeatureMapsView, error) {
+	return runFeatureMaps(model, img, layer, func(f *tensors.Tensor) (*FeatureMapsView, error) { return ChannelMapsOf(layer, f, channels) })
+}
+
+// ChannelMapsOf is ChannelMaps on a feature map already computed ([C, H, W] float32): it shows
+// exactly channels, in that order.
+func ChannelMapsOf(layer string, feature *tensors.Tensor, channels []int) (*FeatureMapsView, error) {
+	if len(channels) == 0 {
+		return nil, fmt.Errorf("explain: feature maps of %s: no channels given", layer)
+	}
+	v, err := featureMaps(layer, feature, func(mean []float64) ([]int, error) {
+		for _, ch := range channels {
+			if ch < 0 || ch >= len(mean) {
+				return nil, fmt.Errorf("explain: feature maps of %s: no channel %d (it has %d)", layer, ch, len(mean))
+			}
+		}
+		return channels, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.Given = true
+	return v, nil
+}
+
 // FeatureMapsOf is FeatureMaps on a feature map already computed: feature is [C, H, W] float32
 // (as returned by nst.Model.Features). Ties in activity keep the lower channel first.
 func FeatureMapsOf(layer string, feature *tensors.Tensor, n int) (*FeatureMapsView, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("explain: feature maps: the number of channels must be at least 1, got %d", n)
+	}
+	return featureMaps(layer, feature, func(mean []float64) ([]int, error) {
+		order := make([]int, len(mean))
+		for ch := range order {
+			order[ch] = ch
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(mean[b], mean[a]) })
+		return order[:min(n, len(mean))], nil
+	})
+}
+
+// featureMaps draws the channels that choose picks, given every channel's mean activation.
+func featureMaps(layer string, feature *tensors.Tensor, choose func(mean []float64) ([]int, error)) (*FeatureMapsView, error) {
 	if feature == nil || feature.Rank() != 3 {
 		return nil, fmt.Errorf("explain: feature maps of %s: want a [C, H, W] tensor, got %v", layer, shapeOf(feature))
 	}
@@ -67,24 +127,20 @@ func FeatureMapsOf(layer string, feature *tensors.Tensor, n int) (*FeatureMapsVi
 		return nil, fmt.Errorf("explain: feature maps of %s: %w", layer, err)
 	}
 	c, h, w := feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)
-	if n < 1 {
-		return nil, fmt.Errorf("explain: feature maps: the number of channels must be at least 1, got %d", n)
-	}
-	n = min(n, c)
-
 	mean := make([]float64, c)
 	for i, x := range data {
 		mean[i/(h*w)] += float64(x)
 	}
-	order := make([]int, c)
 	for ch := range c {
 		mean[ch] /= float64(h * w)
-		order[ch] = ch
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(mean[b], mean[a]) })
+	chosen, err := choose(mean)
+	if err != nil {
+		return nil, err
+	}
 
 	v := &FeatureMapsView{Layer: layer, Height: h, Width: w, NumChannels: c}
-	for _, ch := range order[:n] {
+	for _, ch := range chosen {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		plane := data[ch*h*w:][:h*w]
 		for _, x := range plane {
@@ -123,7 +179,11 @@ func (v *FeatureMapsView) HTML() string {
 	if v.RandomWeights {
 		b.WriteString(randomWarningHTML())
 	}
-	caption(&b, trf("features.intro", len(v.Channels), v.NumChannels, v.Layer, v.Height, v.Width))
+	intro := "features.intro"
+	if v.Given {
+		intro = "features.intro.given"
+	}
+	caption(&b, trf(intro, len(v.Channels), v.NumChannels, v.Layer, v.Height, v.Width))
 	// Show every map 140 px across, whatever the layer's resolution.
 	const width = "140px"
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start">` + "\n")

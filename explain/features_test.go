@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,4 +86,61 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// TestChannelMapsSameChannels checks that two pictures can be shown through the same filters:
+// channels chosen on one picture (FeatureMapsOf) are shown, in that order, for the other
+// (ChannelMapsOf), with the other's own means, even though its own top channels differ.
+func TestChannelMapsSameChannels(t *testing.T) {
+	const c, h, w = 5, 2, 3
+	feature := func(means []float32) *tensors.Tensor {
+		data := make([]float32, 0, c*h*w)
+		for ch := range c {
+			for p := range h * w { // mean means[ch]: ±1 around it
+				data = append(data, means[ch]+float32(p%2*2-1))
+			}
+		}
+		return tensors.FromFlatDataAndDimensions(data, c, h, w)
+	}
+	first := feature([]float32{1, 9, 3, 7, 5})  // top 3: 1, 3, 4
+	second := feature([]float32{8, 2, 6, 4, 0}) // top 3: 0, 2, 3
+	a, err := FeatureMapsOf("conv4_2", first, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.Channels, []int{1, 3, 4}) {
+		t.Fatalf("first picture's top channels %v, want [1 3 4]", a.Channels)
+	}
+	own, err := FeatureMapsOf("conv4_2", second, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(own.Channels, a.Channels) {
+		t.Fatalf("the test needs pictures with different top channels, both gave %v", a.Channels)
+	}
+	b, err := ChannelMapsOf("conv4_2", second, a.Channels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(b.Channels, a.Channels) {
+		t.Errorf("second picture shows channels %v, want the first's %v", b.Channels, a.Channels)
+	}
+	wantMean := []float64{2, 4, 0} // the second picture's means of channels 1, 3, 4
+	for i := range wantMean {
+		if !near(b.Activity[i], wantMean[i], 1e-6) || b.Min[i] != wantMean[i]-1 || b.Max[i] != wantMean[i]+1 {
+			t.Errorf("channel %d: mean %v in [%v, %v], want %v in [%v, %v]", b.Channels[i], b.Activity[i], b.Min[i], b.Max[i],
+				wantMean[i], wantMean[i]-1, wantMean[i]+1)
+		}
+	}
+	if len(b.Maps) != 3 || !b.Given || a.Given {
+		t.Errorf("%d maps, Given %v (first %v), want 3 maps, true (false)", len(b.Maps), b.Given, a.Given)
+	}
+	if html := b.HTML(); !strings.Contains(html, "the channels asked for") || strings.Contains(html, "most active of") {
+		t.Error("the caption of given channels does not say they were asked for")
+	}
+	for _, bad := range [][]int{nil, {0, 5}, {-1}} {
+		if _, err := ChannelMapsOf("conv4_2", second, bad); err == nil {
+			t.Errorf("channels %v gave no error", bad)
+		}
+	}
 }

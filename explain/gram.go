@@ -54,11 +54,52 @@ type GramView struct {
 	Order     []int
 	// RandomWeights adds a warning that the network was random (set by GramMatrices).
 	RandomWeights bool
+	// StyleName and GeneratedName are how the panels and the caption name the two pictures; when
+	// empty, they are "style image" and "generated image" (in the current language). Set them
+	// with Named when the pictures are something else, e.g. a content picture.
+	StyleName, GeneratedName string
+}
+
+// Named names the two pictures whose Gram matrices v shows, for when they are not a style image
+// and a generated image: the panels are then titled first, second and "second − first", and the
+// caption speaks of them, not of a generated image. It returns v, to be displayed at once:
+//
+//	view, err := GramMatrices(model, style, content, "conv1_1", OrderGreedy)
+//	...
+//	Display(view.Named("style picture", "content picture"))
+func (v *GramView) Named(first, second string) *GramView {
+	v.StyleName, v.GeneratedName = first, second
+	return v
+}
+
+// named reports whether the caller named the pictures.
+func (v *GramView) named() bool { return v.StyleName != "" || v.GeneratedName != "" }
+
+// panelTitle returns the title of the heat map which.
+func (v *GramView) panelTitle(which string) string {
+	first, second := v.StyleName, v.GeneratedName
+	if first == "" {
+		first = tr("gram." + GramStyle)
+	}
+	if second == "" {
+		second = tr("gram." + GramGenerated)
+	}
+	switch which {
+	case GramStyle:
+		return first
+	case GramGenerated:
+		return second
+	}
+	if !v.named() {
+		return tr("gram." + GramDifference)
+	}
+	return second + " − " + first
 }
 
 // GramMatrices computes the Gram matrices of layer for the style picture and the generated one
 // (which may be nil, to show only the style) and shows them as heatmaps, with channels ordered by
-// order (OrderNone, OrderEnergy or OrderGreedy).
+// order (OrderNone, OrderEnergy or OrderGreedy). Any two pictures can be compared this way; when
+// they are not a style image and a generated one, say what they are with Named.
 func GramMatrices(model *nst.Model, style, generated image.Image, layer string, order Ordering) (*GramView, error) {
 	if model == nil || style == nil {
 		return nil, fmt.Errorf("explain: Gram matrices: no model or no style image")
@@ -330,14 +371,22 @@ func (v *GramView) HTML() string {
 	if v.RandomWeights {
 		b.WriteString(randomWarningHTML())
 	}
-	caption(&b, trf("gram.intro", len(v.Style), len(v.Style), v.Layer))
+	caption(&b, trf("gram.intro", len(v.Style), len(v.Style)))
+	switch {
+	case v.Generated == nil:
+		caption(&b, tr("gram.panels.one"))
+	case v.named():
+		caption(&b, trf("gram.panels.named", esc(v.panelTitle(GramStyle)), esc(v.panelTitle(GramGenerated)), v.Layer))
+	default:
+		caption(&b, trf("gram.panels.generated", v.Layer))
+	}
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:8px">` + "\n")
 	panels := []string{GramStyle}
 	if v.Generated != nil {
 		panels = append(panels, GramGenerated, GramDifference)
 	}
 	for _, which := range panels {
-		t := tr("gram." + which)
+		t := v.panelTitle(which)
 		uri, err := v.heatmapPNG(which, t)
 		if err != nil {
 			return errorHTML(title, err)

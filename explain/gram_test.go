@@ -116,3 +116,60 @@ func TestGramHeatmapValues(t *testing.T) {
 		t.Error("Gram matrices of different sizes gave no error")
 	}
 }
+
+// TestGramNamedPictures checks that the caller can name the two pictures: the panels and the
+// caption then speak of them, and never of a generated image.
+func TestGramNamedPictures(t *testing.T) {
+	st, _ := gramTensor([][]float64{{1, 0, 2}, {0, 1, 1}})
+	ct, _ := gramTensor([][]float64{{0, 1, 1}, {2, 0, 1}})
+	v, err := GramOf("conv1_1", st, ct, OrderNone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for which, want := range map[string]string{GramStyle: "style image", GramGenerated: "generated image", GramDifference: "generated − style"} {
+		if got := v.panelTitle(which); got != want {
+			t.Errorf("unnamed %s panel: %q, want %q", which, got, want)
+		}
+	}
+	if !strings.Contains(v.HTML(), "generated image") {
+		t.Error("unnamed: the caption does not speak of the generated image")
+	}
+	if got := v.Named("style picture", "content picture"); got != v {
+		t.Error("Named does not return its view")
+	}
+	for which, want := range map[string]string{GramStyle: "style picture", GramGenerated: "content picture", GramDifference: "content picture − style picture"} {
+		if got := v.panelTitle(which); got != want {
+			t.Errorf("named %s panel: %q, want %q", which, got, want)
+		}
+	}
+	html := v.HTML()
+	if strings.Contains(html, `alt="generated`) || strings.Contains(html, "(middle)") {
+		t.Error("named pictures: a panel is still called the generated image")
+	}
+	for _, want := range []string{`alt="style picture — conv1_1"`, `alt="content picture — conv1_1"`, `alt="content picture − style picture — conv1_1"`,
+		"first picture (style picture)", "second (content picture)"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("named pictures: the HTML lacks %q", want)
+		}
+	}
+	defer SetLanguage(English)
+	SetLanguage(Catalan)
+	if html := v.HTML(); strings.Contains(html, `alt="imatge generada`) || strings.Contains(html, "(al mig)") || !strings.Contains(html, "primera imatge (style picture)") {
+		t.Error("named pictures, in Catalan: the caption speaks of a generated image or does not name the first picture")
+	}
+
+	// One matrix alone (the notebook's toy): the caption describes the one panel there is.
+	one, err := GramOf("toy", st, nil, OrderNone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, absent := range map[string][]string{English: {"middle", "right panel", "left", "generated"}, Catalan: {"al mig", "dreta", "esquerra", "generada"}} {
+		SetLanguage(lang)
+		html := one.HTML()
+		for _, a := range absent {
+			if strings.Contains(html, a) {
+				t.Errorf("one matrix, %s: the caption mentions %q, a panel that is not there", lang, a)
+			}
+		}
+	}
+}

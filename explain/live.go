@@ -36,7 +36,13 @@ type LiveView struct {
 // Snapshot and OnEvaluation t already had are still called. In a notebook the view appears at
 // once, empty.
 func NewLiveView(t *nst.Transfer, every int) *LiveView {
-	v := &LiveView{loss: t.Loss, id: "estil-live-" + gonbui.UniqueId()}
+	return NewLiveViewIn("estil-live-"+gonbui.UniqueId(), t, every)
+}
+
+// NewLiveViewIn is NewLiveView drawing into the display block id, one a cell already updates
+// with gonbui.UpdateHTML (e.g. where the previous result was shown).
+func NewLiveViewIn(id string, t *nst.Transfer, every int) *LiveView {
+	v := &LiveView{loss: t.Loss, id: id}
 	onEval, snapshot := t.OnEvaluation, t.Snapshot
 	t.OnEvaluation = func(e nst.Evaluation) error {
 		v.mu.Lock()

@@ -64,6 +64,14 @@ func init() {
 			ca: "Els %d canals més actius dels %d de %s (cadascun és un mapa de %d×%d), ordenats per la seva activació mitjana. " +
 				"Cada canal és un filtre que la xarxa ha après; el seu mapa mostra on respon el filtre dins la imatge.",
 		},
+		"features.intro.given": {
+			en: "%d of the %d channels of %s (each a %d×%d map): the channels asked for, in that order, not this picture's " +
+				"most active ones, so that two pictures can be compared through the same filters. Under each map, its mean " +
+				"activation on this picture.",
+			ca: "%d dels %d canals de %s (cadascun és un mapa de %d×%d): els canals demanats, en aquest ordre, i no els més " +
+				"actius d'aquesta imatge, de manera que es poden comparar dues imatges a través dels mateixos filtres. Sota cada " +
+				"mapa, la seva activació mitjana en aquesta imatge.",
+		},
 		"features.input":   {en: "input picture", ca: "imatge d'entrada"},
 		"features.channel": {en: "channel %d · mean %.3g", ca: "canal %d · mitjana %.3g"},
 		"features.colorbar": {
@@ -93,14 +101,29 @@ func init() {
 		"gram.intro": {
 			en: "With the layer's feature maps as the rows of F (one row per channel, one column per position), G = F·Fᵀ " +
 				"is a %d×%d table: G[i][j] adds up, over every position of the picture, how much channel i and channel j " +
-				"fire there together. Where things are is summed away; what remains is which features go together: the style. " +
-				"The style loss of %s makes the generated image's G (middle) equal the style image's (left); the right panel " +
-				"shows what is still missing (red: the generated image has too much of that pair, blue: too little).",
+				"fire there together. Where things are is summed away; what remains is which features go together: the style.",
 			ca: "Si posem els mapes de característiques de la capa com a files de F (una fila per canal, una columna per posició), " +
 				"G = F·Fᵀ és una taula de %d×%d: G[i][j] suma, per a totes les posicions de la imatge, quant s'activen alhora el canal i " +
-				"i el canal j. La suma fa desaparèixer on és cada cosa; el que queda és quines característiques van juntes: l'estil. " +
-				"La pèrdua d'estil de %s fa que la G de la imatge generada (al mig) sigui igual que la de la imatge d'estil (a l'esquerra); " +
-				"el requadre de la dreta mostra el que encara falta (vermell: la imatge generada en té massa, d'aquella parella; blau: massa poc).",
+				"i el canal j. La suma fa desaparèixer on és cada cosa; el que queda és quines característiques van juntes: l'estil.",
+		},
+		"gram.panels.one": {
+			en: "The heat map shows G itself: the cell in row i, column j is G[i][j], coloured by the bar on its right.",
+			ca: "El mapa de calor mostra la mateixa G: la casella de la fila i, columna j és G[i][j], acolorida segons la barra del costat.",
+		},
+		"gram.panels.generated": {
+			en: "The style loss of %s makes the generated image's G (middle) equal the style image's (left); the right panel " +
+				"shows what is still missing (red: the generated image has too much of that pair, blue: too little).",
+			ca: "La pèrdua d'estil de %s fa que la G de la imatge generada (al mig) sigui igual que la de la imatge d'estil (a l'esquerra); " +
+				"el requadre de la dreta mostra el que encara falta (vermell: la imatge generada en té massa, d'aquell parell; blau: massa poc).",
+		},
+		"gram.panels.named": {
+			en: "Left: the G of the first picture (%s). Middle: the G of the second (%s), with the same colours and the same " +
+				"channel order. Right: their difference, second − first (red: the second picture has more of that pair of channels " +
+				"firing together, blue: less). The style loss of %s compares a generated image's G with the style image's in the same way.",
+			ca: "A l'esquerra: la G de la primera imatge (%s). Al mig: la G de la segona (%s), amb els mateixos colors i el mateix " +
+				"ordre de canals. A la dreta: la seva diferència, segona − primera (vermell: la segona imatge té més d'aquell parell de " +
+				"canals activats junts; blau: menys). La pèrdua d'estil de %s compara de la mateixa manera la G d'una imatge generada " +
+				"amb la de la imatge d'estil.",
 		},
 		"gram.style":      {en: "style image", ca: "imatge d'estil"},
 		"gram.generated":  {en: "generated image", ca: "imatge generada"},
@@ -111,10 +134,12 @@ func init() {
 			ca: "Els canals estan en l'ordre de la xarxa, que no vol dir res en especial.",
 		},
 		"gram.order.energy": {
-			en: "Channels are sorted by their energy in the style image (G[i][i], strongest first): the bright corner at the top left " +
-				"gathers the filters that dominate the style. The tick labels are the original channel numbers.",
-			ca: "Els canals estan ordenats per la seva energia a la imatge d'estil (G[i][i], primer la més forta): el racó brillant de dalt " +
-				"a l'esquerra aplega els filtres que dominen l'estil. Les etiquetes són els números de canal originals.",
+			en: "Channels are sorted by their energy in the first (left) picture, the style image unless named otherwise (G[i][i], " +
+				"strongest first): the bright corner at the top left gathers the filters that dominate it. The tick labels are the " +
+				"original channel numbers.",
+			ca: "Els canals estan ordenats per la seva energia a la primera imatge (la de l'esquerra), la d'estil si no se n'ha donat " +
+				"cap altre nom (G[i][i], primer la més forta): el racó brillant de dalt a l'esquerra aplega els filtres que hi dominen. " +
+				"Les etiquetes són els números de canal originals.",
 		},
 		"gram.order.greedy": {
 			en: "Channels are ordered so that those that fire together sit next to each other (starting from the strongest, each next " +
