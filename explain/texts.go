@@ -153,11 +153,18 @@ func init() {
 			en: "<b>The diagonal</b> G[i][i] = Σ F[i]² is each filter's energy: how strongly (and how widely) that feature is present. " +
 				"<b>Off the diagonal</b>, G[i][j] is the co-activation of two filters: large when they tend to fire at the same places, " +
 				"for instance a colour together with a kind of stroke. The matrix is symmetric. Its values grow with the image's size " +
-				"(they are sums over positions), which is why the style loss divides by d·h·w.",
+				"(they are sums over the h·w positions). The original's style loss divides the mean squared difference of two Gram " +
+				"matrices by d·h·w, but squaring brings two factors of h·w and that division cancels only one: the style term still " +
+				"grows with the picture's size, about 4 times when its side doubles (notebook 04 shows it in numbers). Dividing G " +
+				"itself by h·w (or d·h·w) makes it an average, whose values do not depend on the size.",
 			ca: "<b>La diagonal</b> G[i][i] = Σ F[i]² és l'energia de cada filtre: amb quina força (i en quina extensió) hi és present aquella " +
 				"característica. <b>Fora de la diagonal</b>, G[i][j] és la coactivació de dos filtres: és gran quan solen activar-se als " +
 				"mateixos llocs, per exemple un color juntament amb un tipus de pinzellada. La matriu és simètrica. Els seus valors creixen " +
-				"amb la mida de la imatge (són sumes sobre les posicions); per això la pèrdua d'estil divideix per d·h·w.",
+				"amb la mida de la imatge (són sumes sobre les h·w posicions). La pèrdua d'estil de l'original divideix per d·h·w la " +
+				"mitjana de les diferències al quadrat entre dues matrius de Gram, però en elevar al quadrat hi apareixen dos factors " +
+				"h·w i aquesta divisió només en cancel·la un: el terme d'estil continua creixent amb la mida de la imatge, unes 4 " +
+				"vegades quan se'n dobla el costat (el quadern 04 ho mostra amb nombres). Dividir la mateixa G per h·w (o per d·h·w) " +
+				"la converteix en una mitjana, amb uns valors que no depenen de la mida.",
 		},
 	} {
 		texts[k] = v
@@ -174,17 +181,24 @@ func init() {
 		"losses.notes": {
 			en: "Each curve is one term of the total loss, at every evaluation the optimizer made (L-BFGS may evaluate " +
 				"several times per iteration, during its line search): the content term α·content and, for each style " +
-				"layer l, β·w_l·E_l. The vertical axis is logarithmic, so equal distances are equal <i>ratios</i>: a curve " +
+				"layer l, β·w_l·E_l, where E_l is the layer's style error: the mean squared difference between the elements of " +
+				"the image's Gram matrix and the style picture's (in the original, divided by d·h·w, the layer's channels " +
+				"times positions). The vertical axis is logarithmic, so equal distances are equal <i>ratios</i>: a curve " +
 				"that drops one grid line has become ten times smaller. At the start the style terms dominate; the content " +
 				"term starts at 0 (the image <i>is</i> the content; 0 cannot be drawn on a log axis) and grows as the style " +
-				"pulls the image away from it. The run ends near a balance between the two, set by α/β.",
+				"pulls the image away from it. The run ends near a balance between the two, set by α/β and, with the " +
+				"original's Gram matrix, by the picture's size (E_l grows with the number of positions).",
 			ca: "Cada corba és un terme de la pèrdua total, a cada avaluació que ha fet l'optimitzador (L-BFGS pot avaluar " +
 				"diverses vegades per iteració, durant la cerca lineal): el terme de contingut α·contingut i, per a cada capa " +
-				"d'estil l, β·w_l·E_l. L'eix vertical és logarítmic, de manera que distàncies iguals són <i>quocients</i> iguals: " +
+				"d'estil l, β·w_l·E_l, on E_l és l'error d'estil de la capa: la mitjana de les diferències al quadrat entre els " +
+				"elements de la matriu de Gram de la imatge i els de la imatge d'estil (a l'original, dividida per d·h·w, els " +
+				"canals per les posicions de la capa). L'eix vertical és logarítmic, de manera que distàncies iguals són " +
+				"<i>quocients</i> iguals: " +
 				"una corba que baixa una línia de la graella s'ha fet deu vegades més petita. Al començament dominen els termes " +
 				"d'estil; el terme de contingut comença a 0 (la imatge <i>és</i> el contingut; el 0 no es pot dibuixar en un eix " +
 				"logarítmic) i creix a mesura que l'estil allunya la imatge del contingut. L'execució acaba a prop d'un equilibri " +
-				"entre tots dos, fixat per α/β.",
+				"entre tots dos, fixat per α/β i, amb la matriu de Gram de l'original, per la mida de la imatge (E_l creix amb " +
+				"el nombre de posicions).",
 		},
 		"random.warning": {
 			en: "⚠ RANDOM WEIGHTS: this network has learned nothing. The pictures and numbers below show how the method " +

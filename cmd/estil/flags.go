@@ -67,7 +67,7 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")
 	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
 	fs.Float64Var(&s.tvWeight, "tv-weight", 0, "weight of total-variation smoothing (0 = off, as in the original)")
-	fs.StringVar(&s.gramNorm, "gram-norm", string(nst.GramNormNone), "divide the Gram matrices by: none (the original's; the style term then grows with the picture's size), hw (positions) or chw (channels × positions, PyTorch's tutorial's); with hw or chw choose a much smaller --style-weight")
+	fs.StringVar(&s.gramNorm, "gram-norm", string(nst.GramNormNone), "divide the Gram matrices by: none (the original's; the style term then grows with the picture's size), hw (positions) or chw (channels × positions, PyTorch's tutorial's); hw and chw make the style terms far smaller (chw by d·h·w per layer), so choose --style-weight anew, far larger")
 	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
 	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
 	fs.StringVar(&s.init, "init", string(nst.InitContent), "starting image: content, noise, style, or an image file")
