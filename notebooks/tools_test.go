@@ -56,9 +56,8 @@ func gonbKernel(jupyter string) string {
 	return ""
 }
 
-// outDir is where executed notebooks, their HTML and the screenshots go: $ESTIL_NOTEBOOK_OUT,
-// else notebooks/out (ignored by git). It is emptied first.
-func outDir(t *testing.T) string {
+// outRoot is the folder outDir empties and fills; other tests add files to it.
+func outRoot(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("ESTIL_NOTEBOOK_OUT")
 	if dir == "" {
@@ -68,6 +67,14 @@ func outDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// outDir is where executed notebooks, their HTML and the screenshots go: $ESTIL_NOTEBOOK_OUT,
+// else notebooks/out (ignored by git). It is emptied first.
+func outDir(t *testing.T) string {
+	t.Helper()
+	dir := outRoot(t)
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}

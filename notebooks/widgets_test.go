@@ -113,7 +113,7 @@ func TestSlidersInBrowser(t *testing.T) {
 		t.Error("moving the β slider changed the caption but no picture")
 	}
 	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
-		path := filepath.Join(outDir(t), "screenshots", "06_sliders.jpg")
+		path := filepath.Join(outRoot(t), "screenshots", "06_sliders.jpg") // beside TestNotebooks's, which it must not empty
 		_ = os.MkdirAll(filepath.Dir(path), 0o755)
 		if os.WriteFile(path, shot, 0o644) == nil {
 			t.Logf("screenshot %s", path)
