@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -83,9 +84,37 @@ func TestStylizeRandomWeightsWritesImageAndReport(t *testing.T) {
 // an existing output file untouched.
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
-	content, style := writePictures(t, dir)
 	out := filepath.Join(dir, "out.png")
 	previous := []byte("previous result")
+	base := []string{"stylize", "--weights", "random", "--backend", "go", "--size", "32", "--iters", "2", "--quiet"}
+	for _, c := range badInputCases(t, dir, out) {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.WriteFile(out, previous, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append(append([]string{}, base...), c.args...)
+			if strings.HasSuffix(c.name, " weights") { // these give their own --weights
+				args = slices.Delete(args, 1, 3)
+			}
+			checkBadInput(t, args, c.want, c.name)
+			if data, _ := os.ReadFile(out); !bytes.Equal(data, previous) {
+				t.Errorf("the existing output was changed")
+			}
+		})
+	}
+}
+
+// badInputCase is one mistake: the flags after `stylize` and a word the message must contain.
+type badInputCase struct {
+	name string
+	args []string
+	want string
+}
+
+// badInputCases writes the broken files into dir and lists the mistakes TestBadInput makes.
+func badInputCases(t *testing.T, dir, out string) []badInputCase {
+	t.Helper()
+	content, style := writePictures(t, dir)
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, data, 0o644); err != nil {
@@ -110,13 +139,10 @@ func TestBadInput(t *testing.T) {
 	if err := os.Mkdir(readOnly, 0o555); err != nil {
 		t.Fatal(err)
 	}
-
-	base := []string{"stylize", "--weights", "random", "--backend", "go", "--size", "32", "--iters", "2", "--quiet"}
-	cases := []struct {
-		name string
-		args []string
-		want string // a word the message must contain
-	}{
+	pair := func(extra ...string) []string {
+		return append([]string{"--content", content, "--style", style, "--out", out}, extra...)
+	}
+	cases := []badInputCase{
 		{"missing content", []string{"--content", filepath.Join(dir, "nope.jpg"), "--style", style, "--out", out}, "nope.jpg"},
 		{"content is a directory", []string{"--content", dir, "--style", style, "--out", out}, "directory"},
 		{"not an image", []string{"--content", notImage, "--style", style, "--out", out}, "notes.txt"},
@@ -125,72 +151,55 @@ func TestBadInput(t *testing.T) {
 		{"zero-size image", []string{"--content", zero, "--style", style, "--out", out}, "zero.png"},
 		{"decompression bomb", []string{"--content", bomb, "--style", style, "--out", out}, "limit"},
 		// 0.0000001 megapixels rounds down to 0 pixels, which used to mean "no limit".
-		{"tiny pixel limit", []string{"--content", content, "--style", style, "--out", out, "--max-megapixels", "0.0000001"}, "limit"},
-		{"unknown content layer", []string{"--content", content, "--style", style, "--out", out, "--content-layers", "conv9_1"}, "conv9_1"},
-		{"unknown style layer", []string{"--content", content, "--style", style, "--out", out, "--style-layers", "conv1_1:1,fc7"}, "fc7"},
-		{"negative style weight", []string{"--content", content, "--style", style, "--out", out, "--style-weight", "-1"}, "style weight"},
-		{"NaN content weight", []string{"--content", content, "--style", style, "--out", out, "--content-weight", "NaN"}, "content weight"},
-		{"NaN layer weight", []string{"--content", content, "--style", style, "--out", out, "--style-layers", "conv1_1:NaN"}, "conv1_1"},
-		{"negative size", []string{"--content", content, "--style", style, "--out", out, "--size", "-5"}, "--size"},
-		{"zero iterations", []string{"--content", content, "--style", style, "--out", out, "--iters", "0"}, "--iters"},
-		{"NaN style scale", []string{"--content", content, "--style", style, "--out", out, "--style-scale", "NaN"}, "--style-scale"},
+		{"tiny pixel limit", pair("--max-megapixels", "0.0000001"), "limit"},
+		{"unknown content layer", pair("--content-layers", "conv9_1"), "conv9_1"},
+		{"unknown style layer", pair("--style-layers", "conv1_1:1,fc7"), "fc7"},
+		{"negative style weight", pair("--style-weight", "-1"), "style weight"},
+		{"NaN content weight", pair("--content-weight", "NaN"), "content weight"},
+		{"NaN layer weight", pair("--style-layers", "conv1_1:NaN"), "conv1_1"},
+		{"negative size", pair("--size", "-5"), "--size"},
+		{"zero iterations", pair("--iters", "0"), "--iters"},
+		{"NaN style scale", pair("--style-scale", "NaN"), "--style-scale"},
 		// 2048 px × 16 asked for a 32768×20480 style picture, which died in the resize.
-		{"style too large", []string{"--content", content, "--style", style, "--out", out, "--size", "2048", "--style-size", "long-side", "--style-scale", "16"}, "more than the 8192"},
-		{"style scale with the content's size", []string{"--content", content, "--style", style, "--out", out, "--style-scale", "2"}, "--style-size long-side"},
-		{"unknown style size", []string{"--content", content, "--style", style, "--out", out, "--style-size", "square"}, "--style-size"},
-		{"bad blend", []string{"--content", content, "--style", style, "--out", out, "--style-blend", "1,2"}, "--style-blend"},
+		{"style too large", pair("--size", "2048", "--style-size", "long-side", "--style-scale", "16"), "more than the 8192"},
+		{"style scale with the content's size", pair("--style-scale", "2"), "--style-size long-side"},
+		{"unknown style size", pair("--style-size", "square"), "--style-size"},
+		{"bad blend", pair("--style-blend", "1,2"), "--style-blend"},
 		{"output not png", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "o.jpg")}, ".png"},
 		{"output dir missing", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, "no", "o.png")}, "o.png"},
 		{"output is a directory", []string{"--content", content, "--style", style, "--out", dir}, "directory"},
-		{"corrupt weights", []string{"--content", content, "--style", style, "--out", out, "--weights", badWeights}, "bad.pth"},
-		{"truncated weights", []string{"--content", content, "--style", style, "--out", out, "--weights", truncatedWeights}, "cut.pth"},
-		{"missing weights", []string{"--content", content, "--style", style, "--out", out, "--weights", filepath.Join(dir, "none.pth")}, "none.pth"},
-		{"unknown model", []string{"--content", content, "--style", style, "--out", out, "--model", "resnet"}, "resnet"},
-		{"unknown backend", []string{"--content", content, "--style", style, "--out", out, "--backend", "tpu"}, "tpu"},
-		{"unknown flag", []string{"--content", content, "--style", style, "--out", out, "--colour"}, "colour"},
+		{"corrupt weights", pair("--weights", badWeights), "bad.pth"},
+		{"truncated weights", pair("--weights", truncatedWeights), "cut.pth"},
+		{"missing weights", pair("--weights", filepath.Join(dir, "none.pth")), "none.pth"},
+		{"unknown model", pair("--model", "resnet"), "resnet"},
+		{"unknown backend", pair("--backend", "tpu"), "tpu"},
+		{"unknown flag", pair("--colour"), "colour"},
 		{"missing style", []string{"--content", content, "--out", out}, "--style"},
 	}
 	if os.Geteuid() != 0 { // root may write anywhere
-		cases = append(cases, struct {
-			name string
-			args []string
-			want string
-		}{
-			"read-only output dir", []string{"--content", content, "--style", style, "--out", filepath.Join(readOnly, "o.png")}, "o.png"})
+		cases = append(cases, badInputCase{"read-only output dir",
+			[]string{"--content", content, "--style", style, "--out", filepath.Join(readOnly, "o.png")}, "o.png"})
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if err := os.WriteFile(out, previous, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			args := append(append([]string{}, base...), c.args...)
-			if strings.HasSuffix(c.name, " weights") {
-				args = append([]string{}, args...)
-				for i := range args {
-					if args[i] == "random" {
-						args = append(args[:i-1], args[i+1:]...)
-						break
-					}
-				}
-			}
-			code, stdout, stderr := estil(t, args...)
-			if code == 0 {
-				t.Fatalf("exit 0 for %v; stdout %q", c.args, stdout)
-			}
-			msg := strings.TrimSpace(stderr)
-			if strings.Contains(msg, "\n") && !strings.HasPrefix(c.name, "unknown flag") {
-				t.Errorf("more than one line: %q", msg)
-			}
-			if strings.Contains(msg, "panic") || strings.Contains(msg, "goroutine") {
-				t.Errorf("panic trace: %q", msg)
-			}
-			if !strings.Contains(msg, c.want) {
-				t.Errorf("message %q does not mention %q", msg, c.want)
-			}
-			if data, _ := os.ReadFile(out); !bytes.Equal(data, previous) {
-				t.Errorf("the existing output was changed")
-			}
-		})
+	return cases
+}
+
+// checkBadInput runs estil with args and checks that it failed with one line (flag errors may
+// add the usage) that mentions want, and no panic.
+func checkBadInput(t *testing.T, args []string, want, name string) {
+	t.Helper()
+	code, stdout, stderr := estil(t, args...)
+	if code == 0 {
+		t.Fatalf("exit 0 for %v; stdout %q", args, stdout)
+	}
+	msg := strings.TrimSpace(stderr)
+	if strings.Contains(msg, "\n") && !strings.HasPrefix(name, "unknown flag") {
+		t.Errorf("more than one line: %q", msg)
+	}
+	if strings.Contains(msg, "panic") || strings.Contains(msg, "goroutine") {
+		t.Errorf("panic trace: %q", msg)
+	}
+	if !strings.Contains(msg, want) {
+		t.Errorf("message %q does not mention %q", msg, want)
 	}
 }
 
