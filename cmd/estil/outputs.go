@@ -25,56 +25,19 @@ func checkOutputs(s *settings, inputs ...string) error {
 	if err := images.CheckWritable(s.out); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	if s.report != "" {
-		if err := checkWritableFile(s.report); err != nil {
-			return fmt.Errorf("--report: %w", err)
+	outs := []sideOutput{{"--out", s.out, true}}
+	for _, o := range s.sideOutputs() {
+		if err := o.check(s, outs); err != nil {
+			return err
 		}
-		if sameFile(s.report, s.out) {
-			return usagef("--report and --out are the same file %q: the report would replace the picture", s.out)
-		}
-	}
-	if s.preview != "" {
-		if err := images.CheckWritable(s.preview); err != nil {
-			return fmt.Errorf("--preview: %w", err)
-		}
-		for flag, other := range map[string]string{"--out": s.out, "--report": s.report, "--checkpoint": s.checkpoint} {
-			if other != "" && sameFile(s.preview, other) {
-				return usagef("--preview and %s are the same file %q: give the preview its own name", flag, other)
-			}
-		}
-		if n, ok := s.checkpointNumber(s.preview); ok {
-			return usagef("--save-every would write its picture %d over --preview %q: choose another --preview", n, s.preview)
-		}
-	}
-	if s.checkpoint != "" {
-		if err := checkWritableFile(s.checkpoint); err != nil {
-			return fmt.Errorf("--checkpoint: %w", err)
-		}
-		for flag, other := range map[string]string{"--out": s.out, "--report": s.report} {
-			if other != "" && sameFile(s.checkpoint, other) {
-				return usagef("--checkpoint and %s are the same file %q: give the checkpoint its own name", flag, other)
-			}
-		}
-		if n, ok := s.checkpointNumber(s.checkpoint); ok {
-			return usagef("--save-every would write its picture %d over --checkpoint %q: choose another --checkpoint", n, s.checkpoint)
-		}
+		outs = append(outs, o)
 	}
 	for _, in := range inputs {
 		if !isFile(in) {
 			continue
 		}
-		for flag, out := range map[string]string{"--checkpoint": s.checkpoint, "--preview": s.preview} {
-			if out != "" {
-				if err := notAnInput(flag, out, in); err != nil {
-					return err
-				}
-			}
-		}
-		if err := notAnInput("--out", s.out, in); err != nil {
-			return err
-		}
-		if s.report != "" {
-			if err := notAnInput("--report", s.report, in); err != nil {
+		for _, o := range outs {
+			if err := notAnInput(o.flag, o.path, in); err != nil {
 				return err
 			}
 		}
@@ -82,8 +45,43 @@ func checkOutputs(s *settings, inputs ...string) error {
 			return usagef("--save-every would write its picture %d over the input %q: choose another --out", n, in)
 		}
 	}
-	if n, ok := s.checkpointNumber(s.report); ok && s.report != "" {
-		return usagef("--save-every would write its picture %d over --report %q: choose another --report", n, s.report)
+	return nil
+}
+
+// sideOutput is a file a run writes besides --out.
+type sideOutput struct {
+	flag, path string
+	picture    bool // a PNG (checked as images.SavePNG will write it)
+}
+
+// sideOutputs are the files the flags ask for besides --out.
+func (s *settings) sideOutputs() []sideOutput {
+	var outs []sideOutput
+	for _, o := range []sideOutput{{"--report", s.report, false}, {"--preview", s.preview, true}, {"--checkpoint", s.checkpoint, false}} {
+		if o.path != "" {
+			outs = append(outs, o)
+		}
+	}
+	return outs
+}
+
+// check makes sure o can be written, is none of the outputs before it, and is not one of
+// --save-every's pictures.
+func (o sideOutput) check(s *settings, before []sideOutput) error {
+	check := checkWritableFile
+	if o.picture {
+		check = images.CheckWritable
+	}
+	if err := check(o.path); err != nil {
+		return fmt.Errorf("%s: %w", o.flag, err)
+	}
+	for _, b := range before {
+		if sameFile(o.path, b.path) {
+			return usagef("%s and %s are the same file %q: one would replace the other; give %s its own name", o.flag, b.flag, o.path, o.flag)
+		}
+	}
+	if n, ok := s.checkpointNumber(o.path); ok {
+		return usagef("--save-every would write its picture %d over %s %q: choose another %s", n, o.flag, o.path, o.flag)
 	}
 	return nil
 }
