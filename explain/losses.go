@@ -28,6 +28,8 @@ type LossHistoryView struct {
 	Series []LossSeries
 	// RandomWeights adds a warning that the network was random.
 	RandomWeights bool
+	// StyleOnly: the loss had no content term (texture synthesis); the caption says so.
+	StyleOnly bool
 }
 
 // LossHistory charts the history of a run (the nst.Evaluations given to Transfer.OnEvaluation, or
@@ -40,7 +42,7 @@ func LossHistory(evals []nst.Evaluation, loss nst.LossConfig) (*LossHistoryView,
 		return nil, fmt.Errorf("explain: loss history: no evaluations")
 	}
 	nStyle := len(loss.StyleLayers)
-	v := &LossHistoryView{}
+	v := &LossHistoryView{StyleOnly: len(loss.ContentLayers) == 0 || loss.ContentWeight == 0}
 	total := LossSeries{Name: "total"}
 	content := LossSeries{Name: "content"}
 	tv := LossSeries{Name: "TV"}
@@ -164,7 +166,11 @@ func (v *LossHistoryView) HTML() string {
 		return errorHTML(title, err)
 	}
 	b.WriteString(imgTag(uri, title, "") + "\n")
-	caption(&b, tr("losses.notes"))
+	if v.StyleOnly {
+		caption(&b, tr("losses.notes.styleonly"))
+	} else {
+		caption(&b, tr("losses.notes"))
+	}
 	b.WriteString("</div>\n")
 	return b.String()
 }

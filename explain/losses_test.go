@@ -109,3 +109,17 @@ func TestLossHistoryEqualsRun(t *testing.T) {
 		t.Error("an empty history gave no error")
 	}
 }
+
+// TestLossHistoryStyleOnlyCaption: a run without content term (texture synthesis) is not told
+// about a content term in its caption.
+func TestLossHistoryStyleOnlyCaption(t *testing.T) {
+	loss := shallowLoss()
+	loss.ContentLayers = nil
+	v, err := LossHistory([]nst.Evaluation{{N: 1, Total: 2, Style: []float64{1, 1}}}, loss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := v.HTML(); !v.StyleOnly || strings.Contains(h, "content term α") || !strings.Contains(h, "no content term") {
+		t.Errorf("style-only caption wrong (StyleOnly %v)", v.StyleOnly)
+	}
+}

@@ -347,3 +347,18 @@ func init() {
 		texts[k] = v
 	}
 }
+
+func init() {
+	texts["losses.notes.styleonly"] = text{
+		en: "Each curve is one term of the loss at every evaluation the optimizer made: for each style layer l, β·w_l·E_l, " +
+			"where E_l is the layer's style error (the mean squared difference between the elements of the picture's Gram " +
+			"matrix and the style's, in the original divided by d·h·w). There is no content term: this run only matches the " +
+			"style's statistics, so it paints a texture. The vertical axis is logarithmic: a curve that drops one grid line " +
+			"has become ten times smaller.",
+		ca: "Cada corba és un terme de la pèrdua a cada avaluació que ha fet l'optimitzador: per a cada capa d'estil l, " +
+			"β·w_l·E_l, on E_l és l'error d'estil de la capa (la mitjana de les diferències al quadrat entre els elements de la " +
+			"matriu de Gram de la imatge i els de l'estil, a l'original dividida per d·h·w). No hi ha terme de contingut: " +
+			"aquesta execució només iguala les estadístiques de l'estil, i per això pinta una textura. L'eix vertical és " +
+			"logarítmic: una corba que baixa una línia de la graella s'ha fet deu vegades més petita.",
+	}
+}
