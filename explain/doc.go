@@ -17,27 +17,33 @@
 //   - LayerTable: the original's print(vgg19), richer: torchvision index, name, kind, output shape
 //     for an input size, parameter count, receptive field, and which layers feed the content and
 //     style losses of an nst.LossConfig.
+//
 //   - FeatureMaps (or FeatureMapsOf on a tensor): a grid of a layer's N most active channels (by
 //     mean activation), each normalized to [0, 1] and coloured with viridis, titled with the channel
 //     and its activity. ChannelMaps (ChannelMapsOf) shows given channels instead, so that two
 //     pictures can be compared through the same filters.
+//
 //   - GramMatrices (or GramOf on [C, C] tensors): heat maps with colour bars of a layer's Gram
 //     matrix for the style image and the generated one, side by side with their difference, with
 //     the channels in the network's order or reordered (OrderEnergy, OrderGreedy) so that
 //     structure shows; Matrix and HeatMap give the numbers drawn. GramView.Named names the two
 //     pictures when neither is a generated image.
+//
 //   - LossHistory (from the []nst.Evaluation of a run) or LossHistoryFromReport (from the JSON of
 //     `estil stylize --report`): line charts, log y, of the total, the content term and each style
 //     layer's term over the evaluations of a run.
+//
 //   - LBFGSIterations (from the []optim.Iteration of nst.Transfer.OnIteration): L-BFGS from inside,
 //     per iteration the loss, step length t, ‖g‖∞, curvature sᵀy, history pairs used and function
 //     evaluations, as charts and a table.
+//
 //   - CompareOptimizers, RosenbrockRace and TransferRace: L-BFGS, Adam and plain gradient descent
 //     (nst.GradientDescent) on the same budget of function evaluations, lowest loss so far (log y),
 //     on the Rosenbrock function or on a small style transfer.
 //
 //   - LiveView (NewLiveView, attached to an nst.Transfer before Run): the picture and the loss
 //     curve redrawn in place every few iterations while the transfer runs.
+//
 //   - MethodView: the loss's formulas with a run's α, β, layers and weights, and the references.
 //
 // Other helpers: HTMLText (a View of ready HTML) and Handout (every view above for one pair of
