@@ -46,6 +46,8 @@ type settings struct {
 	backend       string
 	pooling       string
 	origColors    bool
+	colorMatch    string            // --color-match as given
+	colorMethod   images.ColorMatch // --color-match, parsed by check
 	report        string
 	maxMP         float64
 	quiet         bool
@@ -83,6 +85,7 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
 	fs.StringVar(&s.pooling, "pooling", "max", "pooling: max (VGG19's) or avg")
 	fs.BoolVar(&s.origColors, "original-colors", false, "keep the content's colours: transfer the style on luminance only")
+	fs.StringVar(&s.colorMatch, "color-match", string(images.ColorMatchNone), "recolour the style picture(s) before the transfer so that their colours' mean and covariance are the content's: none, pca (Image Analogies' Σc^½·Σs^-½), chol (Cholesky factors) or sym (the symmetric map, moving colours least); with --original-colors too, luminance-only transfer is applied after")
 	fs.StringVar(&s.report, "report", "", "write a JSON report of every loss evaluation to this file")
 	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
 	fs.BoolVar(&s.quiet, "quiet", false, "no progress bar")
@@ -122,6 +125,10 @@ func (s *settings) check() error {
 		return usagef("--max-megapixels must be > 0, got %v", s.maxMP)
 	case s.lr < 0 || math.IsNaN(s.lr) || math.IsInf(s.lr, 0):
 		return usagef("--lr must be a finite number ≥ 0, got %v", s.lr)
+	}
+	var err error
+	if s.colorMethod, err = images.ParseColorMatch(s.colorMatch); err != nil {
+		return usagef("--color-match: %v", err)
 	}
 	if s.resume != "" && s.checkpoint == "" {
 		s.checkpoint = s.resume

@@ -30,6 +30,7 @@ type report struct {
 	Optimizer   optim.Name       `json:"optimizer"`
 	Iterations  int              `json:"iterations"`
 	Loss        nst.LossConfig   `json:"loss"`
+	ColorMatch  string           `json:"color_match,omitempty"`
 	Evaluations []nst.Evaluation `json:"evaluations"`
 	Seconds     float64          `json:"seconds"`
 	FinalLoss   float64          `json:"final_loss"`
@@ -51,7 +52,7 @@ func newReport(s *settings, j job, m *nst.Model, w, h int, styles []nst.Style) *
 		Content: j.description, Width: w, Height: h, Styles: []styleReport{},
 		Model: m.Weights.Model.Name, Weights: m.Weights.Source, RandomWeights: m.Weights.Random,
 		Backend: m.Backend.Name(), Lowering: m.Lowering.String(),
-		Optimizer: s.optimizer, Loss: loss,
+		Optimizer: s.optimizer, Loss: loss, ColorMatch: string(s.colorMethod),
 	}
 	for _, st := range styles {
 		b := st.Image.Bounds()

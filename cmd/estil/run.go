@@ -102,6 +102,9 @@ func jobPictures(s *settings, j job) (image.Image, []nst.Style, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("style image %d %w: change --style-scale or --size", i+1, err)
 		}
+		if st, err = images.MatchColors(st, content, s.colorMethod); err != nil { // --color-match
+			return nil, nil, fmt.Errorf("style image %d: %w", i+1, err)
+		}
 		styles = append(styles, nst.Style{Image: st, Weight: w})
 	}
 	return content, styles, nil

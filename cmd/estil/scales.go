@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/internal/rss"
 	"github.com/estil-nst/estil/nst"
 )
@@ -15,6 +16,12 @@ import (
 func runScales(ctx context.Context, t *nst.Transfer, s *settings, j job, rep *report, bar *progress, stderr io.Writer) (*nst.Result, error) {
 	styles := make([]nst.Style, len(j.styles))
 	for i, img := range j.styles {
+		// --color-match: the styles go to RunScales unsized, so they take the colours of the
+		// whole content picture.
+		img, err := images.MatchColors(img, j.content, s.colorMethod)
+		if err != nil {
+			return nil, fmt.Errorf("style image %d: %w", i+1, err)
+		}
 		styles[i] = nst.Style{Image: img, Weight: 1}
 		if j.blend != nil {
 			styles[i].Weight = j.blend[i]
