@@ -29,6 +29,9 @@ type LossConfig struct {
 	// GramNorm divides the Gram matrices by the number of positions (and channels); empty or
 	// GramNormNone is the original's unnormalized G. See GramNorm.
 	GramNorm GramNorm `json:"gram_norm,omitempty"`
+	// StyleLoss is how the style layers compare the target with the style: empty or
+	// StyleLossGram is the original's Gram matrices; see StyleLoss for the others.
+	StyleLoss StyleLoss `json:"style_loss,omitempty"`
 }
 
 // DefaultLoss returns the original notebook's loss:
@@ -68,6 +71,14 @@ func (c LossConfig) Validate() error {
 	}
 	if _, err := ParseGramNorm(string(c.GramNorm)); err != nil && c.GramNorm != "" {
 		return err
+	}
+	if c.StyleLoss != "" {
+		if _, err := ParseStyleLoss(string(c.StyleLoss)); err != nil {
+			return err
+		}
+	}
+	if c.StyleLoss.orGram() != StyleLossGram && c.GramNorm != "" && c.GramNorm != GramNormNone {
+		return fmt.Errorf("the Gram normalisation %s applies to the gram style loss only, not to %s", c.GramNorm, c.StyleLoss)
 	}
 	for _, w := range []struct {
 		name  string

@@ -7,6 +7,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
@@ -260,6 +261,9 @@ func (t *Transfer) validate(styles []Style) error {
 	if len(t.Loss.StyleLayers) > 0 && len(styles) == 0 {
 		return errors.New("transfer: no style image")
 	}
+	if len(styles) > 1 && t.Loss.StyleLoss.impl(t.Loss.GramNorm).oneStyle {
+		return fmt.Errorf("the %s style loss takes one style picture, got %d (its statistics are the style's feature vectors, which do not blend)", t.Loss.StyleLoss, len(styles))
+	}
 	var sum float64
 	for i, s := range styles {
 		if s.Image == nil {
@@ -286,8 +290,10 @@ func (t *Transfer) validate(styles []Style) error {
 }
 
 // targets computes the tensors the loss compares against: the content image's features at each
-// content layer, then, for each style layer, the blend Σ_i b_i·G_i / Σ_i b_i of the style
-// images' Gram matrices.
+// content layer, then, for each style layer, the targets of the style loss (StyleLoss): the
+// statistics its stats part computes from each style image's features there, blended as
+// Σ_i b_i·stats_i / Σ_i b_i (for the Gram loss, the blended Gram matrices), then, if the loss has
+// a finish part, what it makes of them (e.g. W2's Σ_S^½), once.
 func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayers, styleLayers []Layer) ([]*tensors.Tensor, error) {
 	m := t.Model
 	var out []*tensors.Tensor
@@ -307,58 +313,97 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 	for _, s := range styles {
 		sum += s.Weight
 	}
-	exec, err := m.exec(fmt.Sprintf("style-grams:%v:%s", styleNames(t.Loss.StyleLayers), t.Loss.GramNorm), func(inputs []*Node) []*Node {
+	loss := t.Loss.StyleLoss.orGram()
+	impl := loss.impl(t.Loss.GramNorm)
+	infos := t.styleInfos(content.Shape().Dim(0), content.Shape().Dim(1), styleLayers)
+	key := fmt.Sprintf("style-stats:%v:%s:%s", styleNames(t.Loss.StyleLayers), loss, t.Loss.GramNorm)
+	if impl.statsUseInfo {
+		key += fmt.Sprintf(":%v", infos)
+	}
+	exec, err := m.exec(key, func(inputs []*Node) []*Node {
 		feats := m.forward(m.normalize(inputs[0]), inputs[1:], styleLayers)
-		grams := make([]*Node, len(styleLayers))
+		var stats []*Node
 		for i, l := range styleLayers {
-			grams[i] = t.Loss.GramNorm.Gram(feats[l.Index])
+			stats = append(stats, impl.stats(feats[l.Index], infos[i])...)
 		}
-		return grams
+		return stats
 	})
 	if err != nil {
 		return nil, err
 	}
-	blended := make([][]float32, len(styleLayers))
+	var blended [][]float32
+	var dims [][]int
 	for si, s := range styles {
 		st := ImageTensor(s.Image)
 		if err := checkImageTensor(st); err != nil {
 			return nil, fmt.Errorf("style image %d: %w", si+1, err)
 		}
-		grams, err := m.run(exec, st)
+		stats, err := m.run(exec, st)
 		if err != nil {
 			return nil, fmt.Errorf("style image %d: %w", si+1, err)
 		}
+		if blended == nil {
+			blended, dims = make([][]float32, len(stats)), make([][]int, len(stats))
+		}
 		b := float32(s.Weight / sum)
-		for l, g := range grams {
+		for k, g := range stats {
 			data, err := tensors.CopyFlatData[float32](g)
 			if err != nil {
 				return nil, err
 			}
-			if blended[l] == nil {
-				blended[l] = make([]float32, len(data))
+			if blended[k] == nil {
+				blended[k], dims[k] = make([]float32, len(data)), g.Shape().Dimensions
+			} else if !slices.Equal(dims[k], g.Shape().Dimensions) {
+				return nil, fmt.Errorf("style image %d: the %s loss cannot blend its statistics %v with the first style's %v (style pictures of different sizes)",
+					si+1, loss, g.Shape().Dimensions, dims[k])
 			}
 			for i, v := range data {
-				blended[l][i] += b * v
+				blended[k][i] += b * v
 			}
 		}
 	}
-	for l, g := range blended {
-		d := m.Channels()[convPosition(styleLayers[l])]
-		out = append(out, tensors.FromFlatDataAndDimensions(g, d, d))
+	stats := make([]*tensors.Tensor, len(blended))
+	for k, g := range blended {
+		stats[k] = tensors.FromFlatDataAndDimensions(g, dims[k]...)
 	}
-	return out, nil
+	if impl.finish == nil {
+		return append(out, stats...), nil
+	}
+	finish, err := m.exec(fmt.Sprintf("style-finish:%s:%d", loss, len(styleLayers)), func(in []*Node) []*Node {
+		var targets []*Node
+		for l := range styleLayers {
+			targets = append(targets, impl.finish(in[l*impl.numStats:(l+1)*impl.numStats])...)
+		}
+		return targets
+	})
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, len(stats))
+	for k, s := range stats {
+		args[k] = s
+	}
+	finished, err := finish.Exec(args...)
+	if err != nil {
+		return nil, fmt.Errorf("the style targets of the %s loss: %w", loss, err)
+	}
+	return append(out, finished...), nil
 }
 
-// convPosition is the number (0..15) of the convolution whose output a layer reads (for a pool,
-// the last conv before it).
-func convPosition(l Layer) int {
-	n := -1
-	for _, o := range VGG19[:l.Index+1] {
-		if o.Kind == Conv {
-			n++
+// styleInfos is what the style loss knows of each style layer for a content picture of h×w
+// pixels: the positions of the target's feature map there, and a seed from t.Seed and the layer.
+func (t *Transfer) styleInfos(h, w int, styleLayers []Layer) []styleLayerInfo {
+	infos := make([]styleLayerInfo, len(styleLayers))
+	for i, l := range styleLayers {
+		fh, fw := h, w
+		for _, o := range VGG19[:l.Index] {
+			if o.Kind == Pool {
+				fh, fw = fh/2, fw/2
+			}
 		}
+		infos[i] = styleLayerInfo{positions: fh * fw, seed: t.Seed*uint64(len(VGG19)) + uint64(l.Index)}
 	}
-	return n
+	return infos
 }
 
 // initialImage returns the starting point of the optimization, normalized like the network's input.
@@ -421,11 +466,15 @@ func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, i
 		for i, l := range contentLayers {
 			content = Add(content, ContentLoss(features[l.Index], targets[i]))
 		}
-		// style_loss = Σ_l w_l · mean((G_T,l − G_S,l)²) / (d·h·w)   (GramNorm: see loss.go)
-		styleGrams := targets[len(contentLayers):]
+		// style_loss = Σ_l w_l · mean((G_T,l − G_S,l)²) / (d·h·w)   (GramNorm: see loss.go), or
+		// another style loss's Σ_l w_l·balance·E_l (see StyleLoss).
+		styleTargets := targets[len(contentLayers):]
+		impl, balance := cfg.StyleLoss.impl(cfg.GramNorm), cfg.StyleLoss.Balance()
+		infos := t.styleInfos(x.Shape().Dim(0), x.Shape().Dim(1), styleLayers)
 		styleTerms := make([]*Node, len(styleLayers))
 		for i, l := range styleLayers {
-			styleTerms[i] = MulScalar(cfg.GramNorm.StyleLayerLoss(features[l.Index], styleGrams[i]), cfg.StyleWeight*cfg.StyleLayers[i].Weight)
+			e := impl.layer(features[l.Index], styleTargets[i*impl.numTargets:(i+1)*impl.numTargets], infos[i])
+			styleTerms[i] = MulScalar(e, cfg.StyleWeight*cfg.StyleLayers[i].Weight*balance)
 		}
 		// total_loss = content_weight·content_loss + style_weight·style_loss (+ tv·TV)
 		contentTerm := MulScalar(content, cfg.ContentWeight)

@@ -30,6 +30,7 @@ type settings struct {
 	styleWeight   float64
 	tvWeight      float64
 	gramNorm      string
+	styleLoss     string
 	contentLayers string
 	styleLayers   string
 	init          string
@@ -70,6 +71,7 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
 	fs.Float64Var(&s.tvWeight, "tv-weight", 0, "weight of total-variation smoothing (0 = off, as in the original)")
 	fs.StringVar(&s.gramNorm, "gram-norm", string(nst.GramNormNone), "divide the Gram matrices by: none (the original's; the style term then grows with the picture's size), hw (positions) or chw (channels × positions, PyTorch's tutorial's); hw and chw make the style terms far smaller (chw by d·h·w per layer), so choose --style-weight anew, far larger")
+	fs.StringVar(&s.styleLoss, "style-loss", string(nst.StyleLossGram), "how the style is compared: gram (Gatys et al.'s Gram matrices, the original's), mmd-linear, mmd-poly, mmd-gauss (Li et al.'s MMD with a linear, quadratic or Gaussian kernel; mmd-gauss takes one style), mean-std (channel means and deviations), w2 (Wasserstein-2 between fitted Gaussians) or sliced (sliced Wasserstein, Heitz et al.); each is balanced to start near the Gram loss at the same --style-weight")
 	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
 	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
 	fs.StringVar(&s.init, "init", string(nst.InitContent), "starting image: content, noise, style, or an image file")
@@ -146,6 +148,11 @@ func (s *settings) check() error {
 func (s *settings) loss() (nst.LossConfig, error) {
 	l := nst.LossConfig{ContentWeight: s.contentWeight, StyleWeight: s.styleWeight, TVWeight: s.tvWeight}
 	var err error
+	if s.styleLoss != "" && s.styleLoss != string(nst.StyleLossGram) { // gram stays "": as before
+		if l.StyleLoss, err = nst.ParseStyleLoss(s.styleLoss); err != nil {
+			return l, fmt.Errorf("--style-loss: %w", err)
+		}
+	}
 	if s.gramNorm != "" { // explain's settings leave it empty: the original's
 		if l.GramNorm, err = nst.ParseGramNorm(s.gramNorm); err != nil {
 			return l, fmt.Errorf("--gram-norm: %w", err)
