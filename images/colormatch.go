@@ -79,7 +79,7 @@ func ParseColorMatch(s string) (ColorMatch, error) {
 	case ColorMatchPCA, ColorMatchChol, ColorMatchSym:
 		return m, nil
 	}
-	return "", fmt.Errorf("colour match %q is not one of none, pca, chol or sym "+
+	return "", fmt.Errorf("unknown colour match %q: use none, pca, chol or sym "+
 		"(pca: Image Analogies' Σ_t^½·Σ_s^-½; chol: Cholesky factors; sym: the symmetric, least-moving map)", s)
 }
 
@@ -99,7 +99,7 @@ func MatchColors(style, content image.Image, method ColorMatch) (image.Image, er
 	s, w, h := ToHWC(style)
 	c, _, _ := ToHWC(content)
 	if len(s) == 0 || len(c) == 0 {
-		return nil, errors.New("colour match: a picture has no pixels")
+		return nil, errors.New("image colour match: a picture has no pixels")
 	}
 	apply(colorTransform(colorStatsOf(s), colorStatsOf(c), m), s)
 	return FromHWC(s, w, h), nil
@@ -117,7 +117,7 @@ func matchColorsHWC(style, content []float64, method ColorMatch) ([]float64, err
 		return out, nil
 	}
 	if len(style) == 0 || len(content) == 0 {
-		return nil, errors.New("colour match: a picture has no pixels")
+		return nil, errors.New("image colour match: a picture has no pixels")
 	}
 	apply(colorTransform(colorStatsOf(style), colorStatsOf(content), m), out)
 	return out, nil

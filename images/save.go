@@ -20,7 +20,7 @@ import (
 func SavePNG(path string, img image.Image) error {
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		if err := png.Encode(w, img); err != nil {
-			return fmt.Errorf("encode PNG: %w", err)
+			return fmt.Errorf("cannot encode PNG: %w", err)
 		}
 		return nil
 	})
@@ -28,9 +28,9 @@ func SavePNG(path string, img image.Image) error {
 		return nil
 	}
 	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
-		return fmt.Errorf("save %q: it is a directory; give a file name ending in .png", path)
+		return fmt.Errorf("image %q is a directory; give a file name ending in .png", path)
 	}
-	return fmt.Errorf("save %q: %w", path, explainCreate(err))
+	return fmt.Errorf("image %q cannot be written: %w", path, explainCreate(err))
 }
 
 // CheckWritable reports, before any work is done, whether [SavePNG] can
@@ -39,36 +39,36 @@ func SavePNG(path string, img image.Image) error {
 // creates and removes a temporary file there to be sure).
 func CheckWritable(path string) error {
 	if path == "" {
-		return errors.New("output path is empty; give a file name ending in .png")
+		return errors.New("image path is empty; give a file name ending in .png")
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("output %q is a directory; give a file name ending in .png, such as %s",
+		return fmt.Errorf("image %q is a directory; give a file name ending in .png, such as %s",
 			path, filepath.Join(path, "out.png"))
 	}
 	if ext := filepath.Ext(path); !strings.EqualFold(ext, ".png") {
 		if ext == "" {
-			return fmt.Errorf("output %q has no extension; estil writes PNG, so name it %s.png", path, path)
+			return fmt.Errorf("image %q has no extension; estil writes PNG, so name it %s.png", path, path)
 		}
-		return fmt.Errorf("output %q ends in %s; estil writes PNG, so name it %s.png",
+		return fmt.Errorf("image %q ends in %s; estil writes PNG, so name it %s.png",
 			path, ext, strings.TrimSuffix(path, ext))
 	}
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("output %q: directory %q does not exist; create it first", path, dir)
+		return fmt.Errorf("image %q: directory %q does not exist; create it first", path, dir)
 	case err != nil:
-		return fmt.Errorf("output %q: %w", path, explainCreate(err))
+		return fmt.Errorf("image %q: %w", path, explainCreate(err))
 	case !fi.IsDir():
-		return fmt.Errorf("output %q: %q is not a directory", path, dir)
+		return fmt.Errorf("image %q: %q is not a directory", path, dir)
 	}
 	tmp, err := os.CreateTemp(dir, ".estil-check-*.tmp")
 	if err != nil {
-		return fmt.Errorf("output %q: cannot create files in %q: %w", path, dir, explainCreate(err))
+		return fmt.Errorf("image %q: cannot create files in %q: %w", path, dir, explainCreate(err))
 	}
 	tmp.Close()
 	if err := os.Remove(tmp.Name()); err != nil {
-		return fmt.Errorf("output %q: cannot remove test file %q: %v", path, tmp.Name(), err)
+		return fmt.Errorf("image %q: cannot remove test file %q: %v", path, tmp.Name(), err)
 	}
 	return nil
 }

@@ -341,19 +341,7 @@ func compareTensors(t *testing.T, what string, a, b *tensors.Tensor, tol float64
 // parameters, then the content and style targets).
 func originalLoss(t testing.TB, m *Model, content, style *tensors.Tensor) (func(x *Node, inputs []*Node) (*Node, []*Node), []any) {
 	t.Helper()
-	tr := NewTransfer(m)
-	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
-	styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
-	styleImg, _ := TensorImage(style)
-	targets, err := tr.targets(content, []Style{{styleImg, 1}}, contentLayers, styleLayers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rest []any
-	for _, p := range append(m.parameters(), targets...) {
-		rest = append(rest, p)
-	}
-	return tr.objective(contentLayers, styleLayers), rest
+	return lossOf(t, NewTransfer(m), content, style)
 }
 
 func randomMatrix(rows, cols int, seed uint64) *tensors.Tensor {

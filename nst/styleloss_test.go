@@ -483,7 +483,8 @@ func TestStyleLossGradientsThroughTheNetwork(t *testing.T) {
 	}
 }
 
-// lossOf is originalLoss for any transfer's settings.
+// lossOf sets up tr's loss for a content and a style image: the objective, and the tensors that
+// follow the image in its inputs (the network's parameters, then the content and style targets).
 func lossOf(t testing.TB, tr *Transfer, content, style *tensors.Tensor) (func(x *Node, inputs []*Node) (*Node, []*Node), []any) {
 	t.Helper()
 	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)

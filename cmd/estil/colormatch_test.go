@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,14 +21,7 @@ func TestColorMatchRecoloursTheStyle(t *testing.T) {
 		if code, _, stderr := estil(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
 		}
-		var r report
-		data, err := os.ReadFile(rep)
-		if err == nil {
-			err = json.Unmarshal(data, &r)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, _ := readReport(t, rep)
 		if len(r.Evaluations) == 0 {
 			t.Fatalf("%v: no evaluations in the report", extra)
 		}

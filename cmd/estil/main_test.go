@@ -60,14 +60,7 @@ func TestStylizeRandomWeightsWritesImageAndReport(t *testing.T) {
 	if b := readPNG(t, out).Bounds(); b.Dx() != 32 || b.Dy() != 27 {
 		t.Errorf("output is %d×%d, want 32×27", b.Dx(), b.Dy())
 	}
-	var r report
-	data, err := os.ReadFile(rep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
-	}
+	r, _ := readReport(t, rep)
 	if !r.RandomWeights || r.Warning == "" {
 		t.Errorf("report does not say the weights are random: %+v", r)
 	}
@@ -353,4 +346,18 @@ func TestStylizeOptions(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--init FILE: exit %d: %s", code, stderr)
 	}
+}
+
+// readReport reads and decodes a --report file, and returns it with its bytes.
+func readReport(t *testing.T, path string) (report, []byte) {
+	t.Helper()
+	var r report
+	data, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(data, &r)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, data
 }

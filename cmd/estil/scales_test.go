@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,14 +26,7 @@ func TestStylizeScales(t *testing.T) {
 			t.Errorf("stderr lacks %q: %s", line, stderr)
 		}
 	}
-	data, err := os.ReadFile(rep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r report
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
-	}
+	r, _ := readReport(t, rep)
 	if len(r.Scales) != 2 || r.Scales[0].Width != 32 || r.Scales[1].Width != 48 {
 		t.Fatalf("report scales: %+v", r.Scales)
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,14 +23,7 @@ func TestStyleLossFlag(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			data, err := os.ReadFile(rep)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var r report
-			if err := json.Unmarshal(data, &r); err != nil {
-				t.Fatal(err)
-			}
+			r, data := readReport(t, rep)
 			if want := loss; r.Loss.StyleLoss != want && !(loss == nst.StyleLossGram && r.Loss.StyleLoss == "") {
 				t.Errorf("the report's style loss is %q, want %q", r.Loss.StyleLoss, want)
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image/png"
 	"os"
@@ -33,14 +32,7 @@ func TestDefaultStyleSizeIsTheContents(t *testing.T) {
 		if code, _, stderr := estil(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", c.flags, code, stderr)
 		}
-		var r report
-		data, err := os.ReadFile(rep)
-		if err == nil {
-			err = json.Unmarshal(data, &r)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, _ := readReport(t, rep)
 		if len(r.Styles) != 1 || r.Styles[0].Width != c.w || r.Styles[0].Height != c.h {
 			t.Errorf("%v: content %d×%d, styles %+v; want the style %d×%d", c.flags, r.Width, r.Height, r.Styles, c.w, c.h)
 		}
