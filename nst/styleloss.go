@@ -337,14 +337,22 @@ func mmdGaussQuadratic(f, s *Node) *Node {
 	dFF := MulScalar(Sub(meanSqF, ReduceAllSum(Square(muF))), 2)
 	dSS := MulScalar(Sub(meanSqS, ReduceAllSum(Square(muS))), 2)
 	dFS := Sub(Add(meanSqF, meanSqS), MulScalar(ReduceAllSum(Mul(muF, muS)), 2))
-	twoSigma2 := DivScalar(Add(Add(dFF, dSS), MulScalar(dFS, 2)), 4)
+	twoSigma2 := kernelFloat64(DivScalar(Add(Add(dFF, dSS), MulScalar(dFS, 2)), 4))
 	meanKernel := func(a, b, sqA, sqB *Node) *Node {
 		ab := Dot(a, b).General([]int{0}, nil, []int{0}, nil) // [M_a, M_b]: a_iᵀb_j
 		d := Sub(Add(InsertAxes(sqA, 1), InsertAxes(sqB, 0)), MulScalar(ab, 2))
-		return ReduceAllMean(Exp(Neg(Div(d, twoSigma2))))
+		return ReduceAllMean(Exp(Neg(Div(kernelFloat64(d), twoSigma2))))
 	}
-	return Sub(Add(meanKernel(f, f, sqF, sqF), meanKernel(s, s, sqS, sqS)), MulScalar(meanKernel(f, s, sqF, sqS), 2))
+	mmd := Sub(Add(meanKernel(f, f, sqF, sqF), meanKernel(s, s, sqS, sqS)), MulScalar(meanKernel(f, s, sqF, sqS), 2))
+	return ConvertDType(mmd, f.DType())
 }
+
+// kernelFloat64 converts x to float64 for the Gaussian MMD's kernel means. The three means are each
+// about 0.1–1 and their difference, MMD², can be 10⁻⁴ of that; in float32 the sums of M² kernel
+// values carry errors of that size, and L-BFGS, fed the rounding, drove a 64 px run's conv1_1
+// term below zero (−3·10⁻⁴ in MMD², which is never negative). Summed in float64 the error is
+// far below the terms; the matrix products before stay in x's dtype.
+func kernelFloat64(x *Node) *Node { return ConvertDType(x, dtypes.Float64) }
 
 // gaussBlocks returns the positions of the linear-time form's blocks: F's ⌊m/b⌋·b first
 // positions of a permutation of its m, and as many of S's from permutations of its ms, drawn
@@ -377,9 +385,10 @@ func mmdGaussBlocks(f, s *Node, seed uint64) *Node {
 		return Sub(Add(InsertAxes(sqA, 2), InsertAxes(sqC, 1)), MulScalar(ac, 2))
 	}
 	dXX, dYY, dXY := dist(x, x, sqX, sqX), dist(y, y, sqY, sqY), dist(x, y, sqX, sqY)
+	dXX, dYY, dXY = kernelFloat64(dXX), kernelFloat64(dYY), kernelFloat64(dXY)
 	twoSigma2 := DivScalar(Add(Add(ReduceAllMean(dXX), ReduceAllMean(dYY)), MulScalar(ReduceAllMean(dXY), 2)), 4)
 	k := func(d *Node) *Node { return ReduceAllMean(Exp(Neg(Div(d, twoSigma2)))) }
-	return Sub(Add(k(dXX), k(dYY)), MulScalar(k(dXY), 2))
+	return ConvertDType(Sub(Add(k(dXX), k(dYY)), MulScalar(k(dXY), 2)), f.DType())
 }
 
 // MeanStdEpsilon is added to the variances before their square roots: a channel that never fires
