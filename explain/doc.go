@@ -44,7 +44,13 @@
 //   - LiveView (NewLiveView, attached to an nst.Transfer before Run): the picture and the loss
 //     curve redrawn in place every few iterations while the transfer runs.
 //
-//   - MethodView: the loss's formulas with a run's α, β, layers and weights, and the references.
+//   - MethodView: the loss's formulas with a run's α, β, layers and weights, the style loss used
+//     (nst.LossConfig.StyleLoss), and the references.
+//
+//   - StyleRepresentationView: the style loss a run used (gram, Li et al.'s MMDs, mean-std, W2,
+//     sliced Wasserstein): what it compares, its formula and paper, what it keeps and loses
+//     against the Gram matrix, its balance weight, and Li et al.'s identity Gram loss = MMD² with
+//     k(x, y) = (xᵀy)².
 //
 // Other helpers: HTMLText (a View of ready HTML) and Handout (every view above for one pair of
 // pictures, as `estil explain` writes it).

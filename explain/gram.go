@@ -58,6 +58,10 @@ type GramView struct {
 	// empty, they are "style image" and "generated image" (in the current language). Set them
 	// with Named when the pictures are something else, e.g. a content picture.
 	StyleName, GeneratedName string
+	// StyleLoss is the style loss of the run whose pictures are shown (empty: gram). With another
+	// one the captions say that the loss does not compare these matrices, and whether it makes
+	// them agree anyway (the handout sets it).
+	StyleLoss nst.StyleLoss
 }
 
 // Named names the two pictures whose Gram matrices v shows, for when they are not a style image
@@ -376,9 +380,17 @@ func (v *GramView) HTML() string {
 	case v.Generated == nil:
 		caption(&b, tr("gram.panels.one"))
 	case v.named():
-		caption(&b, trf("gram.panels.named", esc(v.panelTitle(GramStyle)), esc(v.panelTitle(GramGenerated)), v.Layer))
-	default:
+		text := trf("gram.panels.named", esc(v.panelTitle(GramStyle)), esc(v.panelTitle(GramGenerated)))
+		if comparesGram(v.StyleLoss) {
+			text += " " + trf("gram.panels.named.gram", v.Layer)
+		} else {
+			text += " " + trf("gram.panels.named.other", esc(string(v.StyleLoss)))
+		}
+		caption(&b, text)
+	case comparesGram(v.StyleLoss):
 		caption(&b, trf("gram.panels.generated", v.Layer))
+	default:
+		caption(&b, trf("gram.panels.generated.other", esc(string(v.StyleLoss)), v.Layer)+" "+tr(gramAgreementKey(v.StyleLoss)))
 	}
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:8px">` + "\n")
 	panels := []string{GramStyle}
@@ -405,4 +417,21 @@ func orderKey(o Ordering) string {
 		return string(OrderNone)
 	}
 	return string(o)
+}
+
+// comparesGram says whether a style loss compares Gram matrices: gram, and the polynomial MMD,
+// which with c = 0 is the Gram loss up to a factor d per layer.
+func comparesGram(s nst.StyleLoss) bool { return isGram(s) || s == nst.StyleLossMMDPoly }
+
+// gramAgreementKey is the text saying whether a style loss that does not compare Gram matrices,
+// at zero, makes them agree anyway: the Gaussian MMD (equal distributions) and W2 (equal means
+// and covariances, so equal second moments Ĝ = Σ + μμᵀ) do; the linear MMD (means), mean-std
+// (per-channel statistics) and sliced Wasserstein (d directions, where a second-moment matrix
+// has d(d+1)/2 entries) do not.
+func gramAgreementKey(s nst.StyleLoss) string {
+	switch s {
+	case nst.StyleLossMMDGauss, nst.StyleLossW2:
+		return "gram.loss.determines"
+	}
+	return "gram.loss.partial"
 }

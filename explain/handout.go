@@ -18,7 +18,9 @@ type HandoutOptions struct {
 	// Content and Style are the pictures, already at the size to work at (small: every
 	// evaluation is a forward and backward pass of VGG19).
 	Content, Style image.Image
-	// Loss defaults to nst.DefaultLoss(), the original's.
+	// Loss defaults to nst.DefaultLoss(), the original's (keeping Loss.StyleLoss and
+	// Loss.GramNorm when only those are set). With a StyleLoss other than gram the handout has a
+	// section on it (StyleRepresentationView) and every caption that speaks of the loss names it.
 	Loss nst.LossConfig
 	// Iterations of L-BFGS for the transfer (default 20).
 	Iterations int
@@ -47,7 +49,8 @@ type HandoutView struct {
 }
 
 // Handout runs a small style transfer of o.Content in the style of o.Style with model and
-// explains it with every view: the pictures, the layer table, feature maps and Gram matrices of
+// explains it with every view: the pictures, the method's formulas (and, when o.Loss.StyleLoss is
+// not gram, the style representation it used), the layer table, feature maps and Gram matrices of
 // o.Layers, the losses over the run, L-BFGS from inside, and the races of L-BFGS, Adam and
 // gradient descent. With random weights every part says so.
 func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutView, error) {
@@ -55,7 +58,9 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 		return nil, errors.New("explain: handout: no model, content or style")
 	}
 	if o.Loss.ContentLayers == nil && o.Loss.StyleLayers == nil {
+		kind, norm := o.Loss.StyleLoss, o.Loss.GramNorm
 		o.Loss = nst.DefaultLoss()
+		o.Loss.StyleLoss, o.Loss.GramNorm = kind, norm
 	}
 	if err := o.Loss.Validate(); err != nil {
 		return nil, fmt.Errorf("explain: handout: %w", err)
@@ -112,7 +117,11 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	h.Result = res.Image
 
 	h.Views = append(h.Views, &PicturesView{Content: o.Content, Style: o.Style, Result: h.Result, RandomWeights: h.RandomWeights,
-		Iterations: res.Iterations, Evaluations: res.Evaluations}, &MethodView{Loss: o.Loss}, table)
+		Iterations: res.Iterations, Evaluations: res.Evaluations, StyleLoss: o.Loss.StyleLoss}, &MethodView{Loss: o.Loss})
+	if !isGram(o.Loss.StyleLoss) {
+		h.Views = append(h.Views, &StyleRepresentationView{Loss: o.Loss})
+	}
+	h.Views = append(h.Views, table)
 	for _, layer := range o.Layers {
 		say("feature maps of %s", layer)
 		fm, err := FeatureMaps(model, o.Content, layer, o.Channels)
@@ -127,6 +136,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 		if err != nil {
 			return nil, err
 		}
+		g.StyleLoss = o.Loss.StyleLoss
 		h.Views = append(h.Views, g)
 	}
 	losses, err := LossHistory(h.Evaluations, o.Loss)
@@ -188,6 +198,8 @@ type PicturesView struct {
 	Content, Style, Result  image.Image
 	RandomWeights           bool
 	Iterations, Evaluations int
+	// StyleLoss is the run's style loss (empty: gram), which the introduction names.
+	StyleLoss nst.StyleLoss
 }
 
 // HTML renders the three pictures with the introduction of a handout.
@@ -198,7 +210,11 @@ func (v *PicturesView) HTML() string {
 	if v.RandomWeights {
 		b.WriteString(randomWarningHTML())
 	}
-	caption(&b, trf("pictures.intro", v.Iterations, v.Evaluations))
+	if isGram(v.StyleLoss) {
+		caption(&b, trf("pictures.intro", v.Iterations, v.Evaluations))
+	} else {
+		caption(&b, trf("pictures.intro.other", esc(string(v.StyleLoss)), tr("stylerep."+string(v.StyleLoss)+".name"), v.Iterations, v.Evaluations))
+	}
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:12px">` + "\n")
 	for _, p := range []struct {
 		img image.Image

@@ -40,10 +40,13 @@ func TestHandout(t *testing.T) {
 			t.Errorf("the handout lacks %q", s)
 		}
 	}
-	for _, s := range []string{"http://", "https://", "<script", "[["} {
+	for _, s := range []string{"http://", "https://", "<script", "[[", "Style representations"} {
 		if strings.Contains(html, s) {
 			t.Errorf("the handout contains %q", s)
 		}
+	}
+	if !strings.Contains(html, "<b>Style loss</b>: <code>gram</code> — Gram matrices (Gatys et al. 2016)") {
+		t.Error("the handout does not say that its style loss is gram")
 	}
 	// Every view computed with the network says that it is random: the pictures, 2 feature-map
 	// grids, 2 Gram views, the losses and the style-transfer race.

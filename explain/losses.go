@@ -30,6 +30,8 @@ type LossHistoryView struct {
 	RandomWeights bool
 	// StyleOnly: the loss had no content term (texture synthesis); the caption says so.
 	StyleOnly bool
+	// StyleLoss is the run's style loss (empty: gram), which the caption names.
+	StyleLoss nst.StyleLoss
 }
 
 // LossHistory charts the history of a run (the nst.Evaluations given to Transfer.OnEvaluation, or
@@ -42,7 +44,7 @@ func LossHistory(evals []nst.Evaluation, loss nst.LossConfig) (*LossHistoryView,
 		return nil, fmt.Errorf("explain: loss history: no evaluations")
 	}
 	nStyle := len(loss.StyleLayers)
-	v := &LossHistoryView{StyleOnly: len(loss.ContentLayers) == 0 || loss.ContentWeight == 0}
+	v := &LossHistoryView{StyleOnly: len(loss.ContentLayers) == 0 || loss.ContentWeight == 0, StyleLoss: loss.StyleLoss}
 	total := LossSeries{Name: "total"}
 	content := LossSeries{Name: "content"}
 	tv := LossSeries{Name: "TV"}
@@ -166,10 +168,15 @@ func (v *LossHistoryView) HTML() string {
 		return errorHTML(title, err)
 	}
 	b.WriteString(imgTag(uri, title, "") + "\n")
-	if v.StyleOnly {
+	switch {
+	case isGram(v.StyleLoss) && v.StyleOnly:
 		caption(&b, tr("losses.notes.styleonly"))
-	} else {
+	case isGram(v.StyleLoss):
 		caption(&b, tr("losses.notes"))
+	case v.StyleOnly:
+		caption(&b, trf("losses.notes.styleonly.other", styleLossApposition(v.StyleLoss)))
+	default:
+		caption(&b, trf("losses.notes.other", styleLossApposition(v.StyleLoss)))
 	}
 	b.WriteString("</div>\n")
 	return b.String()

@@ -9,7 +9,8 @@ import (
 )
 
 // MethodView is the method in one box: the formulas of the loss with this run's α, β, layers and
-// weights, and the papers it comes from. The handout shows it after the pictures.
+// weights, which style loss it used (nst.LossConfig.StyleLoss, gram when empty) and its balance
+// weight, and the papers it comes from. The handout shows it after the pictures.
 type MethodView struct {
 	Loss nst.LossConfig
 }
@@ -27,21 +28,32 @@ func (v *MethodView) HTML() string {
 		weights = append(weights, fmt.Sprintf("w<sub>%s</sub> = %s", esc(s.Name), strconv.FormatFloat(s.Weight, 'g', -1, 64)))
 	}
 	fmt.Fprintf(&b, "<p>%s<br>content = mean((F<sub>T</sub> − F<sub>C</sub>)²) %s <code>%s</code></p>\n", tr("method.content"), tr("method.at"), esc(content))
-	gram, el := "G = F·Fᵀ", "E<sub>l</sub> = mean((G<sub>T,l</sub> − G<sub>S,l</sub>)²) / (d<sub>l</sub>·h<sub>l</sub>·w<sub>l</sub>)"
-	switch l.GramNorm {
-	case nst.GramNormHW:
-		gram, el = "Ĝ = F·Fᵀ / (h·w)", "E<sub>l</sub> = mean((Ĝ<sub>T,l</sub> − Ĝ<sub>S,l</sub>)²)"
-	case nst.GramNormCHW:
-		gram, el = "Ĝ = F·Fᵀ / (d·h·w)", "E<sub>l</sub> = mean((Ĝ<sub>T,l</sub> − Ĝ<sub>S,l</sub>)²)"
+	sl := l.StyleLoss.OrGram()
+	fmt.Fprintf(&b, "<p>%s: %s</p>\n", tr("method.styleloss"), styleLossLabel(sl))
+	if isGram(sl) {
+		gram, el := gramFormulas(l.GramNorm)
+		fmt.Fprintf(&b, "<p>%s<br>%s, &nbsp; %s</p>\n", tr("method.gram"), gram, el)
+		fmt.Fprintf(&b, "<p>%s<br>style = Σ<sub>l</sub> w<sub>l</sub>·E<sub>l</sub>, &nbsp; %s</p>\n", tr("method.style"), strings.Join(weights, ", "))
+	} else {
+		fmt.Fprintf(&b, "<p>%s<br>%s</p>\n", trf("method.layer", tr("stylerep."+string(sl)+".name")),
+			strings.Join(styleLossFormulaLines(l), "<br>"))
+		fmt.Fprintf(&b, "<p>%s<br>style = Σ<sub>l</sub> w<sub>l</sub>·b·E<sub>l</sub>, &nbsp; %s, &nbsp; %s</p>\n", tr("method.style"),
+			strings.Join(weights, ", "), trf("method.balance", formatWeight(sl.Balance())))
 	}
-	fmt.Fprintf(&b, "<p>%s<br>%s, &nbsp; %s</p>\n", tr("method.gram"), gram, el)
-	fmt.Fprintf(&b, "<p>%s<br>style = Σ<sub>l</sub> w<sub>l</sub>·E<sub>l</sub>, &nbsp; %s</p>\n", tr("method.style"), strings.Join(weights, ", "))
 	fmt.Fprintf(&b, "<p>%s<br>total = α·content + β·style, &nbsp; α = %s, β = %s</p>\n", tr("method.total"),
-		strconv.FormatFloat(l.ContentWeight, 'g', -1, 64), strconv.FormatFloat(l.StyleWeight, 'g', -1, 64))
-	caption(&b, tr("method.notes"))
+		formatWeight(l.ContentWeight), formatWeight(l.StyleWeight))
+	if isGram(sl) {
+		caption(&b, tr("method.notes"))
+	} else {
+		caption(&b, tr("method.notes.other"))
+	}
 	b.WriteString("</div>\n")
 	fmt.Fprintf(&b, "<h3 style=\"font-size:1.1em\">%s</h3>\n<ol style=\"max-width:60em\">\n", tr("method.references"))
-	for _, ref := range references {
+	refs := references
+	if sl == nst.StyleLossW2 || sl == nst.StyleLossSliced {
+		refs = append(append([]string{}, refs...), styleLossReferences(sl)...)
+	}
+	for _, ref := range refs {
 		fmt.Fprintf(&b, "<li>%s</li>\n", ref)
 	}
 	b.WriteString("</ol>\n</div>\n")

@@ -119,11 +119,14 @@ func init() {
 		"gram.panels.named": {
 			en: "Left: the G of the first picture (%s). Middle: the G of the second (%s), with the same colours and the same " +
 				"channel order. Right: their difference, second − first (red: the second picture has more of that pair of channels " +
-				"firing together, blue: less). The style loss of %s compares a generated image's G with the style image's in the same way.",
+				"firing together, blue: less).",
 			ca: "A l'esquerra: la G de la primera imatge (%s). Al mig: la G de la segona (%s), amb els mateixos colors i el mateix " +
 				"ordre de canals. A la dreta: la seva diferència, segona − primera (vermell: la segona imatge té més d'aquell parell de " +
-				"canals activats junts; blau: menys). La pèrdua d'estil de %s compara de la mateixa manera la G d'una imatge generada " +
-				"amb la de la imatge d'estil.",
+				"canals activats junts; blau: menys).",
+		},
+		"gram.panels.named.gram": {
+			en: "The style loss of %s compares a generated image's G with the style image's in the same way.",
+			ca: "La pèrdua d'estil de %s compara de la mateixa manera la G d'una imatge generada amb la de la imatge d'estil.",
 		},
 		"gram.style":      {en: "style image", ca: "imatge d'estil"},
 		"gram.generated":  {en: "generated image", ca: "imatge generada"},
@@ -343,6 +346,21 @@ func init() {
 				"una β va lligada a una mida.",
 		},
 		"method.references": {en: "References", ca: "Referències"},
+		"method.styleloss":  {en: "<b>Style loss</b>", ca: "<b>Pèrdua d'estil</b>"},
+		"method.layer": {
+			en: "<b>Style of one layer l</b> (%s): the term E<sub>l</sub> (d channels, M = h·w positions)",
+			ca: "<b>Estil d'una capa l</b> (%s): el terme E<sub>l</sub> (d canals, M = h·w posicions)",
+		},
+		"method.balance": {en: "b = %s (this loss's balance weight)", ca: "b = %s (el pes d'equilibri d'aquesta pèrdua)"},
+		"method.notes.other": {
+			en: "F is a layer's output after its ReLU, as channels × positions; t<sub>i</sub> and s<sub>j</sub> are the " +
+				"feature vectors (columns of F) of T and of the style S at positions i and j, μ a picture's mean feature vector. " +
+				"The section “Style representations” below explains what E<sub>l</sub> compares and why b is there.",
+			ca: "F és la sortida d'una capa després de la seva ReLU, com a canals × posicions; t<sub>i</sub> i s<sub>j</sub> són " +
+				"els vectors de característiques (columnes de F) de T i de l'estil S a les posicions i i j, i μ el vector de " +
+				"característiques mitjà d'una imatge. La secció «Representacions de l'estil», més avall, explica què compara " +
+				"E<sub>l</sub> i per què hi ha b.",
+		},
 	} {
 		texts[k] = v
 	}
@@ -360,5 +378,78 @@ func init() {
 			"matriu de Gram de la imatge i els de l'estil, a l'original dividida per d·h·w). No hi ha terme de contingut: " +
 			"aquesta execució només iguala les estadístiques de l'estil, i per això pinta una textura. L'eix vertical és " +
 			"logarítmic: una corba que baixa una línia de la graella s'ha fet deu vegades més petita.",
+	}
+}
+
+// Texts of the views that speak of the style loss, for runs whose style loss is not gram (the
+// texts above describe the Gram loss).
+func init() {
+	for k, v := range map[string]text{
+		"pictures.intro.other": {
+			en: "Style transfer (Gatys, Ecker and Bethge, 2016) looks for a picture whose VGG19 features at a deep layer match " +
+				"those of the content picture, and whose feature statistics at several layers match those of the style picture, " +
+				"compared here with the <code>%s</code> style loss (%s) rather than the original's Gram loss (see “Style " +
+				"representations”). It starts from the content " +
+				"picture and changes its pixels with L-BFGS; here it ran %d iterations (%d evaluations of the loss). The " +
+				"sections below open up each step.",
+			ca: "La transferència d'estil (Gatys, Ecker i Bethge, 2016) busca una imatge que tingui, en una capa profunda de VGG19, " +
+				"les mateixes característiques que la imatge de contingut, i, en diverses capes, les mateixes estadístiques de " +
+				"característiques que la imatge d'estil, comparades aquí amb la pèrdua d'estil <code>%s</code> (%s) en lloc de la " +
+				"pèrdua de Gram de l'original (vegeu «Representacions de l'estil»). Comença per la imatge de contingut i en canvia els píxels amb L-BFGS; aquí ha fet " +
+				"%d iteracions (%d avaluacions de la pèrdua). Les seccions següents obren cada pas.",
+		},
+		"losses.notes.other": {
+			en: "Each curve is one term of the total loss, at every evaluation the optimizer made (L-BFGS may evaluate " +
+				"several times per iteration, during its line search): the content term α·content and, for each style " +
+				"layer l, β·w_l·b·E_l, where E_l is the layer's style error under this run's style loss, %s, and b that " +
+				"loss's balance weight (see “Style representations”). The vertical axis is logarithmic, so equal distances " +
+				"are equal <i>ratios</i>: a curve that drops one grid line has become ten times smaller. The content term " +
+				"starts at 0 (the image <i>is</i> the content; 0 cannot be drawn on a log axis) and grows as the style pulls " +
+				"the image away from it. The run ends near a balance between the two, set by α/β.",
+			ca: "Cada corba és un terme de la pèrdua total, a cada avaluació que ha fet l'optimitzador (L-BFGS pot avaluar " +
+				"diverses vegades per iteració, durant la cerca lineal): el terme de contingut α·contingut i, per a cada capa " +
+				"d'estil l, β·w_l·b·E_l, on E_l és l'error d'estil de la capa segons la pèrdua d'estil d'aquesta execució, %s, " +
+				"i b el pes d'equilibri d'aquesta pèrdua (vegeu «Representacions de l'estil»). L'eix vertical és logarítmic, " +
+				"de manera que distàncies iguals són <i>quocients</i> iguals: una corba que baixa una línia de la graella s'ha " +
+				"fet deu vegades més petita. El terme de contingut comença a 0 (la imatge <i>és</i> el contingut; el 0 no es " +
+				"pot dibuixar en un eix logarítmic) i creix a mesura que l'estil allunya la imatge del contingut. L'execució " +
+				"acaba a prop d'un equilibri entre tots dos, fixat per α/β.",
+		},
+		"losses.notes.styleonly.other": {
+			en: "Each curve is one term of the loss at every evaluation the optimizer made: for each style layer l, " +
+				"β·w_l·b·E_l, where E_l is the layer's style error under this run's style loss, %s, and b that loss's balance " +
+				"weight (see “Style representations”). There is no content term: this run only matches the style's " +
+				"statistics, so it paints a texture. The vertical axis is logarithmic: a curve that drops one grid line has " +
+				"become ten times smaller.",
+			ca: "Cada corba és un terme de la pèrdua a cada avaluació que ha fet l'optimitzador: per a cada capa d'estil l, " +
+				"β·w_l·b·E_l, on E_l és l'error d'estil de la capa segons la pèrdua d'estil d'aquesta execució, %s, i b el pes " +
+				"d'equilibri d'aquesta pèrdua (vegeu «Representacions de l'estil»). No hi ha terme de contingut: aquesta " +
+				"execució només iguala les estadístiques de l'estil, i per això pinta una textura. L'eix vertical és " +
+				"logarítmic: una corba que baixa una línia de la graella s'ha fet deu vegades més petita.",
+		},
+		"gram.panels.generated.other": {
+			en: "This run's style loss, %s, does not compare Gram matrices (see “Style representations”), but they remain a " +
+				"good picture of a style: left, the style image's G at %s; middle, the generated image's, with the same colours; " +
+				"right, what still differs (red: the generated image has too much of that pair of channels firing together, " +
+				"blue: too little).",
+			ca: "La pèrdua d'estil d'aquesta execució, %s, no compara matrius de Gram (vegeu «Representacions de l'estil»), però " +
+				"continuen essent una bona imatge d'un estil: a l'esquerra, la G de la imatge d'estil a %s; al mig, la de la " +
+				"imatge generada, amb els mateixos colors; a la dreta, el que encara és diferent (vermell: la imatge generada en " +
+				"té massa, d'aquell parell de canals activats junts; blau: massa poc).",
+		},
+		"gram.loss.determines": {
+			en: "Where this loss is zero, these Gram matrices agree too: it constrains at least what they hold.",
+			ca: "Allà on aquesta pèrdua és zero, aquestes matrius de Gram també coincideixen: com a mínim, fixa el que contenen.",
+		},
+		"gram.loss.partial": {
+			en: "This loss can be zero while these Gram matrices still differ: it does not constrain every pair of channels.",
+			ca: "Aquesta pèrdua pot ser zero mentre aquestes matrius de Gram encara són diferents: no fixa tots els parells de canals.",
+		},
+		"gram.panels.named.other": {
+			en: "(This run's style loss, %s, does not compare Gram matrices: see “Style representations”.)",
+			ca: "(La pèrdua d'estil d'aquesta execució, %s, no compara matrius de Gram: vegeu «Representacions de l'estil».)",
+		},
+	} {
+		texts[k] = v
 	}
 }

@@ -52,6 +52,17 @@ func TestTextsComplete(t *testing.T) {
 			t.Errorf("text %q is missing", k)
 		}
 	}
+	for _, s := range nst.StyleLosses() {
+		keys := []string{"stylerep." + string(s) + ".name", "stylerep." + string(s) + ".compares", gramAgreementKey(s)}
+		if s != nst.StyleLossGram {
+			keys = append(keys, "stylerep."+string(s)+".keeps")
+		}
+		for _, k := range keys {
+			if _, ok := texts[k]; !ok {
+				t.Errorf("text %q is missing", k)
+			}
+		}
+	}
 }
 
 func TestSetLanguage(t *testing.T) {

@@ -77,7 +77,7 @@ func (c LossConfig) Validate() error {
 			return err
 		}
 	}
-	if c.StyleLoss.orGram() != StyleLossGram && c.GramNorm != "" && c.GramNorm != GramNormNone {
+	if c.StyleLoss.OrGram() != StyleLossGram && c.GramNorm != "" && c.GramNorm != GramNormNone {
 		return fmt.Errorf("the Gram normalisation %s applies to the gram style loss only, not to %s", c.GramNorm, c.StyleLoss)
 	}
 	for _, w := range []struct {

@@ -68,8 +68,8 @@ func ParseStyleLoss(s string) (StyleLoss, error) {
 	return "", fmt.Errorf("unknown style loss %q: use %s", s, strings.Join(names, ", "))
 }
 
-// orGram is l, with the empty name meaning gram.
-func (l StyleLoss) orGram() StyleLoss {
+// OrGram is l, the empty name (LossConfig's default) meaning StyleLossGram.
+func (l StyleLoss) OrGram() StyleLoss {
 	if l == "" {
 		return StyleLossGram
 	}
@@ -101,7 +101,7 @@ func (l StyleLoss) orGram() StyleLoss {
 // TestStyleLossBalances prints these sums (go test ./nst -run StyleLossBalances -v) and fails if
 // a balance leaves a loss's start more than 2× from the Gram loss's.
 func (l StyleLoss) Balance() float64 {
-	switch l.orGram() {
+	switch l.OrGram() {
 	case StyleLossMMDLinear:
 		return 0.02
 	case StyleLossMMDPoly:
@@ -149,7 +149,7 @@ type styleLossImpl struct {
 
 // impl returns the loss's parts; norm applies to the Gram loss only.
 func (l StyleLoss) impl(norm GramNorm) styleLossImpl {
-	switch l.orGram() {
+	switch l.OrGram() {
 	case StyleLossMMDLinear:
 		return styleLossImpl{
 			numStats: 1, numTargets: 1,

@@ -313,7 +313,7 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 	for _, s := range styles {
 		sum += s.Weight
 	}
-	loss := t.Loss.StyleLoss.orGram()
+	loss := t.Loss.StyleLoss.OrGram()
 	impl := loss.impl(t.Loss.GramNorm)
 	infos := t.styleInfos(content.Shape().Dim(0), content.Shape().Dim(1), styleLayers)
 	key := fmt.Sprintf("style-stats:%v:%s:%s", styleNames(t.Loss.StyleLayers), loss, t.Loss.GramNorm)

@@ -22,12 +22,16 @@ const explainUsage = `Usage: estil explain --content C --style S --out handout.h
 Runs a small style transfer of C in the style of S and writes ONE self-contained HTML handout
 that explains it, for students: VGG19's layers, feature maps and Gram matrices of the chosen
 layers, the losses over the run, L-BFGS from inside, and L-BFGS against Adam and gradient
-descent. Pictures are inlined: the file can be mailed or opened offline. English or Catalan.
-The default size runs in a minute or two on the pure-Go backend (CPU).
+descent. It states the style loss used; with a --style-loss other than gram, a section explains
+that style representation: its formula, its paper, what it keeps and loses against the Gram
+matrix. Pictures are inlined: the file can be mailed or opened offline. English or Catalan.
+The default size runs in a minute or two on the pure-Go backend (CPU) with the gram loss;
+w2, sliced and mmd-gauss cost over ten times more per evaluation and take several minutes.
 
 Examples:
   estil explain --content photo.jpg --style painting.jpg --out handout.html
   estil explain --content photo.jpg --style painting.jpg --lang ca --layer conv2_1,conv4_1 --out full.html
+  estil explain --content photo.jpg --style painting.jpg --style-loss w2 --out w2.html   (another style representation, explained)
   estil explain --weights random ...   (offline; the handout says loudly that the network is random)
 
 Flags (one or two dashes):
@@ -74,12 +78,16 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := atomicfile.Write(s.out, h.WritePage); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
+	styleLoss := ""
+	if loss.StyleLoss != "" && loss.StyleLoss != nst.StyleLossGram {
+		styleLoss = ", style loss " + string(loss.StyleLoss)
+	}
 	note := ""
 	if h.RandomWeights {
 		note = " — RANDOM weights: not a real style transfer"
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations, %s)%s\n", s.out, c.Bounds().Dx(), c.Bounds().Dy(),
-		s.iters, roundDuration(time.Since(start).Seconds()), note)
+	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations%s, %s)%s\n", s.out, c.Bounds().Dx(), c.Bounds().Dy(),
+		s.iters, styleLoss, roundDuration(time.Since(start).Seconds()), note)
 	return nil
 }
 
@@ -113,6 +121,7 @@ func (f *explainFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
 	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
 	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
+	fs.StringVar(&s.styleLoss, "style-loss", string(nst.StyleLossGram), styleLossUsage+"; the handout states which, and explains any but gram in a section of its own")
 	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
 	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache (random if offline, with a warning), a .pth or .safetensors file, or 'random'")
 	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")

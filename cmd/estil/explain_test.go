@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/estil-nst/estil/explain"
+	"github.com/estil-nst/estil/nst"
 )
 
 // TestExplainWritesHandout writes a tiny Catalan handout with random weights and checks that it
@@ -57,6 +59,39 @@ func TestExplainWritesHandout(t *testing.T) {
 	}
 }
 
+// TestExplainStyleLoss checks that --style-loss reaches the run and the handout: a Catalan
+// handout made with mmd-gauss names it, has the section on style representations with its
+// formula, and says so on stdout.
+func TestExplainStyleLoss(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	out := filepath.Join(dir, "handout.html")
+	code, stdout, stderr := estil(t, "explain", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
+		"--size", "32", "--iters", "2", "--race-evals", "2", "--layer", "conv1_1", "--channels", "2", "--lang", "ca",
+		"--style-layers", "conv1_1:1", "--content-layers", "conv1_1", "--style-loss", "mmd-gauss", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "style loss mmd-gauss") {
+		t.Errorf("stdout does not name the style loss: %q", stdout)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(data)
+	for _, s := range []string{"Representacions de l&#39;estil", "<code>mmd-gauss</code> — MMD amb un nucli gaussià (Li et al. 2017)",
+		"<code>--style-loss mmd-gauss</code>", "k(x, y) = exp(−‖x − y‖² / (2σ²))", "E<sub>l</sub> = MMD² / (2d)",
+		"β·w<sub>l</sub>·" + strconv.FormatFloat(nst.StyleLossMMDGauss.Balance(), 'g', -1, 64) + "·E<sub>l</sub>", "k(x, y) = (xᵀy)²", "no compara matrius de Gram"} {
+		if !strings.Contains(html, s) {
+			t.Errorf("the handout lacks %q", s)
+		}
+	}
+	if strings.Contains(html, "[[") {
+		t.Error("a text is missing")
+	}
+}
+
 // TestExplainBadInput checks one-line errors, exit codes, and that an existing handout survives.
 func TestExplainBadInput(t *testing.T) {
 	dir := t.TempDir()
@@ -86,6 +121,7 @@ func TestExplainBadInput(t *testing.T) {
 		{"tiny size", []string{"--content", content, "--style", style, "--out", out, "--size", "8"}, 2, "--size"},
 		{"bad style layers", []string{"--content", content, "--style", style, "--out", out, "--style-layers", "conv1_1:x"}, 2, "--style-layers"},
 		{"negative style weight", []string{"--content", content, "--style", style, "--out", out, "--style-weight", "-1"}, 2, "weight"},
+		{"bad style loss", []string{"--content", content, "--style", style, "--out", out, "--style-loss", "gramm"}, 2, "--style-loss"},
 		{"zero iters", []string{"--content", content, "--style", style, "--out", out, "--iters", "0"}, 2, "--iters"},
 		{"extra argument", []string{"--content", content, "--style", style, "--out", out, "extra"}, 2, "extra"},
 		{"missing content", []string{"--content", filepath.Join(dir, "nope.png"), "--style", style, "--out", out}, 1, "nope.png"},

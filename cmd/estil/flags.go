@@ -56,6 +56,9 @@ type settings struct {
 	scaleList     []int // parsed --scales; empty: one scale, --size
 }
 
+// styleLossUsage is --style-loss's help, for stylize, demo and explain.
+const styleLossUsage = "how the style is compared: gram (Gatys et al.'s Gram matrices, the original's), mmd-linear, mmd-poly, mmd-gauss (Li et al.'s MMD with a linear, quadratic or Gaussian kernel; mmd-gauss takes one style), mean-std (channel means and deviations), w2 (Wasserstein-2 between fitted Gaussians) or sliced (sliced Wasserstein, Heitz et al.); each is balanced to start near the Gram loss at the same --style-weight"
+
 func (s *settings) register(fs *flag.FlagSet) {
 	def := nst.DefaultLoss()
 	s.optimizer = optim.LBFGSName
@@ -71,7 +74,7 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
 	fs.Float64Var(&s.tvWeight, "tv-weight", 0, "weight of total-variation smoothing (0 = off, as in the original)")
 	fs.StringVar(&s.gramNorm, "gram-norm", string(nst.GramNormNone), "divide the Gram matrices by: none (the original's; the style term then grows with the picture's size), hw (positions) or chw (channels × positions, PyTorch's tutorial's); hw and chw make the style terms far smaller (chw by d·h·w per layer), so choose --style-weight anew, far larger")
-	fs.StringVar(&s.styleLoss, "style-loss", string(nst.StyleLossGram), "how the style is compared: gram (Gatys et al.'s Gram matrices, the original's), mmd-linear, mmd-poly, mmd-gauss (Li et al.'s MMD with a linear, quadratic or Gaussian kernel; mmd-gauss takes one style), mean-std (channel means and deviations), w2 (Wasserstein-2 between fitted Gaussians) or sliced (sliced Wasserstein, Heitz et al.); each is balanced to start near the Gram loss at the same --style-weight")
+	fs.StringVar(&s.styleLoss, "style-loss", string(nst.StyleLossGram), styleLossUsage)
 	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
 	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
 	fs.StringVar(&s.init, "init", string(nst.InitContent), "starting image: content, noise, style, or an image file")
