@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 )
 
@@ -530,24 +529,51 @@ func slicedProjections(f *Node, seed uint64) *Node {
 	return MatMul(v, f)
 }
 
-// sortRows sorts each row of p [L, M] ascending. The order is found on p with its gradient
-// stopped (GoMLX has no gradient for Sort), then p's values are gathered in that order: the
-// gradient flows back through the Gather, to the positions each sorted value came from.
+// sortRows sorts each row of p [L, M] ascending with a bitonic sorting network (Batcher): only
+// Min, Max, Where, Reshape and Concatenate, so the gradient flows through Min and Max, to the
+// position each sorted value came from (GoMLX has no gradient for Sort). For rows padded to 2^k
+// the network has ½·k·(k+1) rounds of comparisons, each of all pairs of all rows at once. With
+// the Go backend's Sort, which calls its comparison as a graph function per pair, and a Gather
+// for the gradient, an evaluation at 64 px took 2.4× as long (BenchmarkStyleLoss/sliced, one
+// run after the other: 2.18 s against 0.90 s; gram 0.16 s).
+//
+// Round (size, d) compares elements i and i+d within blocks of 2d, ascending where i's block of
+// `size` is an even one and descending where odd: each round of sizes merges pairs of sorted
+// runs into bitonic ones and those into sorted runs of twice the length.
 func sortRows(p *Node) *Node {
 	l, m := p.Shape().Dim(0), p.Shape().Dim(1)
 	g := p.Graph()
-	dtype := p.DType()
-	less := NewClosure(g, func(g *Graph) []*Node {
-		a := Parameter(g, "a", shapes.Make(dtype))
-		b := Parameter(g, "b", shapes.Make(dtype))
-		_ = Parameter(g, "ia", shapes.Make(dtypes.Int32))
-		_ = Parameter(g, "ib", shapes.Make(dtypes.Int32))
-		return []*Node{LessThan(a, b)}
-	})
-	order := SortFunc(less, 1, false, StopGradient(p), Iota(g, shapes.Make(dtypes.Int32, l, m), 1))[1]
-	rows := Iota(g, shapes.Make(dtypes.Int32, l, m), 0)
-	flat := Add(MulScalar(rows, float64(m)), order)
-	return Gather(Reshape(p, l*m), InsertAxes(flat, -1))
+	n := 1
+	for n < m {
+		n *= 2
+	}
+	x := p
+	if n > m { // padded with the largest float32, which sorts last and is sliced off
+		pad := BroadcastToDims(Scalar(g, p.DType(), math.MaxFloat32), l, n-m)
+		x = Concatenate([]*Node{p, pad}, 1)
+	}
+	for size := 2; size <= n; size *= 2 {
+		for d := size / 2; d >= 1; d /= 2 {
+			blocks := n / (2 * d)
+			pairs := Reshape(x, l, blocks, 2, d)
+			a := Slice(pairs, AxisRange(), AxisRange(), AxisElem(0), AxisRange())
+			b := Slice(pairs, AxisRange(), AxisRange(), AxisElem(1), AxisRange())
+			lo, hi := Min(a, b), Max(a, b)
+			if size < n {
+				ascending := make([]bool, blocks)
+				for k := range ascending {
+					ascending[k] = k*2*d&size == 0
+				}
+				up := BroadcastToDims(Reshape(Const(g, ascending), 1, blocks, 1, 1), l, blocks, 1, d)
+				lo, hi = Where(up, lo, hi), Where(up, hi, lo)
+			}
+			x = Reshape(Concatenate([]*Node{lo, hi}, 2), l, n)
+		}
+	}
+	if n > m {
+		x = Slice(x, AxisRange(), AxisRange(0, m))
+	}
+	return x
 }
 
 // slicedStyleQuantiles are the style's sorted projections [L, M] for a target of M positions:
@@ -557,7 +583,7 @@ func sortRows(p *Node) *Node {
 // Wasserstein barycentre.
 func slicedStyleQuantiles(style *Node, positions int, seed uint64) *Node {
 	s := flatFeatures(style)
-	sorted := Sort(slicedProjections(s, seed), 1, true)
+	sorted := sortRows(slicedProjections(s, seed))
 	ms := s.Shape().Dim(1)
 	if ms == positions {
 		return sorted

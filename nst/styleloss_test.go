@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -922,5 +923,54 @@ func TestMMDGaussFloat32IsAccurate(t *testing.T) {
 	t.Logf("E_l in float64 %.6g, in float32 %.6g", want, got)
 	if !(want > 0) || math.Abs(got-want) > 0.01*want {
 		t.Errorf("E_l in float32 is %.6g, in float64 %.6g: more than 1%% apart", got, want)
+	}
+}
+
+// TestSortRows checks the bitonic network against sort.Float64s on rows of lengths that are and
+// are not powers of two, with ties, and that the gradient of Σ_k c_k·sorted_k sends c_k to the
+// element that landed at k.
+func TestSortRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	for _, m := range []int{1, 2, 3, 5, 8, 13, 64, 100} {
+		const l = 3
+		data := make([]float64, l*m)
+		for i := range data {
+			data[i] = float64(r.IntN(7)) + 0.001*float64(i%2) // ties, and near-ties
+		}
+		weights := make([]float64, l*m)
+		for i := range weights {
+			weights[i] = float64(i + 1)
+		}
+		e, err := NewExec(goBackend(), func(x, c *Node) []*Node {
+			sorted := sortRows(x)
+			return []*Node{sorted, Gradient(ReduceAllSum(Mul(sorted, c)), x)[0]}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := e.MustExec(tensors.FromFlatDataAndDimensions(data, l, m), tensors.FromFlatDataAndDimensions(weights, l, m))
+		e.Finalize()
+		got, grad := tensors.MustCopyFlatData[float64](out[0]), tensors.MustCopyFlatData[float64](out[1])
+		for row := range l {
+			want := slices.Clone(data[row*m : (row+1)*m])
+			sort.Float64s(want)
+			if !slices.Equal(got[row*m:(row+1)*m], want) {
+				t.Fatalf("m=%d row %d: sorted %v, want %v", m, row, got[row*m:(row+1)*m], want)
+			}
+			// Each weight c_k reaches exactly one element, one whose value is sorted_k.
+			gs := slices.Clone(grad[row*m : (row+1)*m])
+			ws := slices.Clone(weights[row*m : (row+1)*m])
+			sort.Float64s(gs)
+			sort.Float64s(ws)
+			if !slices.Equal(gs, ws) {
+				t.Fatalf("m=%d row %d: the gradient %v is not a permutation of the weights", m, row, grad[row*m:(row+1)*m])
+			}
+			for i, gv := range grad[row*m : (row+1)*m] {
+				k := slices.Index(weights[row*m:(row+1)*m], gv)
+				if data[row*m+i] != got[row*m+k] {
+					t.Fatalf("m=%d row %d: element %d (%g) got the weight of sorted place %d (%g)", m, row, i, data[row*m+i], k, got[row*m+k])
+				}
+			}
+		}
 	}
 }
