@@ -64,6 +64,9 @@ func (v *LBFGSView) panel(title string, log bool, value func(optim.Iteration) fl
 		l.Color, s.Color = seriesColors[0], seriesColors[0]
 		p.Add(l, s)
 	}
+	if log {
+		keepLogAxisValid(p)
+	}
 	return p, nil
 }
 

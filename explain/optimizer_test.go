@@ -72,3 +72,28 @@ func TestLBFGSIterationsView(t *testing.T) {
 		t.Error("no iterations gave no error")
 	}
 }
+
+// TestLogChartsWithoutARange: charts with nothing to put on a log axis (one L-BFGS iteration, whose
+// sᵀy is 0; losses that are all 0 or all equal) render instead of panicking in gonum, as
+// `estil explain --iters 1` did.
+func TestLogChartsWithoutARange(t *testing.T) {
+	v, err := LBFGSIterations([]optim.Iteration{{N: 1, Loss: 5, GradNorm: 1, StepLength: 0.1, FuncEvals: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := v.HTML(); !strings.Contains(h, `<img src="data:image/png;base64,`) {
+		t.Error("one iteration: no chart")
+	}
+	for _, evals := range [][]nst.Evaluation{
+		{{N: 1, Total: 0, Style: []float64{0, 0}}},
+		{{N: 1, Total: 3, Content: 1, Style: []float64{1, 1}}, {N: 2, Total: 3, Content: 1, Style: []float64{1, 1}}},
+	} {
+		h, err := LossHistory(evals, shallowLoss())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(h.HTML(), `<img src="data:image/png;base64,`) {
+			t.Errorf("%v: no chart", evals)
+		}
+	}
+}

@@ -146,6 +146,18 @@ func (intTicks) Ticks(min, max float64) []plot.Tick {
 	return out
 }
 
+// keepLogAxisValid gives p's logarithmic y axis a range it can draw: gonum panics on a log axis
+// whose minimum is not above 0, which is what an empty chart has (one L-BFGS iteration: no sᵀy
+// yet), and draws nothing on one whose range is a single value (every loss equal).
+func keepLogAxisValid(p *plot.Plot) {
+	switch {
+	case !(p.Y.Min > 0) || math.IsInf(p.Y.Max, 0) || math.IsNaN(p.Y.Max):
+		p.Y.Min, p.Y.Max = 1, 10
+	case p.Y.Max <= p.Y.Min:
+		p.Y.Min, p.Y.Max = p.Y.Min/2, p.Y.Min*2
+	}
+}
+
 // logChart is a plot with a logarithmic y axis whose range is widened upwards, so that a legend
 // in the top right corner does not hide the curves.
 func logChart(xLabel, yLabel string, lines []*plotter.Line, names []string) *plot.Plot {
@@ -162,6 +174,7 @@ func logChart(xLabel, yLabel string, lines []*plotter.Line, names []string) *plo
 			p.Legend.Add(names[i], l)
 		}
 	}
+	keepLogAxisValid(p)
 	if len(names) > 0 {
 		lo, hi := p.Y.Min, p.Y.Max
 		if lo > 0 && hi > lo {
