@@ -397,17 +397,23 @@ func checkGradientByFiniteDifferences(t *testing.T, lowering Lowering) {
 		return tensors.MustCopyFlatData[float64](e64.MustExec(args64...)[0])[0]
 	}
 	base := tensors.MustCopyFlatData[float64](args64[0].(*tensors.Tensor))
+	finiteDifferences(lossAt, base, 1e-3, 8, func(i int, fd float64) {
+		if !closeTo(fd, float64(grad[i]), 1e-3) {
+			t.Errorf("∂loss/∂x[%d]: autodiff %v, finite differences %v", i, grad[i], fd)
+		}
+	})
+}
+
+// finiteDifferences calls check(i, (f(x + eps·e_i) − f(x − eps·e_i))/(2·eps)), the central
+// difference of f at base along component i, for n components i drawn with a fixed seed.
+func finiteDifferences(f func([]float64) float64, base []float64, eps float64, n int, check func(i int, fd float64)) {
 	r := rand.New(rand.NewPCG(4, 4))
-	const eps = 1e-3
-	for range 8 {
+	for range n {
 		i := r.IntN(len(base))
 		plus, minus := append([]float64{}, base...), append([]float64{}, base...)
 		plus[i] += eps
 		minus[i] -= eps
-		fd := (lossAt(plus) - lossAt(minus)) / (2 * eps)
-		if !closeTo(fd, float64(grad[i]), 1e-3) {
-			t.Errorf("∂loss/∂x[%d]: autodiff %v, finite differences %v", i, grad[i], fd)
-		}
+		check(i, (f(plus)-f(minus))/(2*eps))
 	}
 }
 

@@ -468,18 +468,11 @@ func TestStyleLossGradientsThroughTheNetwork(t *testing.T) {
 			for _, v := range grad {
 				largest = math.Max(largest, math.Abs(v))
 			}
-			r := rand.New(rand.NewPCG(4, 4))
-			const eps = 1e-5
-			for range 4 {
-				i := r.IntN(len(base))
-				plus, minus := append([]float64{}, base...), append([]float64{}, base...)
-				plus[i] += eps
-				minus[i] -= eps
-				fd := (lossAt(plus) - lossAt(minus)) / (2 * eps)
+			finiteDifferences(lossAt, base, 1e-5, 4, func(i int, fd float64) {
 				if math.Abs(fd-grad[i]) > 1e-4*largest {
 					t.Errorf("∂loss/∂x[%d]: autodiff %v, finite differences %v (largest component %v)", i, grad[i], fd, largest)
 				}
-			}
+			})
 		})
 	}
 }
