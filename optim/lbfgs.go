@@ -30,6 +30,18 @@ const (
 	StopIterations            StopReason = "iterations: all requested iterations done" // Adam
 )
 
+// Converged reports whether a Step ended because one of torch's tolerances was met rather than
+// because it used up its iterations or evaluations, or was paused or failed: the gradient was
+// already ~0 at the start (StopOptimalAtStart) or became so, or the direction, the step or the
+// loss stopped changing. Another Step from the same state would stop the same way at once.
+func (r StopReason) Converged() bool {
+	switch r {
+	case StopOptimalAtStart, StopToleranceGrad, StopDirectionalDerivative, StopStepSize, StopLossChange:
+		return true
+	}
+	return false
+}
+
 // Iteration describes one L-BFGS iteration (one step x ← x + t·d), given to the OnIteration observer
 // after the step and its evaluation(s), before torch's stopping tests.
 //

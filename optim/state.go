@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -78,6 +80,9 @@ func (s *State) check(name Name) error {
 	}
 	if s.Optimizer != name {
 		return fmt.Errorf("optim: cannot restore a saved %s state into %s", s.Optimizer, name)
+	}
+	if err := s.Check(shapes.Shape{}); err != nil {
+		return fmt.Errorf("optim: %w", err)
 	}
 	return nil
 }
@@ -256,4 +261,206 @@ func (g *GradientDescent) Restore(s *State) error {
 // Keys lists the state's tensor names in order, for writers that want a stable layout.
 func (s *State) Keys() []string {
 	return slices.Sorted(maps.Keys(s.Tensors))
+}
+
+// maxCount bounds the counters of a saved State (iterations, evaluations, history length): far
+// above any real run, and small enough that int conversions stay exact.
+const maxCount = 1 << 40
+
+// Check validates a saved State on its own, before any optimizer or device is set up: the numbers
+// and tensors its optimizer needs are all there and nothing else is; counters are whole numbers
+// in [0, 2⁴⁰]; every number and every tensor value is finite; every tensor is float32 or float64
+// with the given shape (any shape if shape is not Ok). A checkpoint loader calls it so that a
+// damaged file is refused when it is read, not after the model has been built.
+func (s *State) Check(shape shapes.Shape) error {
+	if s == nil {
+		return errors.New("no optimizer state")
+	}
+	c := stateChecker{s: s, numbers: map[string]bool{}, tensors: map[string]bool{}}
+	switch s.Optimizer {
+	case LBFGSName:
+		c.checkLBFGS()
+	case AdamName:
+		c.count("step")
+		c.count("evaluations")
+		if _, ok := s.Tensors["exp_avg"]; ok || s.Tensors["exp_avg_sq"] != nil {
+			c.tensor("exp_avg", shape)
+			c.tensor("exp_avg_sq", shape)
+		}
+	case GradientDescentName:
+		c.count("evaluations")
+	default:
+		return fmt.Errorf("unknown optimizer %q", s.Optimizer)
+	}
+	if c.err != nil {
+		return c.err
+	}
+	for _, key := range slices.Sorted(maps.Keys(s.Numbers)) {
+		if !c.numbers[key] {
+			return fmt.Errorf("the %s state has an unexpected number %q", s.Optimizer, key)
+		}
+	}
+	for _, key := range s.Keys() {
+		if !c.tensors[key] {
+			return fmt.Errorf("the %s state has an unexpected tensor %q", s.Optimizer, key)
+		}
+	}
+	return nil
+}
+
+// stateChecker collects the first problem of a State, and which entries were expected.
+type stateChecker struct {
+	s                 *State
+	numbers, tensors  map[string]bool
+	err               error
+	shapeOfFirst      shapes.Shape
+	shapeOfFirstFound bool
+}
+
+func (c *stateChecker) fail(format string, args ...any) {
+	if c.err == nil {
+		c.err = fmt.Errorf("the %s state's "+format, append([]any{c.s.Optimizer}, args...)...)
+	}
+}
+
+// number returns a saved number, which must be there and finite.
+func (c *stateChecker) number(key string) float64 {
+	c.numbers[key] = true
+	v, ok := c.s.Numbers[key]
+	switch {
+	case !ok:
+		c.fail("%q is missing", key)
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		c.fail("%q is not a finite number", key)
+	}
+	return v
+}
+
+// count returns a saved counter: a whole number in [0, maxCount].
+func (c *stateChecker) count(key string) int {
+	v := c.number(key)
+	if c.err == nil && (v < 0 || v > maxCount || v != math.Trunc(v)) {
+		c.fail("%q is %g, not a count", key, v)
+		return 0
+	}
+	return int(v)
+}
+
+// tensor checks a saved tensor: there, float32 or float64, of shape (or of the first tensor's
+// shape), and finite.
+func (c *stateChecker) tensor(key string, shape shapes.Shape) {
+	c.tensors[key] = true
+	t := c.s.Tensors[key]
+	if t == nil {
+		c.fail("tensor %q is missing", key)
+		return
+	}
+	if !shape.Ok() {
+		if !c.shapeOfFirstFound {
+			c.shapeOfFirst, c.shapeOfFirstFound = t.Shape(), true
+		}
+		shape = c.shapeOfFirst
+	}
+	if !t.Shape().Equal(shape) {
+		c.fail("tensor %q is %s, want %s", key, t.Shape(), shape)
+		return
+	}
+	if dtype := t.DType(); dtype != dtypes.Float32 && dtype != dtypes.Float64 {
+		c.fail("tensor %q is %s, want float32 or float64", key, dtype)
+		return
+	}
+	finite := AllFinite(t)
+	if !finite {
+		c.fail("tensor %q holds values that are not finite", key)
+	}
+}
+
+// checkLBFGS checks L-BFGS's state as State writes it: torch's counters and scalars, the history
+// of (s, y) pairs with their sᵀy (positive: only such pairs are kept), and a paused Step's
+// progress.
+func (c *stateChecker) checkLBFGS() {
+	c.count("func_evals")
+	nIter := c.count("n_iter")
+	c.number("t")
+	c.number("h_diag")
+	c.number("prev_loss")
+	n := c.count("history")
+	if c.err != nil {
+		return
+	}
+	if nIter == 0 && n > 0 || n > nIter {
+		c.fail("history has %d (s, y) pairs after %d iterations", n, nIter)
+		return
+	}
+	if nIter > 0 {
+		c.tensor("d", shapes.Shape{})
+		c.tensor("prev_flat_grad", shapes.Shape{})
+	}
+	for i := range n {
+		if ys := c.number(fmt.Sprintf("ys.%d", i)); c.err == nil && ys <= 0 {
+			c.fail("sᵀy of pair %d is %g; kept pairs have sᵀy > 0", i, ys)
+		}
+		c.tensor(fmt.Sprintf("old_stps.%d", i), shapes.Shape{})
+		c.tensor(fmt.Sprintf("old_dirs.%d", i), shapes.Shape{})
+	}
+	if _, paused := c.s.Numbers["step.max_iter"]; paused {
+		maxIter, maxEval := c.count("step.max_iter"), c.count("step.max_eval")
+		iter := c.count("step.iter")
+		c.count("step.evals")
+		c.number("step.loss")
+		c.number("step.last_loss")
+		c.number("step.g_inf")
+		c.tensor("step.flat_grad", shapes.Shape{})
+		if c.err == nil && (iter < 1 || iter >= maxIter || maxEval < 1) {
+			c.fail("paused Step is at iteration %d of %d", iter, maxIter)
+		}
+	}
+}
+
+// PausedStepLeft is how many iterations the paused Step of a saved L-BFGS state has left (0 when
+// no Step was paused, or for other optimizers, which keep no Step's progress). Call Check first.
+func (s *State) PausedStepLeft() int {
+	if s == nil || s.Optimizer != LBFGSName {
+		return 0
+	}
+	maxIter, ok := s.Numbers["step.max_iter"]
+	if !ok {
+		return 0
+	}
+	return int(maxIter) - int(s.Numbers["step.iter"])
+}
+
+// AllFinite reports whether every value of a float32 or float64 tensor is a finite number (false
+// for other dtypes). It reads the tensor on the host: for saved states and pictures, never during
+// a Step.
+func AllFinite(t *tensors.Tensor) bool {
+	finite := true
+	check := func(v float64) bool {
+		if v-v != 0 { // NaN or ±Inf
+			finite = false
+		}
+		return finite
+	}
+	var err error
+	switch t.DType() {
+	case dtypes.Float32:
+		err = tensors.ConstFlatData(t, func(data []float32) {
+			for _, v := range data {
+				if !check(float64(v)) {
+					return
+				}
+			}
+		})
+	case dtypes.Float64:
+		err = tensors.ConstFlatData(t, func(data []float64) {
+			for _, v := range data {
+				if !check(v) {
+					return
+				}
+			}
+		})
+	default:
+		return false
+	}
+	return finite && err == nil
 }

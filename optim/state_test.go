@@ -66,15 +66,11 @@ func chunkedRun(t *testing.T, name Name, strongWolfe bool, maxEval, chunk, total
 			}
 			continue
 		}
-		if converged(res.Stopped) {
+		if res.Stopped.Converged() {
 			break
 		}
 	}
 	return hostValues(t, xt), done, evaluations
-}
-
-func converged(s StopReason) bool {
-	return s == StopToleranceGrad || s == StopStepSize || s == StopLossChange || s == StopOptimalAtStart
 }
 
 func TestPauseStateRestoreContinuesExactly(t *testing.T) {
