@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/optim"
@@ -158,10 +162,10 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 		message string
 	}{
 		{"iterations", func(tr *Transfer) (image.Image, []Style) {
-			tr.Iterations = 20
+			tr.Iterations = 3 // the checkpoint has done 4
 			return checkpointContent, checkpointStyles
 		},
-			"iterations: 10 in the checkpoint, 20 now"},
+			"it has done 4 iterations, more than this run's 3"},
 		{"style weight", func(tr *Transfer) (image.Image, []Style) {
 			tr.Loss.StyleWeight = 1
 			return checkpointContent, checkpointStyles
@@ -224,4 +228,196 @@ func flipByte(data []byte, i int) []byte {
 	out := slices.Clone(data)
 	out[i] ^= 0x40
 	return out
+}
+
+// TestResumeWithMoreIterations: a finished run saved at its end (SaveAtEnd) goes on with more
+// iterations, and ends on the picture of a run that had asked for them all at once.
+func TestResumeWithMoreIterations(t *testing.T) {
+	model := tinyModel(t, NativeLowering)
+	r := checkpointRun{t: t, model: model, optimizer: optim.LBFGSName, lineSearch: true, dir: t.TempDir()}
+	tr := r.transfer()
+	tr.SaveAtEnd = true
+	first, err := r.run(context.Background(), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := r.saved[len(r.saved)-1]
+	c, err := LoadCheckpoint(final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img := mustImage(t, model, c); c.Iterations != first.Iterations || !slices.Equal(pixels(first.Image), pixels(img)) {
+		t.Fatalf("the checkpoint saved at the end holds %d iterations; the run did %d (same picture: %v)",
+			c.Iterations, first.Iterations, slices.Equal(pixels(first.Image), pixels(img)))
+	}
+
+	longer := r.transfer()
+	longer.Iterations = 16
+	want, err := r.run(context.Background(), longer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed := r.transfer()
+	resumed.Iterations, resumed.Resume = 16, c
+	got, err := r.run(context.Background(), resumed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Iterations != want.Iterations || !slices.Equal(pixels(got.Image), pixels(want.Image)) {
+		t.Errorf("10 iterations resumed to 16: %d iterations, loss %v; 16 at once: %d, loss %v (pictures equal: %v)",
+			got.Iterations, got.Loss, want.Iterations, want.Loss, slices.Equal(pixels(got.Image), pixels(want.Image)))
+	}
+}
+
+func mustImage(t *testing.T, model *Model, c *Checkpoint) image.Image {
+	t.Helper()
+	tr := NewTransfer(model)
+	img, err := tr.toImage(c.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// TestAlreadyOptimalEndsAtOnce: when the starting picture's gradient is 0 (the content is the
+// style, or β = 0 from the content), L-BFGS stops before its first iteration, and so does the
+// run, saying why. It used to call Step again and again, each doing nothing, until Ctrl-C.
+func TestAlreadyOptimalEndsAtOnce(t *testing.T) {
+	model := tinyModel(t, NativeLowering)
+	picture := images.Lighthouse(40, 32)
+	for _, tc := range []struct {
+		name   string
+		style  image.Image
+		change func(*Transfer)
+	}{
+		{"content = style", picture, func(*Transfer) {}},
+		{"style weight 0", images.Swirls(40, 32), func(tr *Transfer) { tr.Loss.StyleWeight = 0 }},
+		{"content = style, with checkpoints", picture, func(tr *Transfer) {
+			tr.SaveEvery, tr.Save = 2, func(*Checkpoint) error { return nil }
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A run that spins never ends by itself: the deadline turns that into a failure.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			evaluations := 0
+			tr := NewTransfer(model)
+			tr.Iterations = 50
+			tr.OnEvaluation = func(Evaluation) error {
+				evaluations++
+				if evaluations > 20 {
+					return errors.New("still evaluating after 20 evaluations")
+				}
+				return nil
+			}
+			tc.change(tr)
+			res, err := tr.Run(ctx, picture, []Style{{tc.style, 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Converged != optim.StopOptimalAtStart || res.Iterations != 0 || res.Evaluations != 1 {
+				t.Errorf("stopped by %q after %d iterations and %d evaluations; want %q, 0 and 1",
+					res.Converged, res.Iterations, res.Evaluations, optim.StopOptimalAtStart)
+			}
+		})
+	}
+}
+
+// TestRunScalesRefusesAScalePastTheLast: a checkpoint whose scale index is past the run's scales
+// is refused (every scale used to be skipped, nothing checked, and the caller got no picture).
+func TestRunScalesRefusesAScalePastTheLast(t *testing.T) {
+	r := checkpointRun{t: t, model: tinyModel(t, NativeLowering), optimizer: optim.LBFGSName, lineSearch: true,
+		scales: []int{24, 40}, dir: t.TempDir()}
+	if _, err := r.run(context.Background(), r.transfer()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCheckpoint(r.saved[len(r.saved)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Scale = 2
+	tr := r.transfer()
+	tr.Resume = c
+	res, err := r.run(context.Background(), tr)
+	if err == nil || res != nil || !strings.Contains(err.Error(), "scale 3") {
+		t.Errorf("resumed at scale index 2 of 2: result %v, error %v; want no result and an error naming scale 3", res, err)
+	}
+}
+
+// TestLoadCheckpointRefusesCraftedState: checkpoints with a valid digest but impossible content
+// are refused when they are read, before any model is built, in one line naming the file.
+func TestLoadCheckpointRefusesCraftedState(t *testing.T) {
+	r := checkpointRun{t: t, model: tinyModel(t, NativeLowering), optimizer: optim.LBFGSName, lineSearch: true, dir: t.TempDir()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tr := r.transfer()
+	tr.SaveEvery = 0 // one Step of 10 iterations, saved only when interrupted
+	tr.OnEvaluation = func(e Evaluation) error {
+		if e.N == 13 {
+			cancel() // a checkpoint with (s, y) pairs and a paused Step
+		}
+		return nil
+	}
+	if _, err := r.run(ctx, tr); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	paused := r.saved[len(r.saved)-1]
+	if c, err := LoadCheckpoint(paused); err != nil || c.StepLeft == 0 || c.Optimizer.Numbers["history"] < 1 {
+		t.Fatalf("the interrupted run's checkpoint: %v; want a paused Step and (s, y) pairs", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(c *Checkpoint)
+		want   string
+	}{
+		{"step_left 1e9", func(c *Checkpoint) { c.StepLeft = 1_000_000_000 }, "step has 1000000000 iterations left"},
+		{"step_left without a paused step", func(c *Checkpoint) {
+			c.StepLeft = 1
+			for k := range c.Optimizer.Numbers {
+				if strings.HasPrefix(k, "step.") {
+					delete(c.Optimizer.Numbers, k)
+				}
+			}
+			delete(c.Optimizer.Tensors, "step.flat_grad")
+		}, "paused Step has 0 left"},
+		{"negative iterations", func(c *Checkpoint) { c.Iterations = -3 }, "iterations is -3"},
+		{"negative evaluations", func(c *Checkpoint) { c.Evaluations = -1 }, "evaluations is -1"},
+		{"more iterations than the run's", func(c *Checkpoint) { c.Iterations = 11 }, "11 iterations done of 10"},
+		{"scale past the last", func(c *Checkpoint) { c.Scale = 4 }, "scale 5 of 1"},
+		{"NaN pixel", func(c *Checkpoint) { setValue(c.Image, 5, float32(math.NaN())) }, "not finite"},
+		{"n_iter 1e300", func(c *Checkpoint) { c.Optimizer.Numbers["n_iter"] = 1e300 }, `"n_iter" is 1e+300, not a count`},
+		{"n_iter 2.5", func(c *Checkpoint) { c.Optimizer.Numbers["n_iter"] = 2.5 }, `"n_iter" is 2.5`},
+		{"missing history pair", func(c *Checkpoint) { delete(c.Optimizer.Tensors, "old_dirs.0") }, `"old_dirs.0" is missing`},
+		{"extra tensor", func(c *Checkpoint) { c.Optimizer.Tensors["spare"], _ = c.Image.LocalClone() }, `unexpected tensor "spare"`},
+		{"NaN in the history", func(c *Checkpoint) { setValue(c.Optimizer.Tensors["old_stps.0"], 0, float32(math.Inf(1))) },
+			`"old_stps.0" holds values that are not finite`},
+		{"history of the wrong shape", func(c *Checkpoint) {
+			c.Optimizer.Tensors["old_stps.0"] = tensors.FromFlatDataAndDimensions(make([]float32, 6), 2, 3)
+		}, `"old_stps.0" is`},
+		{"ys negative", func(c *Checkpoint) { c.Optimizer.Numbers["ys.0"] = -1 }, "sᵀy of pair 0"},
+		{"paused step out of range", func(c *Checkpoint) { c.Optimizer.Numbers["step.iter"] = 99 }, "paused Step is at iteration 99"},
+		{"Adam's state", func(c *Checkpoint) { c.Optimizer.Optimizer = optim.AdamName }, "adam's state for a run with lbfgs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := LoadCheckpoint(paused)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.change(c)
+			path := filepath.Join(t.TempDir(), "crafted.ckpt")
+			if err := SaveCheckpoint(path, c); err != nil {
+				t.Fatal(err)
+			}
+			_, err = LoadCheckpoint(path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) ||
+				strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %v; want one line naming the file and saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// setValue sets one value of a float32 tensor.
+func setValue(t *tensors.Tensor, i int, v float32) {
+	tensors.MutableFlatData(t, func(data []float32) { data[i] = v })
 }

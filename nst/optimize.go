@@ -2,7 +2,6 @@ package nst
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -12,8 +11,9 @@ import (
 )
 
 // optimize runs the chosen optimizer on the target image x0 for t.Iterations iterations and
-// returns the final image (normalized), the number of iterations done, and why it stopped early,
-// if it did. observe gets every evaluation's total loss and its parts; save writes a checkpoint.
+// returns the final image (normalized), the number of iterations done, and, when L-BFGS stopped
+// before t.Iterations because one of torch's tolerances was met, which (optim.StopReason.Converged). observe
+// gets every evaluation's total loss and its parts; save writes a checkpoint.
 //
 // L-BFGS runs as PyTorch's does: the optimizer keeps its state (history, step) across calls of
 // Step, and each Step does at most its iterations (torch's max_iter) and 1.25 times as many
@@ -28,7 +28,7 @@ import (
 // the optimizer starts from the checkpoint's state.
 func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective func(*Node, []*Node) (*Node, []*Node),
 	inputs []*tensors.Tensor, observe func(total float64, extras []float64, iteration int) error,
-	save func(x *tensors.Tensor, done, left int, opt optim.Optimizer) error) (*tensors.Tensor, int, error) {
+	save func(x *tensors.Tensor, done, left int, opt optim.Optimizer) error) (*tensors.Tensor, int, optim.StopReason, error) {
 
 	fn := optim.Autodiff(objective)
 	lr := t.LearningRate
@@ -60,15 +60,16 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 		Pause: func() bool { return t.Save != nil && ctx.Err() != nil },
 	})
 	if err != nil {
-		return x0, 0, err
+		return x0, 0, "", err
 	}
 	defer opt.Finalize()
 	if t.Resume != nil {
 		if err := opt.Restore(t.Resume.Optimizer); err != nil {
-			return x0, done, fmt.Errorf("resuming: %w", err)
+			return x0, done, "", fmt.Errorf("resuming: %w", err)
 		}
 	}
 
+	var stopped optim.StopReason
 	for done < t.Iterations {
 		n := t.nextBoundary(done) - done
 		if left > 0 {
@@ -89,16 +90,22 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 			}
 		}
 		if err != nil {
-			return x, done, err
+			return x, done, "", err
 		}
 		if t.Save != nil && ctx.Err() != nil {
 			if err := save(x, done, left, opt); err != nil {
-				return x, done, errors.Join(ctx.Err(), err)
+				return x, done, "", fmt.Errorf("%w, and the checkpoint could not be written: %w", ctx.Err(), err)
 			}
-			return x, done, ctx.Err()
+			return x, done, "", ctx.Err()
 		}
-		if converged(res.Stopped) {
+		if res.Stopped.Converged() {
+			stopped = res.Stopped
 			break
+		}
+		// Every Step that is not paused or converged does at least one iteration; one that did
+		// none would repeat forever (as a run whose gradient is 0 at the start once did).
+		if res.Iterations == 0 && res.Stopped != optim.StopPaused {
+			return x, done, "", fmt.Errorf("the optimizer made no progress at iteration %d (%s)", done, res.Stopped)
 		}
 		if done < t.Iterations && t.Snapshot != nil && t.SnapshotEvery > 0 && done%t.SnapshotEvery == 0 {
 			img, err := t.toImage(x)
@@ -106,16 +113,21 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 				err = t.Snapshot(done, img)
 			}
 			if err != nil {
-				return x, done, err
+				return x, done, "", err
 			}
 		}
 		if done < t.Iterations && t.Save != nil && t.SaveEvery > 0 && done%t.SaveEvery == 0 {
 			if err := save(x, done, left, opt); err != nil {
-				return x, done, err
+				return x, done, "", err
 			}
 		}
 	}
-	return x, done, nil
+	if t.Save != nil && t.SaveAtEnd && (t.scales == nil || t.scales.index == len(t.scales.sides)-1) {
+		if err := save(x, done, 0, opt); err != nil {
+			return x, done, stopped, err
+		}
+	}
+	return x, done, stopped, nil
 }
 
 // nextBoundary is the iteration after done where the current Step ends: the next multiple of
@@ -129,14 +141,4 @@ func (t *Transfer) nextBoundary(done int) int {
 		next = min(next, (done/t.SaveEvery+1)*t.SaveEvery)
 	}
 	return next
-}
-
-// converged reports whether L-BFGS stopped because one of torch's tolerances was met (rather
-// than because it used up this chunk's iterations or evaluations).
-func converged(stopped optim.StopReason) bool {
-	switch stopped {
-	case optim.StopToleranceGrad, optim.StopStepSize, optim.StopLossChange:
-		return true
-	}
-	return false
 }

@@ -111,6 +111,10 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		return nil, err
 	}
 	init, initImage, resume := t.Init, t.InitImage, t.Resume
+	if resume != nil && (resume.Scale < 0 || resume.Scale >= len(scales)) {
+		// Every scale would be skipped, and nothing checked or computed.
+		return nil, fmt.Errorf("cannot resume from this checkpoint: it is at scale %d, and this run has %d", resume.Scale+1, len(scales))
+	}
 	defer func() { t.Init, t.InitImage, t.Resume, t.scales = init, initImage, resume, nil }()
 	sr := &scaleRun{sides: scales, sizing: sizing, init: init}
 	if t.Save != nil || t.Resume != nil {
@@ -159,7 +163,7 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		t.Resume = nil // used at its own scale only
 		rep.Seconds = time.Since(start).Seconds()
 		if res != nil {
-			total.Image, total.Loss = res.Image, res.Loss
+			total.Image, total.Loss, total.Converged = res.Image, res.Loss, res.Converged
 			total.Iterations += res.Iterations
 			total.Evaluations += res.Evaluations
 			rep.Iterations, rep.Evaluations, rep.Loss, rep.Result = res.Iterations, res.Evaluations, res.Loss, res.Image

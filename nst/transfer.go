@@ -74,8 +74,11 @@ type Transfer struct {
 	// iterations and, when ctx is cancelled, at the end of the current iteration (the run then
 	// stops with ctx's error). Resume, if set, is a checkpoint to continue from instead of Init;
 	// Run refuses it if its settings, inputs or weights differ from the run's.
+	// With SaveAtEnd, Save is also called when the run ends (at RunScales's last scale), so that
+	// the finished run can be resumed with more Iterations.
 	Save      func(*Checkpoint) error
 	SaveEvery int
+	SaveAtEnd bool
 	Resume    *Checkpoint
 
 	// scales is set while RunScales runs a scale.
@@ -100,6 +103,10 @@ type Result struct {
 	Loss        float64 // the last finite total loss
 	Iterations  int
 	Evaluations int
+	// Converged is set when L-BFGS stopped before Iterations because one of torch's tolerances
+	// was met: optim.StopOptimalAtStart says the starting picture was already optimal (its
+	// gradient is 0, e.g. when the content is the style); the others, that it stopped changing.
+	Converged optim.StopReason
 }
 
 // NewTransfer returns a transfer with the original notebook's settings: its loss, L-BFGS,
@@ -189,12 +196,12 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 		return t.Save(c)
 	}
 
-	x, iterations, runErr := t.optimize(ctx, x0, objective, inputs, observe, save)
+	x, iterations, converged, runErr := t.optimize(ctx, x0, objective, inputs, observe, save)
 	img, err := t.toImage(x)
 	if err != nil {
 		return nil, errors.Join(runErr, err)
 	}
-	res := &Result{Image: img, Loss: lastFinite, Iterations: iterations, Evaluations: evals}
+	res := &Result{Image: img, Loss: lastFinite, Iterations: iterations, Evaluations: evals, Converged: converged}
 	if errors.Is(runErr, optim.ErrNotFinite) {
 		runErr = fmt.Errorf("%w at evaluation %d (%v); kept the last image with a finite loss", ErrNotFinite, evals, runErr)
 	}
