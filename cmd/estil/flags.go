@@ -40,6 +40,7 @@ type settings struct {
 	previewEvery  int
 	checkpoint    string // --checkpoint (with --resume and no --checkpoint: the resumed file)
 	ckptEvery     int
+	keepCkpt      bool // --keep-checkpoint
 	resume        string
 	resumed       *nst.Checkpoint // --resume's checkpoint, read
 	model         string
@@ -84,7 +85,8 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.previewEvery, "preview-every", 10, "iterations between --preview updates")
 	fs.StringVar(&s.checkpoint, "checkpoint", "", "write the run's whole state (image, optimizer, settings) to this file every --checkpoint-every iterations and on Ctrl-C, for --resume")
 	fs.IntVar(&s.ckptEvery, "checkpoint-every", 20, "iterations between --checkpoint writes")
-	fs.StringVar(&s.resume, "resume", "", "continue the run saved in this --checkpoint file: give the same flags as the run that wrote it; it goes on checkpointing to the same file unless --checkpoint says otherwise")
+	fs.BoolVar(&s.keepCkpt, "keep-checkpoint", false, "keep the --checkpoint file when the run ends, holding the finished run (--resume it with a larger --iters to go on); by default it is removed once the result is written")
+	fs.StringVar(&s.resume, "resume", "", "continue the run saved in this --checkpoint file: give the same flags as the run that wrote it (--iters may be larger, to go on after a finished run kept with --keep-checkpoint); it goes on checkpointing to the same file unless --checkpoint says otherwise")
 	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
 	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache, a .pth or .safetensors file, or 'random' (offline, results are meaningless)")
 	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")

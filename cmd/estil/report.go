@@ -71,6 +71,9 @@ func (r *report) finish(res *nst.Result, err error, d time.Duration) {
 	r.Seconds = d.Seconds()
 	if res != nil {
 		r.Iterations, r.FinalLoss = res.Iterations, res.Loss
+		if res.Converged != "" {
+			r.Stopped = "converged: " + string(res.Converged)
+		}
 	}
 	if err != nil {
 		r.Stopped = err.Error()

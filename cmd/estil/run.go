@@ -15,6 +15,7 @@ import (
 
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/optim"
 )
 
 // runTransfer loads the backend, the weights and the model, runs the transfer of j with the
@@ -75,7 +76,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	}
 	bar.finish()
 	rep.finish(result, runErr, time.Since(start))
-	if result == nil { // nothing was computed: keep whatever was there
+	if result == nil || result.Image == nil { // nothing was computed: keep whatever was there
 		return runErr
 	}
 	if err := saveResult(s, content, result, rep, runErr); err != nil {
@@ -83,6 +84,40 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations, %d evaluations, loss %.4g, %s)\n",
 		s.out, cw, ch, result.Iterations, result.Evaluations, result.Loss, roundDuration(time.Since(start).Seconds()))
+	switch {
+	case result.Converged == optim.StopOptimalAtStart:
+		fmt.Fprintln(stdout, "already optimal: the loss's gradient is 0 at the starting picture, so L-BFGS had nothing to do "+
+			"(is the content also the style, or --style-weight 0 from the content?)")
+	case result.Converged != "":
+		fmt.Fprintf(stdout, "L-BFGS converged before --iters: %s\n", result.Converged)
+	}
+	return finishCheckpoint(s, stdout)
+}
+
+// finishCheckpoint removes a finished run's checkpoint, which at 512 px is about 470 MB, unless
+// --keep-checkpoint asked to keep it (it then holds the finished state, for --resume with more
+// --iters). A link is removed with the file it points to.
+func finishCheckpoint(s *settings, stdout io.Writer) error {
+	if s.checkpoint == "" {
+		return nil
+	}
+	if s.keepCkpt {
+		fmt.Fprintf(stdout, "kept the checkpoint %s: --resume it with a larger --iters to go on\n", s.checkpoint)
+		return nil
+	}
+	target, err := filepath.EvalSymlinks(s.checkpoint)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // no checkpoint was due yet
+	}
+	if err == nil {
+		err = os.Remove(target)
+	}
+	if err == nil && target != s.checkpoint {
+		err = os.Remove(s.checkpoint)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("the run is done, but its checkpoint could not be removed: %w", err)
+	}
 	return nil
 }
 
@@ -138,7 +173,7 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 		}
 	}
 	if s.checkpoint != "" {
-		t.SaveEvery = s.ckptEvery
+		t.SaveEvery, t.SaveAtEnd = s.ckptEvery, s.keepCkpt
 		t.Save = func(c *nst.Checkpoint) error { return nst.SaveCheckpoint(s.checkpoint, c) }
 	}
 	t.Resume = s.resumed
