@@ -46,6 +46,9 @@ type HandoutView struct {
 	Evaluations   []nst.Evaluation
 	Iterations    []optim.Iteration
 	RandomWeights bool
+	// Converged is why L-BFGS stopped before its iterations, if it did (nst.Result.Converged):
+	// optim.StopOptimalAtStart when content and style make the starting picture optimal already.
+	Converged optim.StopReason
 }
 
 // Handout runs a small style transfer of o.Content in the style of o.Style with model and
@@ -114,7 +117,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	if err != nil && (res == nil || !errors.Is(err, nst.ErrNotFinite)) {
 		return nil, fmt.Errorf("explain: handout: style transfer: %w", err)
 	}
-	h.Result = res.Image
+	h.Result, h.Converged = res.Image, res.Converged
 
 	h.Views = append(h.Views, &PicturesView{Content: o.Content, Style: o.Style, Result: h.Result, RandomWeights: h.RandomWeights,
 		Iterations: res.Iterations, Evaluations: res.Evaluations, StyleLoss: o.Loss.StyleLoss}, &MethodView{Loss: o.Loss})

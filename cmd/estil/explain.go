@@ -14,6 +14,7 @@ import (
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -86,8 +87,11 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if h.RandomWeights {
 		note = " — RANDOM weights: not a real style transfer"
 	}
+	if h.Converged == optim.StopOptimalAtStart {
+		note += " — already optimal: the gradient is 0 at the start (is the content also the style?)"
+	}
 	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations%s, %s)%s\n", s.out, c.Bounds().Dx(), c.Bounds().Dy(),
-		s.iters, styleLoss, roundDuration(time.Since(start).Seconds()), note)
+		len(h.Iterations), styleLoss, roundDuration(time.Since(start).Seconds()), note)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/estil-nst/estil/explain"
 	"github.com/estil-nst/estil/nst"
@@ -186,5 +187,18 @@ func TestLossChartReadsStylizeReport(t *testing.T) {
 				t.Errorf("series %s, evaluation %d: (%v, %v), report says (%v, %v)", s.Name, k, s.X[k], s.Y[k], e["evaluation"], want[i])
 			}
 		}
+	}
+}
+
+// TestExplainOnePictureTwice: a handout whose content is its style ends (it used to spin, its
+// transfer never ending) and says that the picture was already optimal.
+func TestExplainOnePictureTwice(t *testing.T) {
+	dir := t.TempDir()
+	content, _ := writePictures(t, dir)
+	out := filepath.Join(dir, "handout.html")
+	code, stdout, stderr := estilWithin(t, 3*time.Minute, "explain", "--weights", "random", "--backend", "go", "--content", content, "--style", content,
+		"--size", "32", "--iters", "5", "--race-evals", "2", "--layer", "conv1_1", "--channels", "3", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "0 iterations") || !strings.Contains(stdout, "already optimal") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s; want the handout written after 0 iterations, already optimal", code, stdout, stderr)
 	}
 }

@@ -55,19 +55,8 @@ func TestContentIsStyleEndsAtOnce(t *testing.T) {
 	dir := t.TempDir()
 	content, _ := writePictures(t, dir)
 	out, report := filepath.Join(dir, "o.png"), filepath.Join(dir, "r.json")
-	done := make(chan struct{})
-	var code int
-	var stdout, stderr string
-	go func() {
-		defer close(done)
-		code, stdout, stderr = estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
-			"--style", content, "--size", "32", "--iters", "50", "--out", out, "--report", report, "--quiet")
-	}()
-	select {
-	case <-done:
-	case <-time.After(3 * time.Minute):
-		t.Fatal("a run whose content is its style did not end within 3 minutes")
-	}
+	code, stdout, stderr := estilWithin(t, 3*time.Minute, "stylize", "--weights", "random", "--backend", "go",
+		"--content", content, "--style", content, "--size", "32", "--iters", "50", "--out", out, "--report", report, "--quiet")
 	if code != 0 || !strings.Contains(stdout, "already optimal") {
 		t.Fatalf("exit %d; stdout %q, stderr %q; want exit 0 and \"already optimal\"", code, stdout, stderr)
 	}
@@ -76,4 +65,22 @@ func TestContentIsStyleEndsAtOnce(t *testing.T) {
 			r.Iterations, len(r.Evaluations), r.Stopped)
 	}
 	pixelsOf(t, out)
+}
+
+// estilWithin is estil, failing the test if the command has not ended within d (a run that spins
+// would otherwise hold the test until its own timeout).
+func estilWithin(t *testing.T, d time.Duration, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		code, stdout, stderr = estil(t, args...)
+	}()
+	select {
+	case <-done:
+		return code, stdout, stderr
+	case <-time.After(d):
+		t.Fatalf("estil %s did not end within %v", strings.Join(args, " "), d)
+		return
+	}
 }
