@@ -1,6 +1,7 @@
 package nst
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -115,7 +116,7 @@ func SaveCheckpoint(path string, c *Checkpoint) error {
 	}
 	head, err1 := json.Marshal(c)
 	opt, err2 := json.Marshal(checkpointMeta{Optimizer: c.Optimizer.Optimizer, Numbers: c.Optimizer.Numbers})
-	if err := errors.Join(err1, err2); err != nil { // e.g. a NaN, which JSON cannot hold
+	if err := cmp.Or(err1, err2); err != nil { // e.g. a NaN, which JSON cannot hold
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return weights.WriteSafetensors(path, set, map[string]string{checkpointKey: string(head), optimizerKey: string(opt)})
@@ -133,7 +134,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	}
 	var c Checkpoint
 	var om checkpointMeta
-	if err := errors.Join(json.Unmarshal([]byte(head), &c), json.Unmarshal([]byte(meta[optimizerKey]), &om)); err != nil {
+	if err := cmp.Or(json.Unmarshal([]byte(head), &c), json.Unmarshal([]byte(meta[optimizerKey]), &om)); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: damaged metadata: %w", path, err)
 	}
 	c.Optimizer = &optim.State{Optimizer: om.Optimizer, Numbers: om.Numbers, Tensors: map[string]*tensors.Tensor{}}

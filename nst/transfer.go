@@ -199,7 +199,10 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 	x, iterations, converged, runErr := t.optimize(ctx, x0, objective, inputs, observe, save)
 	img, err := t.toImage(x)
 	if err != nil {
-		return nil, errors.Join(runErr, err)
+		if runErr != nil {
+			return nil, fmt.Errorf("%w (and its last picture could not be read back: %v)", runErr, err)
+		}
+		return nil, err
 	}
 	res := &Result{Image: img, Loss: lastFinite, Iterations: iterations, Evaluations: evals, Converged: converged}
 	if errors.Is(runErr, optim.ErrNotFinite) {

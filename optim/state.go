@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -126,7 +127,7 @@ func (o *LBFGS) State() (*State, error) {
 		})
 		errs = append(errs, put("step.flat_grad", p.g))
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := cmp.Or(errs...); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -152,7 +153,7 @@ func (o *LBFGS) Restore(s *State) error {
 func (o *LBFGS) restore(s *State) (st state, err error) {
 	num := func(key string) float64 {
 		v, e := s.number(key)
-		err = errors.Join(err, e)
+		err = cmp.Or(err, e)
 		return v
 	}
 	tensor := func(key string) *tensors.Tensor {
@@ -160,7 +161,7 @@ func (o *LBFGS) restore(s *State) (st state, err error) {
 			err = fmt.Errorf("optim: the saved L-BFGS state has no tensor %q", key)
 		}
 		t, e := s.tensor(key, st.shape)
-		err = errors.Join(err, e)
+		err = cmp.Or(err, e)
 		if t != nil {
 			o.owned.add(t)
 			st.shape = t.Shape()
@@ -205,7 +206,7 @@ func (a *Adam) State() (*State, error) {
 		var err1, err2 error
 		s.Tensors["exp_avg"], err1 = hostCopy(a.m)
 		s.Tensors["exp_avg_sq"], err2 = hostCopy(a.v)
-		if err := errors.Join(err1, err2); err != nil {
+		if err := cmp.Or(err1, err2); err != nil {
 			return nil, err
 		}
 	}
@@ -220,7 +221,7 @@ func (a *Adam) Restore(s *State) error {
 	a.Reset()
 	step, err1 := s.number("step")
 	evals, err2 := s.number("evaluations")
-	if err := errors.Join(err1, err2); err != nil {
+	if err := cmp.Or(err1, err2); err != nil {
 		return err
 	}
 	if _, ok := s.Tensors["exp_avg"]; ok {
@@ -230,7 +231,7 @@ func (a *Adam) Restore(s *State) error {
 		if m != nil {
 			v, err2 = s.tensor("exp_avg_sq", m.Shape())
 		}
-		if err := errors.Join(err1, err2); err != nil {
+		if err := cmp.Or(err1, err2); err != nil {
 			return err
 		}
 		a.m, a.v, a.shape = m, v, m.Shape()
