@@ -57,8 +57,9 @@ var (
 // frame of an animation), whatever the file's extension.
 //
 // Before decoding, Load reads the picture's header and refuses pictures of
-// zero size or with more than [DefaultMaxPixels] pixels (see [MaxPixels]). A JPEG is turned
-// upright as its EXIF Orientation says (phone photos).
+// zero size or with more than [DefaultMaxPixels] pixels (see [MaxPixels]), and
+// JPEGs of more than 256 scans. A JPEG is turned upright as its EXIF
+// Orientation says (phone photos).
 //
 // Errors are one line naming path, what is wrong and what to do. Those for a
 // missing or unreadable file wrap [fs.ErrNotExist] or [fs.ErrPermission], and
@@ -110,6 +111,19 @@ func Load(path string, opts ...LoadOption) (image.Image, error) {
 			path, c.Width, c.Height, formatPixels(pixels), formatPixels(cfg.maxPixels))
 	}
 
+	// A JPEG's markers, read before decoding: how many scans it has, and its orientation.
+	var jpg jpegInfo
+	if fm.name == formatJPEG.name {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("image %q: cannot read file: %v", path, err)
+		}
+		jpg = readJPEGInfo(f)
+		if jpg.scans > maxJPEGScans {
+			return nil, fmt.Errorf("image %q (JPEG, %d×%d) has %d scans, more than the %d estil decodes (each scan takes a pass over the whole picture; encoders write at most a few dozen); re-save it as a baseline JPEG or a PNG",
+				path, c.Width, c.Height, jpg.scans, maxJPEGScans)
+		}
+	}
+
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("image %q: cannot read file: %v", path, err)
 	}
@@ -122,9 +136,7 @@ func Load(path string, opts ...LoadOption) (image.Image, error) {
 			path, fm.name, c.Width, c.Height, err)
 	}
 	if fm.name == formatJPEG.name {
-		if _, err := f.Seek(0, io.SeekStart); err == nil {
-			img = orient(img, exifOrientation(f))
-		}
+		img = orient(img, jpg.orientation)
 	}
 	return img, nil
 }

@@ -1,11 +1,8 @@
 package images
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/binary"
 	"image"
-	"io"
 )
 
 // Phones store a photo as the sensor saw it and write in its EXIF metadata how to turn it
@@ -13,51 +10,6 @@ import (
 // with a phone is not styled lying on its side. Only that one tag is read: a small reader here
 // rather than a dependency on an EXIF library (the one served here has been unmaintained since
 // 2019).
-
-// exifOrientation returns the EXIF Orientation (1–8) of a JPEG stream, or 1 (upright) when it has
-// none or the metadata cannot be read. It reads the markers before the image data only, and at
-// most one APP1 segment (≤ 64 KiB).
-func exifOrientation(r io.Reader) int {
-	br := bufio.NewReader(r)
-	var soi [2]byte
-	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
-		return 1
-	}
-	for {
-		b, err := br.ReadByte()
-		if err != nil || b != 0xFF {
-			return 1
-		}
-		marker, err := br.ReadByte()
-		for err == nil && marker == 0xFF { // fill bytes
-			marker, err = br.ReadByte()
-		}
-		if err != nil || marker == 0xDA || marker == 0xD9 { // start of scan, end of image
-			return 1
-		}
-		var l [2]byte
-		if _, err := io.ReadFull(br, l[:]); err != nil {
-			return 1
-		}
-		n := int(binary.BigEndian.Uint16(l[:])) - 2
-		if n < 0 {
-			return 1
-		}
-		if marker != 0xE1 {
-			if _, err := br.Discard(n); err != nil {
-				return 1
-			}
-			continue
-		}
-		seg := make([]byte, n)
-		if _, err := io.ReadFull(br, seg); err != nil {
-			return 1
-		}
-		if rest, ok := bytes.CutPrefix(seg, []byte("Exif\x00\x00")); ok {
-			return tiffOrientation(rest)
-		}
-	}
-}
 
 // tiffOrientation reads tag 0x0112 of the first IFD of the TIFF structure t (EXIF's layout).
 func tiffOrientation(t []byte) int {

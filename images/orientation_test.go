@@ -66,12 +66,12 @@ func TestLoadAppliesEXIFOrientation(t *testing.T) {
 		}
 	}
 	// Without EXIF, and with a damaged EXIF segment, the picture is left as stored.
-	if got := exifOrientation(bytes.NewReader(plain.Bytes())); got != 1 {
+	if got := readJPEGInfo(bytes.NewReader(plain.Bytes())).orientation; got != 1 {
 		t.Errorf("no EXIF: orientation %d", got)
 	}
 	damaged := withOrientation(plain.Bytes(), 6, true)
 	copy(damaged[10:], "XXXX") // breaks "Exif"
-	if got := exifOrientation(bytes.NewReader(damaged)); got != 1 {
+	if got := readJPEGInfo(bytes.NewReader(damaged)).orientation; got != 1 {
 		t.Errorf("damaged EXIF: orientation %d", got)
 	}
 }
