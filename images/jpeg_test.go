@@ -3,6 +3,7 @@ package images
 import (
 	"bytes"
 	"encoding/binary"
+	"image"
 	"image/jpeg"
 	"strings"
 	"testing"
@@ -78,11 +79,89 @@ func craftJPEG(s jpegSpec) []byte {
 	return append(b, 0xFF, 0xD9)
 }
 
-var gray1 = jpegSpec{ids: []byte{1}, hv: []byte{0x11}}
+var (
+	gray1  = jpegSpec{ids: []byte{1}, hv: []byte{0x11}}
+	ycc420 = jpegSpec{ids: []byte{1, 2, 3}, hv: []byte{0x22, 0x11, 0x11}}
+	ycc422 = jpegSpec{ids: []byte{1, 2, 3}, hv: []byte{0x21, 0x11, 0x11}}
+	ycc444 = jpegSpec{ids: []byte{1, 2, 3}, hv: []byte{0x11, 0x11, 0x11}}
+	rgb444 = jpegSpec{ids: []byte("RGB"), hv: []byte{0x11, 0x11, 0x11}}
+	cmyk   = jpegSpec{ids: []byte{1, 2, 3, 4}, hv: []byte{0x11, 0x11, 0x11, 0x11}, app14: []byte{0}}
+)
 
 func sized(s jpegSpec, w, h int, progressive bool) jpegSpec {
 	s.w, s.h, s.progressive = w, h, progressive
 	return s
+}
+
+// TestJPEGDecodeBytes checks the estimate Load's memory guard relies on against what image/jpeg
+// really allocates, for each kind of JPEG it decodes, and against what orient allocates for a
+// quarter turn: within 10 % (plus the decoder's few kilobytes of tables).
+func TestJPEGDecodeBytes(t *testing.T) {
+	for name, s := range map[string]jpegSpec{
+		"gray":                 sized(gray1, 1000, 700, false),
+		"gray progressive":     sized(gray1, 1000, 700, true),
+		"4:2:0":                sized(ycc420, 1000, 700, false),
+		"4:2:0 progressive":    sized(ycc420, 1000, 700, true),
+		"4:2:2 progressive":    sized(ycc422, 1000, 700, true),
+		"4:4:4 progressive":    sized(ycc444, 1000, 700, true),
+		"RGB":                  sized(rgb444, 1000, 700, false),
+		"RGB progressive":      sized(rgb444, 1000, 700, true),
+		"CMYK":                 sized(cmyk, 1000, 700, false),
+		"odd size progressive": sized(ycc420, 999, 701, true),
+	} {
+		t.Run(name, func(t *testing.T) {
+			data := craftJPEG(s)
+			info := readJPEGInfo(bytes.NewReader(data))
+			var img image.Image
+			decoded := allocated(func() {
+				var err error
+				if img, err = jpeg.Decode(bytes.NewReader(data)); err != nil {
+					t.Fatal(err)
+				}
+			})
+			within(t, "decoding", decoded, info.decodeBytes(1))
+			turned := allocated(func() { img = orient(img, 6) })
+			within(t, "a quarter turn", turned, info.decodeBytes(6)-info.decodeBytes(1))
+			if b := img.Bounds(); b.Dx() != s.h || b.Dy() != s.w {
+				t.Errorf("turned %d×%d picture is %v", s.w, s.h, b)
+			}
+		})
+	}
+}
+
+func within(t *testing.T, what string, got uint64, want int64) {
+	t.Helper()
+	if float64(got) < 0.9*float64(want) || float64(got) > 1.1*float64(want)+32<<10 {
+		t.Errorf("%s allocated %d bytes, estimated %d", what, got, want)
+	}
+}
+
+// TestLoadRefusesProgressiveJPEGMemory: a 4:4:4 progressive JPEG takes 15 bytes a pixel to decode
+// (issue 18, finding 6: 730 MB for a 287 KB file of 50 MP). With the limit at a megapixel, one of
+// a megapixel, under the pixel limit, is refused from its header, allocating next to nothing; the
+// same picture as a baseline JPEG loads.
+func TestLoadRefusesProgressiveJPEGMemory(t *testing.T) {
+	path := writeFile(t, "prog.jpg", craftJPEG(sized(ycc444, 1000, 1000, true)))
+	var err error
+	if got := allocated(func() { _, err = Load(path, MaxPixels(1_000_000)) }); got > 1<<20 {
+		t.Errorf("refusing allocated %d bytes", got)
+	}
+	want := `(progressive JPEG, 1000×1000) would take 15 MB of memory to decode, more than the 8 MB allowed with the 1.0 MP limit; re-save it as a baseline JPEG or downscale it`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one saying %q", err, want)
+	}
+	if _, err := Load(path, MaxPixels(0)); err != nil {
+		t.Errorf("without a limit: %v", err)
+	}
+	if _, err := Load(writeFile(t, "base.jpg", craftJPEG(sized(ycc444, 1000, 1000, false))), MaxPixels(1_000_000)); err != nil {
+		t.Errorf("baseline: %v", err)
+	}
+	// At the default limit of 50 MP, 400 MB: a 4:4:4 progressive JPEG of 27 MP takes 405 MB
+	// (only its header is written: the refusal comes before decoding).
+	big := writeFile(t, "big.jpg", craftJPEG(sized(ycc444, 5400, 5000, true))[:300])
+	if _, err := Load(big); err == nil || !strings.Contains(err.Error(), "would take 405 MB of memory to decode, more than the 400 MB allowed with the 50 MP limit") {
+		t.Errorf("5400×5000 4:4:4 progressive JPEG: error %v", err)
+	}
 }
 
 // TestLoadRefusesManyScans: a progressive JPEG may have any number of scans, and each costs a pass
@@ -107,8 +186,9 @@ func TestLoadRefusesManyScans(t *testing.T) {
 }
 
 // TestReadJPEGInfo walks crafted marker sequences: 0xFF 0xDA inside entropy-coded data (a stuffed
-// 0xFF, a restart marker between) is not a scan, fill bytes before a marker are skipped, and the
-// first EXIF segment before the first scan gives the orientation.
+// 0xFF, a restart marker between) is not a scan, fill bytes before a marker are skipped, the
+// first EXIF segment before the first scan gives the orientation, and the first frame header
+// the size.
 func TestReadJPEGInfo(t *testing.T) {
 	sos := []byte{0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0}
 	exif := withOrientation([]byte{0xFF, 0xD8}, 6, false)[2:]
@@ -125,7 +205,8 @@ func TestReadJPEGInfo(t *testing.T) {
 	b = append(b, 0xFF, 0xD9)
 	b = append(b, sos...) // after the end of the image
 	got := readJPEGInfo(bytes.NewReader(b))
-	if got.scans != 2 || got.orientation != 6 {
-		t.Errorf("got %+v, want 2 scans and orientation 6", got)
+	if got.scans != 2 || got.orientation != 6 || !got.progressive || got.width != 5 || got.height != 3 ||
+		got.components != 1 || got.h[0] != 1 || got.v[0] != 1 {
+		t.Errorf("got %+v, want 2 scans, orientation 6, a progressive 5×3 grayscale picture of 1×1 sampling", got)
 	}
 }
