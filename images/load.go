@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 
 	"golang.org/x/image/webp"
@@ -18,8 +19,19 @@ import (
 
 // DefaultMaxPixels is the largest image, in pixels (width × height), that
 // [Load] decodes unless told otherwise with [MaxPixels]: 50 megapixels, a
-// little more than the largest camera pictures, about 200 MB once decoded.
+// little more than the largest camera pictures.
 const DefaultMaxPixels = 50_000_000
+
+// decodeBytesPerPixel is the memory [Load] lets decoding take for each pixel
+// the limit allows: 400 MB with [DefaultMaxPixels]. That is enough for any
+// baseline JPEG, PNG, WebP or GIF of the limit's size, turned upright too
+// (a YCbCr JPEG takes 1.5 to 3 bytes a pixel, and as much again turned;
+// an RGBA PNG 4, or 8 at 16 bits; WebP and GIF at most 8). It stops the
+// pictures whose decoding takes far more than their size: a progressive JPEG
+// keeps 4 bytes of coefficients for each sample (15 bytes a pixel without
+// subsampling), and an interlaced PNG is decoded pass by pass beside the
+// whole picture.
+const decodeBytesPerPixel = 8
 
 // supportedFormats is how errors name the formats [Load] reads.
 const supportedFormats = "JPEG, PNG, WebP or GIF"
@@ -31,8 +43,9 @@ type loadConfig struct {
 	maxPixels int64
 }
 
-// MaxPixels sets the largest width × height [Load] accepts; n <= 0 removes
-// the limit. The limit is checked against the header, before any pixel is
+// MaxPixels sets the largest width × height [Load] accepts, and so the memory
+// decoding may take (8 bytes for each pixel of the limit); n <= 0 removes
+// both. The limits are checked against the header, before any pixel is
 // decoded, so that a small file claiming a huge picture (a "decompression
 // bomb") is refused without allocating memory for it.
 func MaxPixels(n int) LoadOption {
@@ -57,8 +70,10 @@ var (
 // frame of an animation), whatever the file's extension.
 //
 // Before decoding, Load reads the picture's header and refuses pictures of
-// zero size or with more than [DefaultMaxPixels] pixels (see [MaxPixels]). A JPEG is turned
-// upright as its EXIF Orientation says (phone photos).
+// zero size, with more than [DefaultMaxPixels] pixels, or whose decoding
+// would take more than 8 bytes for each of those pixels (see [MaxPixels]),
+// and JPEGs of more than 256 scans. A JPEG is turned upright as its EXIF
+// Orientation says (phone photos).
 //
 // Errors are one line naming path, what is wrong and what to do. Those for a
 // missing or unreadable file wrap [fs.ErrNotExist] or [fs.ErrPermission], and
@@ -110,6 +125,37 @@ func Load(path string, opts ...LoadOption) (image.Image, error) {
 			path, c.Width, c.Height, formatPixels(pixels), formatPixels(cfg.maxPixels))
 	}
 
+	// What decoding takes, as read from the header: the memory, and a JPEG's scans.
+	var jpg jpegInfo
+	var need int64
+	kind, remedy := fm.name, "downscale it"
+	switch fm.name {
+	case formatJPEG.name:
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("image %q: cannot read file: %v", path, err)
+		}
+		jpg = readJPEGInfo(f)
+		if jpg.scans > maxJPEGScans {
+			return nil, fmt.Errorf("image %q (JPEG, %d×%d) has %d scans, more than the %d estil decodes (each scan takes a pass over the whole picture; encoders write at most a few dozen); re-save it as a baseline JPEG or a PNG",
+				path, c.Width, c.Height, jpg.scans, maxJPEGScans)
+		}
+		need = jpg.decodeBytes(jpg.orientation)
+		if jpg.progressive {
+			kind, remedy = "progressive JPEG", "re-save it as a baseline JPEG or downscale it"
+		}
+	case formatPNG.name:
+		var interlaced bool
+		if need, interlaced = pngDecodeBytes(head[:n], c); interlaced {
+			kind, remedy = "interlaced PNG", "re-save it without interlacing or downscale it"
+		}
+	}
+	// A pixel limit whose budget would overflow is no limit at all.
+	budgeted := cfg.maxPixels > 0 && cfg.maxPixels <= math.MaxInt64/decodeBytesPerPixel
+	if limit := cfg.maxPixels * decodeBytesPerPixel; budgeted && need > limit {
+		return nil, fmt.Errorf("image %q (%s, %d×%d) would take %s of memory to decode, more than the %s allowed with the %s limit; %s, or raise the limit if it is genuine",
+			path, kind, c.Width, c.Height, formatBytes(need), formatBytes(limit), formatPixels(cfg.maxPixels), remedy)
+	}
+
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("image %q: cannot read file: %v", path, err)
 	}
@@ -122,11 +168,33 @@ func Load(path string, opts ...LoadOption) (image.Image, error) {
 			path, fm.name, c.Width, c.Height, err)
 	}
 	if fm.name == formatJPEG.name {
-		if _, err := f.Seek(0, io.SeekStart); err == nil {
-			img = orient(img, exifOrientation(f))
-		}
+		img = orient(img, jpg.orientation)
 	}
 	return img, nil
+}
+
+// pngDecodeBytes is about what image/png allocates to decode the picture whose header is head
+// and config c, and whether it is interlaced: 1 byte a pixel for a paletted picture, else up to 4
+// (8 at 16 bits), since a transparency chunk after the header can turn Gray into NRGBA; twice
+// that for an interlaced picture, whose seven passes are decoded into pictures of their own
+// beside the whole one.
+func pngDecodeBytes(head []byte, c image.Config) (need int64, interlaced bool) {
+	if len(head) < 29 { // image/png reads IHDR first: this is a damaged file it will refuse
+		return 0, false
+	}
+	depth, colorType := head[24], head[25]
+	interlaced = head[28] == 1
+	perPixel := int64(4)
+	switch {
+	case colorType == 3:
+		perPixel = 1
+	case depth == 16:
+		perPixel = 8
+	}
+	if interlaced {
+		perPixel *= 2
+	}
+	return perPixel * int64(c.Width) * int64(c.Height), interlaced
 }
 
 // openImage opens path for reading, explaining the usual ways that fails.
@@ -211,6 +279,11 @@ func formatPixels(n int64) string {
 		return fmt.Sprintf("%.1f MP", float64(n)/1e6)
 	}
 	return fmt.Sprintf("%d pixels", n)
+}
+
+// formatBytes writes a size in bytes as megabytes (10⁶ bytes).
+func formatBytes(n int64) string {
+	return fmt.Sprintf("%d MB", (n+500_000)/1_000_000)
 }
 
 // wrapError is an error whose message says all that matters, wrapping err

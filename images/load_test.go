@@ -2,6 +2,7 @@ package images
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -267,5 +268,67 @@ func TestFormatPixels(t *testing.T) {
 		if got := formatPixels(n); got != want {
 			t.Errorf("formatPixels(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// craftPNG writes a w×h RGBA PNG of the given bit depth (8 or 16), all pixels 0, interlaced
+// (Adam7) or not: image/png writes no interlaced PNG.
+func craftPNG(w, h, depth int, interlaced bool) []byte {
+	chunk := func(b []byte, name string, data []byte) []byte {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
+		c := append([]byte(name), data...)
+		b = append(b, c...)
+		return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(c))
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, byte(depth), 6, 0, 0, 0)
+	// Each pass is a picture of its own: (first column, first row, column step, row step).
+	passes := [][4]int{{0, 0, 1, 1}}
+	if interlaced {
+		ihdr[12] = 1
+		passes = [][4]int{{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}}
+	}
+	var raw bytes.Buffer
+	zw := zlib.NewWriter(&raw)
+	for _, p := range passes {
+		pw, ph := (w-p[0]+p[2]-1)/p[2], (h-p[1]+p[3]-1)/p[3]
+		if pw <= 0 || ph <= 0 {
+			continue
+		}
+		row := make([]byte, 1+pw*4*depth/8) // filter type 0, then the pixels
+		for range ph {
+			zw.Write(row)
+		}
+	}
+	zw.Close()
+	b := []byte("\x89PNG\r\n\x1a\n")
+	b = chunk(b, "IHDR", ihdr)
+	b = chunk(b, "IDAT", raw.Bytes())
+	return chunk(b, "IEND", nil)
+}
+
+// TestLoadRefusesInterlacedPNGMemory: image/png decodes an interlaced PNG pass by pass, each
+// pass a picture of its own beside the whole one, so a 16-bit RGBA one takes 16 bytes a pixel,
+// twice the budget (issue 18, finding 6: the guard counted pixels, not what decoding takes). It
+// is refused from its header; as decoded, it would take that much; the same picture not
+// interlaced loads.
+func TestLoadRefusesInterlacedPNGMemory(t *testing.T) {
+	data := craftPNG(500, 500, 16, true)
+	path := writeFile(t, "interlaced.png", data)
+	_, err := Load(path, MaxPixels(250_000))
+	want := "(interlaced PNG, 500×500) would take 4 MB of memory to decode, more than the 2 MB allowed with the 0.2 MP limit; re-save it without interlacing or downscale it"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want one saying %q", err, want)
+	}
+	if got := allocated(func() {
+		if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+	}); got < 3_600_000 {
+		t.Errorf("image/png allocated %d bytes to decode it, much less than the 4 MB estimated", got)
+	}
+	if _, err := Load(writeFile(t, "plain.png", craftPNG(500, 500, 16, false)), MaxPixels(250_000)); err != nil {
+		t.Errorf("not interlaced: %v", err)
 	}
 }

@@ -3,11 +3,14 @@ package images
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -63,12 +66,12 @@ func TestLoadAppliesEXIFOrientation(t *testing.T) {
 		}
 	}
 	// Without EXIF, and with a damaged EXIF segment, the picture is left as stored.
-	if got := exifOrientation(bytes.NewReader(plain.Bytes())); got != 1 {
+	if got := readJPEGInfo(bytes.NewReader(plain.Bytes())).orientation; got != 1 {
 		t.Errorf("no EXIF: orientation %d", got)
 	}
 	damaged := withOrientation(plain.Bytes(), 6, true)
 	copy(damaged[10:], "XXXX") // breaks "Exif"
-	if got := exifOrientation(bytes.NewReader(damaged)); got != 1 {
+	if got := readJPEGInfo(bytes.NewReader(damaged)).orientation; got != 1 {
 		t.Errorf("damaged EXIF: orientation %d", got)
 	}
 }
@@ -96,4 +99,107 @@ func withOrientation(jpg []byte, o int, bigEndian bool) []byte {
 	out = binary.BigEndian.AppendUint16(out, uint16(len(seg)+2))
 	out = append(out, seg...)
 	return append(out, jpg[2:]...)
+}
+
+// allocated returns the bytes f allocates on the heap.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestOrientKeepsKind turns pictures of each kind image/jpeg decodes to, and some other, with
+// each orientation and compares them with the orientation built from its definition: a transpose
+// for 5 to 8, then mirrors. Each kind stays itself, a YCbCr picture's chroma turning with it;
+// the sizes are multiples of the subsampling, where the chroma turns exactly.
+func TestOrientKeepsKind(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	fill := func(p []byte) {
+		for i := range p {
+			p[i] = byte(r.Uint32())
+		}
+	}
+	rect := image.Rect(0, 0, 16, 8)
+	gray, rgba, cmyk, nrgba := image.NewGray(rect), image.NewRGBA(rect), image.NewCMYK(rect), image.NewNRGBA(rect)
+	for _, p := range [][]byte{gray.Pix, rgba.Pix, cmyk.Pix, nrgba.Pix} {
+		fill(p)
+	}
+	pics := map[string]image.Image{"gray": gray, "RGBA": rgba, "CMYK": cmyk, "NRGBA": nrgba}
+	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
+		y := image.NewYCbCr(rect, ratio)
+		fill(y.Y)
+		fill(y.Cb)
+		fill(y.Cr)
+		pics[ratio.String()] = y
+	}
+	// A picture whose bounds do not start at (0, 0), as a sub-picture's.
+	pics["sub-picture"] = pics["YCbCrSubsampleRatio420"].(*image.YCbCr).SubImage(image.Rect(4, 2, 12, 6))
+
+	for name, img := range pics {
+		for o := 1; o <= 8; o++ {
+			got, want := orient(img, o), reference(img, o)
+			if o > 1 && name != "NRGBA" && fmt.Sprintf("%T", got) != fmt.Sprintf("%T", img) {
+				t.Errorf("%s, orientation %d: turned into a %T", name, o, got)
+			}
+			if got.Bounds().Size() != want.Bounds().Size() {
+				t.Fatalf("%s, orientation %d: %v, want %v", name, o, got.Bounds(), want.Bounds())
+			}
+			gb := got.Bounds()
+			for y := range gb.Dy() {
+				for x := range gb.Dx() {
+					g := color.NRGBAModel.Convert(got.At(gb.Min.X+x, gb.Min.Y+y))
+					if w := want.NRGBAAt(x, y); g != w {
+						t.Fatalf("%s, orientation %d: pixel (%d, %d) is %v, want %v", name, o, x, y, g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// reference is img upright for EXIF orientation o, built from the definitions: orientations 5 to
+// 8 transpose the stored picture, then 2, 3, 6 and 7 mirror it left-right and 3, 4, 7 and 8
+// top-bottom.
+func reference(img image.Image, o int) *image.NRGBA {
+	b := img.Bounds()
+	at := func(x, y int) color.Color { return img.At(b.Min.X+x, b.Min.Y+y) }
+	w, h := b.Dx(), b.Dy()
+	if o >= 5 {
+		w, h = h, w
+		at = func(x, y int) color.Color { return img.At(b.Min.X+y, b.Min.Y+x) }
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			sx, sy := x, y
+			if o == 2 || o == 3 || o == 6 || o == 7 {
+				sx = w - 1 - x
+			}
+			if o == 3 || o == 4 || o == 7 || o == 8 {
+				sy = h - 1 - y
+			}
+			dst.Set(x, y, at(sx, sy))
+		}
+	}
+	return dst
+}
+
+// TestOrientOneCopy: turning a decoded photo allocates one picture of its kind and size (issue 18,
+// finding 6: two RGBA copies, 1.1 GB for a 50 MP JPEG of orientation 6).
+func TestOrientOneCopy(t *testing.T) {
+	img, err := jpeg.Decode(bytes.NewReader(encode(t, testPattern(2000, 1500), encodeJPEG)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := img.(*image.YCbCr)
+	size := len(y.Y) + len(y.Cb) + len(y.Cr)
+	if got := allocated(func() { img = orient(img, 6) }); float64(got) > 1.3*float64(size) {
+		t.Errorf("a quarter turn of a %d-byte picture allocated %d bytes", size, got)
+	}
+	if _, ok := img.(*image.YCbCr); !ok || img.Bounds().Dx() != 1500 || img.Bounds().Dy() != 2000 {
+		t.Errorf("turned into a %T of %v, want a YCbCr picture of 1500×2000", img, img.Bounds())
+	}
 }
