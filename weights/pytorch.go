@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,20 +28,6 @@ import (
 //   - legacy format: five pickles in a row (magic number, protocol version 1001, system info, the
 //     state dict, the list of storage keys), then each storage as an int64 element count and its
 //     raw bytes, in the order of that list.
-
-// ErrCorrupt is matched (errors.Is) by errors for files that are truncated or damaged.
-var ErrCorrupt = errors.New("truncated or corrupt")
-
-// corruptError wraps the reason a file could not be read as a damaged file.
-type corruptError struct{ err error }
-
-func (e *corruptError) Error() string        { return e.err.Error() }
-func (e *corruptError) Unwrap() error        { return e.err }
-func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
-
-func corruptf(format string, args ...any) error {
-	return &corruptError{fmt.Errorf(format, args...)}
-}
 
 // dtype is a PyTorch storage element type.
 type dtype int
@@ -87,10 +72,10 @@ func (d dtype) String() string { return dtypeInfo[d].name }
 func ReadPyTorch(path string, keep func(name string) bool) (tensors map[string]Tensor, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			tensors, err = nil, corruptf("reading crashed: %v", p)
+			tensors, err = nil, corruptf("reading crashed: %s", brief(fmt.Errorf("%v", p)))
 		}
 		if err != nil {
-			err = fileError(path, err)
+			err = fileError(weightsFile, path, err)
 		}
 	}()
 	f, err := os.Open(path)
@@ -118,21 +103,6 @@ func ReadPyTorch(path string, keep func(name string) bool) (tensors map[string]T
 	}
 }
 
-// fileError phrases an error about a weights file in one line.
-func fileError(path string, err error) error {
-	var unsafe *UnsafeClassError
-	switch {
-	case errors.As(err, &unsafe):
-		return fmt.Errorf("weights file %s: %w", path, err)
-	case errors.Is(err, ErrCorrupt):
-		return fmt.Errorf("weights file %s is truncated or corrupt (%w)", path, err)
-	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("weights file %s does not exist", path)
-	default:
-		return fmt.Errorf("weights file %s: %w", path, err)
-	}
-}
-
 func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor, error) {
 	zr, err := zip.NewReader(f, size)
 	if err != nil {
@@ -145,7 +115,7 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 		// or the deflate bound below (1032 × compressed) would let a few hundred bytes ask for
 		// gigabytes (issue 10, finding 4).
 		if e.CompressedSize64 > uint64(size) {
-			return nil, corruptf("zip entry %s claims %d compressed bytes in a file of %d", e.Name, e.CompressedSize64, size)
+			return nil, corruptf("zip entry %s claims %d compressed bytes in a file of %d", shown(e.Name), e.CompressedSize64, size)
 		}
 		entries[e.Name] = e
 		if (e.Name == "data.pkl" || strings.HasSuffix(e.Name, "/data.pkl")) && (pkl == nil || len(e.Name) < len(pkl.Name)) {
@@ -197,12 +167,12 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 		}
 		e := entries[dir+"data/"+key]
 		if e == nil {
-			return nil, corruptf("storage %s missing from the archive", key)
+			return nil, corruptf("storage %s missing from the archive", shown(key))
 		}
 		nbytes := uint64(ref.storage.numel) * uint64(ref.storage.dt.size()) // numel ≤ maxElements: no overflow
 		// Bounded by the file, or by deflate's largest ratio (1032:1) if compressed.
 		if e.UncompressedSize64 < nbytes || (e.Method == zip.Store && nbytes > uint64(size)) || nbytes > 1032*e.CompressedSize64+1024 {
-			return nil, corruptf("storage %s has %d bytes, want %d", key, e.UncompressedSize64, nbytes)
+			return nil, corruptf("storage %s has %d bytes, want %d", shown(key), e.UncompressedSize64, nbytes)
 		}
 		if data[key], err = readEntry(e, int(nbytes)); err != nil {
 			return nil, err
@@ -216,12 +186,12 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 func readEntry(e *zip.File, n int) ([]byte, error) {
 	rc, err := e.Open()
 	if err != nil {
-		return nil, corruptf("%s: %v", e.Name, err)
+		return nil, corruptf("%s: %v", shown(e.Name), err)
 	}
 	defer rc.Close()
 	b := make([]byte, n)
 	if _, err := io.ReadFull(rc, b); err != nil {
-		return nil, corruptf("%s: %v", e.Name, err)
+		return nil, corruptf("%s: %v", shown(e.Name), err)
 	}
 	if uint64(n) == e.UncompressedSize64 {
 		var one [1]byte
@@ -229,7 +199,7 @@ func readEntry(e *zip.File, n int) ([]byte, error) {
 			if err == nil {
 				err = fmt.Errorf("longer than announced")
 			}
-			return nil, corruptf("%s: %v", e.Name, err)
+			return nil, corruptf("%s: %v", shown(e.Name), err)
 		}
 	}
 	return b, nil
@@ -273,7 +243,7 @@ func readLegacy(f *os.File, size int64, keep func(string) bool) (map[string]Tens
 		return nil, err
 	}
 	if p, ok := toInt(proto); !ok || p != 1001 {
-		return nil, fmt.Errorf("unsupported legacy protocol version %v", proto)
+		return nil, fmt.Errorf("unsupported legacy protocol version %s", describe(proto))
 	}
 	sysInfo, err := load("system info", nil)
 	if err != nil {
@@ -312,23 +282,23 @@ func readLegacy(f *os.File, size int64, keep func(string) bool) (map[string]Tens
 	for _, k := range *keyList {
 		key, ok := k.(string)
 		if !ok {
-			return nil, corruptf("storage key %v is not a string", k)
+			return nil, corruptf("a storage key is %s, not a string", describe(k))
 		}
 		ref := storages[key]
 		if ref == nil {
-			return nil, corruptf("storage %s is stored but never used", key)
+			return nil, corruptf("storage %s is stored but never used", shown(key))
 		}
 		var hdr [8]byte
 		if _, err := f.ReadAt(hdr[:], pos); err != nil {
-			return nil, corruptf("storage %s: %v", key, eofIsUnexpected(err))
+			return nil, corruptf("storage %s: %v", shown(key), eofIsUnexpected(err))
 		}
 		numel := binary.LittleEndian.Uint64(hdr[:])
 		if numel != uint64(ref.numel) {
-			return nil, corruptf("storage %s has %d elements, the pickle says %d", key, numel, ref.numel)
+			return nil, corruptf("storage %s has %d elements, the pickle says %d", shown(key), numel, ref.numel)
 		}
 		nbytes := int64(numel) * int64(ref.dt.size())
 		if pos+8+nbytes > size {
-			return nil, corruptf("storage %s ends at byte %d, past the end of the file (%d bytes)", key, pos+8+nbytes, size)
+			return nil, corruptf("storage %s ends at byte %d, past the end of the file (%d bytes)", shown(key), pos+8+nbytes, size)
 		}
 		offsets[key] = pos + 8
 		pos += 8 + nbytes
@@ -337,12 +307,12 @@ func readLegacy(f *os.File, size int64, keep func(string) bool) (map[string]Tens
 	for key := range needed {
 		off, ok := offsets[key]
 		if !ok {
-			return nil, corruptf("storage %s is used but not stored", key)
+			return nil, corruptf("storage %s is used but not stored", shown(key))
 		}
 		ref := storages[key]
 		b := make([]byte, ref.numel*ref.dt.size())
 		if _, err := f.ReadAt(b, off); err != nil {
-			return nil, corruptf("storage %s: %v", key, eofIsUnexpected(err))
+			return nil, corruptf("storage %s: %v", shown(key), eofIsUnexpected(err))
 		}
 		data[key] = b
 	}
@@ -385,7 +355,7 @@ func stateDict(top any, keep func(string) bool) (map[string]*tensorRef, error) {
 			continue // e.g. an "epoch" number next to the tensors
 		}
 		if !ok {
-			return nil, fmt.Errorf("state dict entry %q is a %T, not a tensor", name, e.value)
+			return nil, fmt.Errorf("state dict entry %s is a %T, not a tensor", shown(name), e.value)
 		}
 		refs[name] = t
 	}
@@ -448,7 +418,7 @@ func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string
 	for _, name := range names {
 		t, err := refs[name].dense(data[refs[name].storage.key])
 		if err != nil {
-			return nil, fmt.Errorf("tensor %s: %w", name, err)
+			return nil, fmt.Errorf("tensor %s: %w", shown(name), err)
 		}
 		out[name] = t
 	}
@@ -481,7 +451,7 @@ func (r *tensorRef) dense(raw []byte) (Tensor, error) {
 		return Tensor{}, err
 	}
 	if len(raw) != st.numel*st.dt.size() {
-		return Tensor{}, corruptf("storage %s has %d bytes, want %d", st.key, len(raw), st.numel*st.dt.size())
+		return Tensor{}, corruptf("storage %s has %d bytes, want %d", shown(st.key), len(raw), st.numel*st.dt.size())
 	}
 	n, last := 1, r.offset // last: the largest element index used
 	if r.offset > maxElements {

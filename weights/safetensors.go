@@ -87,7 +87,7 @@ func ReadSafetensors(path string, keep func(name string) bool) (tensors map[stri
 			tensors, metadata, err = nil, nil, corruptf("reading crashed: %v", p)
 		}
 		if err != nil {
-			err = fileError(path, err)
+			err = fileError(weightsFile, path, err)
 		}
 	}()
 	if err := checkSafetensorsHeader(path); err != nil {
