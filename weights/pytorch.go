@@ -159,6 +159,10 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 	if err != nil {
 		return nil, err
 	}
+	reach, err := plan(refs)
+	if err != nil {
+		return nil, err
+	}
 	data := map[string][]byte{}
 	for _, ref := range refs {
 		key := ref.storage.key
@@ -169,17 +173,34 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 		if e == nil {
 			return nil, corruptf("storage %s missing from the archive", shown(key))
 		}
-		nbytes := uint64(ref.storage.numel) * uint64(ref.storage.dt.size()) // numel ≤ maxElements: no overflow
+		es := uint64(ref.storage.dt.size())
+		nbytes := uint64(ref.storage.numel) * es // numel ≤ maxElements: no overflow
 		// Bounded by the file, or by deflate's largest ratio (1032:1) if compressed.
 		if e.UncompressedSize64 < nbytes || (e.Method == zip.Store && nbytes > uint64(size)) || nbytes > 1032*e.CompressedSize64+1024 {
 			return nil, corruptf("storage %s has %d bytes, want %d", shown(key), e.UncompressedSize64, nbytes)
 		}
-		if data[key], err = readEntry(e, int(nbytes)); err != nil {
+		// Only the part the kept tensors reach is read (issue 18, finding 7: a storage of deflated
+		// zeros was read whole, 1 GB from a 1 MB file, however little of it a tensor used).
+		need := uint64(reach[key]) * es
+		if e.Method != zip.Store && need > maxInflation*e.CompressedSize64+inflationSlack {
+			return nil, corruptf("storage %s: its tensors need %d bytes from %d deflated ones (estil reads storages compressed up to %d:1; torch.save does not compress them)",
+				shown(key), need, e.CompressedSize64, maxInflation)
+		}
+		if data[key], err = readEntry(e, int(need)); err != nil {
 			return nil, err
 		}
 	}
 	return materialize(refs, data)
 }
+
+// A storage deflated inside the zip may expand at most maxInflation times (plus inflationSlack,
+// for small tensors of zeros such as untrained biases), so that a file's memory stays within a
+// small multiple of its size. torch.save stores storages uncompressed; a re-zipped tensor of
+// trained weights shrinks by a few percent, one of zeros by deflate's 1032:1.
+const (
+	maxInflation   = 64
+	inflationSlack = 1 << 20
+)
 
 // readEntry reads the first n bytes of a zip entry; when that is the whole entry, the zip
 // reader also checks its CRC-32.
@@ -271,10 +292,6 @@ func readLegacy(f *os.File, size int64, keep func(string) bool) (map[string]Tens
 	if err != nil {
 		return nil, err
 	}
-	needed := map[string]bool{}
-	for _, r := range refs {
-		needed[r.storage.key] = true
-	}
 
 	// Walk the storages: an int64 element count, then the bytes; read only the needed ones.
 	pos := cr.n - int64(br.Buffered())
@@ -303,14 +320,17 @@ func readLegacy(f *os.File, size int64, keep func(string) bool) (map[string]Tens
 		offsets[key] = pos + 8
 		pos += 8 + nbytes
 	}
+	reach, err := plan(refs)
+	if err != nil {
+		return nil, err
+	}
 	data := map[string][]byte{}
-	for key := range needed {
+	for key, n := range reach {
 		off, ok := offsets[key]
 		if !ok {
 			return nil, corruptf("storage %s is used but not stored", shown(key))
 		}
-		ref := storages[key]
-		b := make([]byte, ref.numel*ref.dt.size())
+		b := make([]byte, n*storages[key].dt.size())
 		if _, err := f.ReadAt(b, off); err != nil {
 			return nil, corruptf("storage %s: %v", shown(key), eofIsUnexpected(err))
 		}
@@ -389,14 +409,10 @@ func dictEntries(v any) ([]entry, bool) {
 	return out, true
 }
 
-// materialize turns tensor references into dense float32 tensors, honouring sizes, strides and
-// offsets (views, transposes and shared storages come out as independent dense copies).
-func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string]Tensor, error) {
-	names := make([]string, 0, len(refs))
-	for name := range refs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+// plan checks the tensor references against their storages before any byte is read, and
+// returns how many elements of each root storage they reach (by key): only those are read.
+func plan(refs map[string]*tensorRef) (map[string]int, error) {
+	names := sortedNames(refs)
 	// A budget for the whole file: the tensors may hold at most twice the elements the file's
 	// storages store (a storage may be shared by a few views), so that memory stays bounded by the
 	// file's size however many tensors view the same bytes (issue 10, finding 1).
@@ -414,8 +430,37 @@ func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string
 			return nil, corruptf("its tensors declare more than %d elements, over twice the %d its storages store", declared, stored)
 		}
 	}
-	out := make(map[string]Tensor, len(refs))
+	reach := map[string]int{}
 	for _, name := range names {
+		r := refs[name]
+		n, last, err := r.extent()
+		if err != nil {
+			return nil, fmt.Errorf("tensor %s: %w", shown(name), err)
+		}
+		end := 0
+		if n > 0 {
+			end = r.storage.viewOffset + last + 1
+		}
+		reach[r.storage.key] = max(reach[r.storage.key], end)
+	}
+	return reach, nil
+}
+
+func sortedNames(refs map[string]*tensorRef) []string {
+	names := make([]string, 0, len(refs))
+	for name := range refs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// materialize turns tensor references, checked by plan, into dense float32 tensors, honouring
+// sizes, strides and offsets (views, transposes and shared storages come out as independent
+// dense copies). data holds the bytes of each root storage that plan said the tensors reach.
+func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string]Tensor, error) {
+	out := make(map[string]Tensor, len(refs))
+	for _, name := range sortedNames(refs) {
 		t, err := refs[name].dense(data[refs[name].storage.key])
 		if err != nil {
 			return nil, fmt.Errorf("tensor %s: %w", shown(name), err)
@@ -429,7 +474,7 @@ func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string
 const maxElements = 1 << 34
 
 // elements is the number of values r declares (its sizes' product), capped just above
-// maxElements; a negative size counts as 0 (dense refuses it).
+// maxElements; a negative size counts as 0 (extent refuses it).
 func (r *tensorRef) elements() int {
 	n := 1
 	for _, s := range r.size {
@@ -444,23 +489,21 @@ func (r *tensorRef) elements() int {
 	return n
 }
 
-func (r *tensorRef) dense(raw []byte) (Tensor, error) {
+// extent checks r against its storage (view) and returns the number of values it holds and the
+// largest element index it reads, counted from the start of the view.
+func (r *tensorRef) extent() (n, last int, err error) {
 	st := r.storage
-	decode, err := decoder(st.dt)
-	if err != nil {
-		return Tensor{}, err
+	if _, err := decoder(st.dt); err != nil {
+		return 0, 0, err
 	}
-	if len(raw) != st.numel*st.dt.size() {
-		return Tensor{}, corruptf("storage %s has %d bytes, want %d", shown(st.key), len(raw), st.numel*st.dt.size())
-	}
-	n, last := 1, r.offset // last: the largest element index used
+	n, last = 1, r.offset
 	if r.offset > maxElements {
-		return Tensor{}, corruptf("storage offset %d too large", r.offset)
+		return 0, 0, corruptf("storage offset %d too large", r.offset)
 	}
 	for d, s := range r.size {
 		stride := r.stride[d]
 		if s < 0 || stride < 0 {
-			return Tensor{}, corruptf("size %v / stride %v", r.size, r.stride)
+			return 0, 0, corruptf("size %v / stride %v", r.size, r.stride)
 		}
 		if s == 0 {
 			n = 0
@@ -468,26 +511,41 @@ func (r *tensorRef) dense(raw []byte) (Tensor, error) {
 		}
 		if s > maxElements || n > maxElements/s || stride > maxElements ||
 			(stride > 0 && s-1 > (maxElements-last)/stride) {
-			return Tensor{}, corruptf("size %v / stride %v too large", r.size, r.stride)
+			return 0, 0, corruptf("size %v / stride %v too large", r.size, r.stride)
 		}
 		n *= s
 		last += (s - 1) * stride
 	}
 	if n > 0 && last >= st.viewSize {
-		return Tensor{}, corruptf("size %v, stride %v and offset %d reach element %d of a storage of %d",
+		return 0, 0, corruptf("size %v, stride %v and offset %d reach element %d of a storage of %d",
 			r.size, r.stride, r.offset, last, st.viewSize)
 	}
 	// A tensor may not hold more values than its storage stores: zero or overlapping strides would
 	// let a few stored bytes ask for gigabytes (issue 10, finding 1). State dicts have none.
 	if n > st.viewSize {
-		return Tensor{}, corruptf("size %v and stride %v declare %d elements over a storage of %d (zero or overlapping strides)",
+		return 0, 0, corruptf("size %v and stride %v declare %d elements over a storage of %d (zero or overlapping strides)",
 			r.size, r.stride, n, st.viewSize)
+	}
+	return n, last, nil
+}
+
+// dense copies r's values out of raw, the first bytes of its root storage (at least as far as r
+// reaches).
+func (r *tensorRef) dense(raw []byte) (Tensor, error) {
+	st := r.storage
+	n, last, err := r.extent()
+	if err != nil {
+		return Tensor{}, err
+	}
+	decode, _ := decoder(st.dt)
+	es, base := st.dt.size(), st.viewOffset+r.offset
+	if n > 0 && len(raw) < (st.viewOffset+last+1)*es {
+		return Tensor{}, corruptf("storage %s: %d bytes read, the tensor reaches byte %d", shown(st.key), len(raw), (st.viewOffset+last+1)*es)
 	}
 	t := Tensor{Shape: append([]int{}, r.size...), Data: make([]float32, n)}
 	if n == 0 {
 		return t, nil
 	}
-	es, base := st.dt.size(), st.viewOffset+r.offset
 	contiguous, want := true, 1
 	for d := len(r.size) - 1; d >= 0; d-- {
 		if r.size[d] != 1 && r.stride[d] != want {

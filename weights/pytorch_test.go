@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -374,5 +375,63 @@ func TestPickleValuesStayOutOfErrors(t *testing.T) {
 	}
 	if _, err := ReadPyTorch("testdata/"+fixtureWeightsLegacy, nil); err != nil {
 		t.Error(err)
+	}
+}
+
+// deflatedZip is a checkpoint whose storage "0" is n float32 zeros, deflated (64 MB take 64 KB),
+// and whose tensor "w" is the first size[0] of them.
+func deflatedZip(t testing.TB, n, size int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "archive/data.pkl", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write(tensorPickle([]int{size}, []int{1}, 0, "FloatStorage", n))
+	if w, err = zw.CreateHeader(&zip.FileHeader{Name: "archive/data/0", Method: zip.Deflate}); err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for left := 4 * n; left > 0; left -= len(zeros) {
+		_, _ = w.Write(zeros[:min(left, len(zeros))])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// allocatedBy returns how many bytes f allocated on the heap.
+func allocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// Issue 18, finding 7: a storage of 64 MB of deflated zeros (64 KB in the file) is read only as
+// far as its tensor reaches, and refused when its tensors need more than 64 times its compressed
+// size: it used to be read whole (a 1 MB file took 1 GB, a 4 MB one ran out of memory).
+func TestDeflatedStorageReadOnlyAsFarAsNeeded(t *testing.T) {
+	dir := t.TempDir()
+	const n = 16 << 20 // 64 MB of float32
+	small := writeFile(t, dir, "small-view.pth", deflatedZip(t, n, 4))
+	var got map[string]Tensor
+	var err error
+	if a := allocatedBy(func() { got, err = ReadPyTorch(small, nil) }); a > 4<<20 {
+		t.Errorf("reading 4 floats of a 64 MB deflated storage allocated %d MB", a>>20)
+	}
+	if err != nil || !slices.Equal(got["w"].Shape, []int{4}) || !slices.Equal(got["w"].Data, make([]float32, 4)) {
+		t.Errorf("small view: %v, %v", got, err)
+	}
+
+	whole := writeFile(t, dir, "whole-view.pth", deflatedZip(t, n, n))
+	if a := allocatedBy(func() { _, err = ReadPyTorch(whole, nil) }); a > 4<<20 {
+		t.Errorf("refusing a 64 MB deflated storage allocated %d MB", a>>20)
+	}
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "compressed up to 64:1") {
+		t.Errorf("whole view: got %v, want a refusal of its compression ratio", err)
 	}
 }
