@@ -159,7 +159,7 @@ func ReadFile(path string, model Model) (*Set, error) {
 
 func wrongModel(path, holds string, asked Model) error {
 	return fmt.Errorf("weights file %s holds the %s model, but %s was asked for: choose model %s (input preprocessing differs)",
-		path, holds, asked.Name, holds)
+		path, shown(holds), asked.Name, shown(holds))
 }
 
 // withHint appends what to do to errors about damaged files.
@@ -172,7 +172,7 @@ func withHint(err error, hint string) error {
 
 // sniff tells a PyTorch checkpoint ("pytorch") from a safetensors file by their first bytes.
 func sniff(path string) (string, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("weights file %s does not exist (give a .pth or .safetensors file, \"random\", or nothing for the default weights)", path)
@@ -280,7 +280,7 @@ func readCompact(ctx context.Context, path string, model Model, pth string) (*Se
 		return nil, err
 	}
 	if meta[metaModel] != model.Name || meta[metaSource] != model.FileName {
-		return nil, fmt.Errorf("it was made for %s from %s, not %s from %s", meta[metaModel], meta[metaSource], model.Name, model.FileName)
+		return nil, fmt.Errorf("it was made for %s from %s, not %s from %s", shown(meta[metaModel]), shown(meta[metaSource]), model.Name, model.FileName)
 	}
 	if fi, err := os.Stat(pth); err == nil && meta[metaSourceSHA256] != "" &&
 		(strconv.FormatInt(fi.Size(), 10) != meta[metaSourceSize] || mtimeOf(fi) != meta[metaSourceMTime]) {
@@ -308,15 +308,11 @@ type sourceState struct {
 // checkpointState reads pth's size and modification time and, with verify, its SHA-256, which
 // must start with the prefix in its name ([HashPrefix]).
 func checkpointState(ctx context.Context, pth string, verify bool) (sourceState, error) {
-	f, err := os.Open(pth)
+	f, fi, err := openRegular(pth)
 	if err != nil {
 		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
-	}
 	s := sourceState{size: fi.Size(), mtime: mtimeOf(fi)}
 	h := sha256.New()
 	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {

@@ -78,15 +78,11 @@ func ReadPyTorch(path string, keep func(name string) bool) (tensors map[string]T
 			err = fileError(weightsFile, path, err)
 		}
 	}()
-	f, err := os.Open(path)
+	f, info, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	var head [512]byte
 	n, _ := io.ReadFull(f, head[:])
 	switch {
