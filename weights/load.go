@@ -228,7 +228,7 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 		if cfg.baseURL != "" {
 			url = strings.TrimSuffix(cfg.baseURL, "/") + "/" + model.FileName
 		}
-		if err := Download(ctx, cfg.client, url, pth, cfg.progress); err != nil {
+		if err := Download(ctx, cfg.client, url, pth, model.digest(), cfg.progress); err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("getting the %s weights: %w", model.Name, ctx.Err())
 			}
@@ -242,10 +242,14 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 		return nil, err
 	}
 
-	// A checkpoint already in the cache was put there by someone: check it is the file its name
-	// promises before trusting it (Download checked the one it fetched).
+	// A checkpoint already in the cache was put there by someone: check it is the file pinned
+	// for the model before trusting it (Download checked the one it fetched).
 	// Ctrl-C is honoured while the file is hashed and between the stages of the conversion.
-	source, err := checkpointState(ctx, pth, !downloaded)
+	want := model.digest()
+	if downloaded {
+		want = ""
+	}
+	source, err := checkpointState(ctx, pth, want)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +288,7 @@ func readCompact(ctx context.Context, path string, model Model, pth string) (*Se
 	}
 	if fi, err := os.Stat(pth); err == nil && meta[metaSourceSHA256] != "" &&
 		(strconv.FormatInt(fi.Size(), 10) != meta[metaSourceSize] || mtimeOf(fi) != meta[metaSourceMTime]) {
-		source, err := checkpointState(ctx, pth, true)
+		source, err := checkpointState(ctx, pth, model.digest())
 		if err != nil {
 			return nil, err
 		}
@@ -305,9 +309,9 @@ type sourceState struct {
 	size          int64
 }
 
-// checkpointState reads pth's size and modification time and, with verify, its SHA-256, which
-// must start with the prefix in its name ([HashPrefix]).
-func checkpointState(ctx context.Context, pth string, verify bool) (sourceState, error) {
+// checkpointState reads pth's size, modification time and SHA-256, which must be want (or start
+// with it: see [Download]) unless want is "".
+func checkpointState(ctx context.Context, pth, want string) (sourceState, error) {
 	f, fi, err := openRegular(pth)
 	if err != nil {
 		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
@@ -319,9 +323,10 @@ func checkpointState(ctx context.Context, pth string, verify bool) (sourceState,
 		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
 	}
 	s.digest = hex.EncodeToString(h.Sum(nil))
-	if prefix, ok := HashPrefix(pth); ok && verify && !strings.HasPrefix(s.digest, prefix) {
-		return sourceState{}, fmt.Errorf("weights file %s: its SHA-256 is %s, which does not start with %s as its name promises: "+
-			"it is not the file it claims to be; delete it and run again to download it anew", pth, s.digest[:16]+"…", prefix)
+	if want != "" {
+		if err := checkDigest(s.digest, want); err != nil {
+			return sourceState{}, fmt.Errorf("weights file %s: %w: it is not the file it claims to be; delete it and run again to download it anew", pth, err)
+		}
 	}
 	return s, nil
 }
