@@ -14,7 +14,7 @@
 //     It takes BGR in [0, 255] minus the per-channel means (103.939, 116.779, 123.68). Gatys et
 //     al. used these weights, and many find its textures crisper.
 //
-// A [Model] records where each file lives, its SHA-256 prefix and how input must be prepared
+// A [Model] records where each file lives, its SHA-256 and how input must be prepared
 // ([Model.Input], [Model.BGR]).
 //
 // # Files, cache and conversion
@@ -22,16 +22,16 @@
 // Both are PyTorch checkpoints (.pth, ~550 MB): Python pickles of a state dict, in the zip
 // format (torch ≥ 1.6) or the older "legacy" one (the torchvision file, from 2017, is legacy;
 // both are read). They are downloaded once, as torch.hub does, into the cache directory
-// ([CacheDir]: $ESTIL_CACHE_DIR, or estil/ under [os.UserCacheDir]), checked against the SHA-256
-// prefix in their name, and renamed into place only when complete, so an interrupted download
-// leaves nothing a later run would trust.
+// ([CacheDir]: $ESTIL_CACHE_DIR, or estil/ under [os.UserCacheDir]), checked against their full
+// SHA-256 ([Model.SHA256]; where none is pinned, the prefix in their name), and renamed into place
+// only when complete, so an interrupted download leaves nothing a later run would trust.
 //
 // Reading a pickle is slow-ish and, in general, unsafe (below), so the first run converts the
 // `features.*` tensors to a compact safetensors file next to the .pth (e.g.
 // vgg19-dcbb9e9d.features.safetensors, ~80 MB, with a SHA-256 of its content in its metadata).
 // Safetensors is a JSON header followed by raw little-endian arrays: nothing to execute,
-// trivially validated, and fast to read. Later runs read only that. [Load] tries, in order: the
-// compact file, the .pth (converting it), a download.
+// trivially validated, and fast to read, one tensor at a time ([OpenSafetensors]). Later runs
+// read only that. [Load] tries, in order: the compact file, the .pth (converting it), a download.
 //
 // # Security: pickles run code, ours does not
 //
@@ -45,13 +45,15 @@
 // the form Python 2 pickles it) — to inert Go values; gopickle itself resolves only the inert
 // `copy_reg._reconstructor` and `__builtin__.object` besides. Any other name is an
 // [UnsafeClassError] naming it, and nothing is called. Before gopickle runs, each pickle's
-// opcodes are scanned so that no length or line in it exceeds the data actually there.
+// opcodes are scanned so that no length or line in it exceeds the data actually there, and no
+// integer is wider than 64 bits (gopickle converts wider ones in quadratic time).
 //
 // The small glue of gopickle's `pytorch.Load` (persistent storage ids, the zip and legacy
 // layouts) is reimplemented here: for the allow-list, and also to read only the tensors wanted
 // (80 of the 550 MB), to support the pre-2018 `_rebuild_tensor` and storage views, to bound every
-// size by the file's real size, and to turn a damaged file into an error (matching [ErrCorrupt])
-// rather than a panic or a huge allocation.
+// size by the file's real size (a storage is read only as far as its tensors reach), and to turn
+// a damaged file into a one-line error (matching [ErrCorrupt]) rather than a panic or a huge
+// allocation. Only regular files are read.
 //
 // # Offline
 //

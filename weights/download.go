@@ -42,14 +42,13 @@ func HashPrefix(fileName string) (string, bool) {
 }
 
 // Download fetches url into the file dst. The bytes go to a temporary file next to dst while a
-// progress bar is drawn on progress (nil for none); the SHA-256 must start with the prefix in
-// dst's name ([HashPrefix]); only then is the file renamed to dst. On any error, including ctx
-// being cancelled, the temporary file is removed and dst is left as it was. client nil means
-// http.DefaultClient.
-func Download(ctx context.Context, client *http.Client, url, dst string, progress io.Writer) (err error) {
-	prefix, ok := HashPrefix(dst)
-	if !ok {
-		return fmt.Errorf("downloading %s: file name %s carries no SHA-256 prefix (name-<hex>.ext) to check it against", url, filepath.Base(dst))
+// progress bar is drawn on progress (nil for none); their SHA-256 must be want, lower-case hex
+// (or start with it, where only a prefix is known, as torch.hub's file names carry); only then
+// is the file renamed to dst. On any error, including ctx being cancelled, the temporary file is
+// removed and dst is left as it was. client nil means http.DefaultClient.
+func Download(ctx context.Context, client *http.Client, url, dst, want string, progress io.Writer) (err error) {
+	if want == "" {
+		return fmt.Errorf("downloading %s: no SHA-256 to check it against", url)
 	}
 	if client == nil {
 		client = http.DefaultClient
@@ -109,12 +108,23 @@ func Download(ctx context.Context, client *http.Client, url, dst string, progres
 		if bar != nil {
 			_ = bar.Finish()
 		}
-		if digest := hex.EncodeToString(hash.Sum(nil)); !strings.HasPrefix(digest, prefix) {
-			return fmt.Errorf("SHA-256 is %s, which does not start with %s as %s promises: the download is damaged or the server "+
-				"sent another file; nothing was kept", digest, prefix, filepath.Base(dst))
+		if err := checkDigest(hex.EncodeToString(hash.Sum(nil)), want); err != nil {
+			return fmt.Errorf("%w: the download is damaged or the server sent another file; nothing was kept", err)
 		}
 		return nil
 	})
+}
+
+// checkDigest says whether a file's SHA-256, got, is want, or starts with it where want is a
+// prefix.
+func checkDigest(got, want string) error {
+	switch {
+	case len(want) == len(got) && got != want:
+		return fmt.Errorf("its SHA-256 is %s, not %s", got, want)
+	case !strings.HasPrefix(got, want):
+		return fmt.Errorf("its SHA-256 is %s, which does not start with %s", got, want)
+	}
+	return nil
 }
 
 // newBytesBar is progressbar.DefaultBytes writing to w.

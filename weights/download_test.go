@@ -58,10 +58,12 @@ func newFixtureServer(t *testing.T, name string, body []byte) *fixtureServer {
 	return s
 }
 
-func prefixOf(b []byte) string {
+func sha256Of(b []byte) string {
 	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])[:8]
+	return hex.EncodeToString(s[:])
 }
+
+func prefixOf(b []byte) string { return sha256Of(b)[:8] }
 
 func TestDownload(t *testing.T) {
 	body := readTestdata(t, fixtureWeights)
@@ -74,7 +76,7 @@ func TestDownload(t *testing.T) {
 		dir := t.TempDir()
 		var progress bytes.Buffer
 		dst := filepath.Join(dir, "cache", name)
-		if err := Download(ctx, nil, url, dst, &progress); err != nil {
+		if err := Download(ctx, nil, url, dst, sha256Of(body), &progress); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(dst)
@@ -89,16 +91,21 @@ func TestDownload(t *testing.T) {
 		}
 	})
 
+	// The full SHA-256 is checked, not only the 32-bit prefix of torch.hub's names (issue 18,
+	// finding 13): a file whose digest starts right is still refused.
+	full := sha256Of(body)
+	samePrefix := full[:8] + strings.Repeat("0", 56)
 	failures := map[string]struct {
-		mode, url, dst, want string
-		cancel               bool
+		mode, url, dst, digest, want string
+		cancel                       bool
 	}{
-		"wrong hash":  {mode: "good", url: url, dst: "tiny-00000000.pth", want: "does not start with 00000000"},
-		"truncated":   {mode: "truncate", url: url, dst: name, want: "downloading " + url},
-		"cancelled":   {mode: "hang", url: url, dst: name, want: "context canceled", cancel: true},
-		"404":         {mode: "404", url: url, dst: name, want: "404 Not Found"},
-		"no prefix":   {mode: "good", url: url, dst: "tiny.pth", want: "carries no SHA-256 prefix"},
-		"server down": {mode: "good", url: "http://127.0.0.1:1/x", dst: name, want: "127.0.0.1:1"},
+		"wrong hash":         {mode: "good", url: url, dst: name, digest: samePrefix, want: "SHA-256 is " + full + ", not " + samePrefix},
+		"wrong prefix":       {mode: "good", url: url, dst: name, digest: "00000000", want: "does not start with 00000000"},
+		"truncated":          {mode: "truncate", url: url, dst: name, digest: full, want: "downloading " + url},
+		"cancelled":          {mode: "hang", url: url, dst: name, digest: full, want: "context canceled", cancel: true},
+		"404":                {mode: "404", url: url, dst: name, digest: full, want: "404 Not Found"},
+		"no digest to check": {mode: "good", url: url, dst: name, digest: "", want: "no SHA-256"},
+		"server down":        {mode: "good", url: "http://127.0.0.1:1/x", dst: name, digest: full, want: "127.0.0.1:1"},
 	}
 	for what, c := range failures {
 		t.Run(what, func(t *testing.T) {
@@ -120,7 +127,7 @@ func TestDownload(t *testing.T) {
 					cancel()
 				}()
 			}
-			err := Download(ctx, nil, c.url, filepath.Join(dir, c.dst), nil)
+			err := Download(ctx, nil, c.url, filepath.Join(dir, c.dst), c.digest, nil)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("got %v, want an error with %q", err, c.want)
 			}

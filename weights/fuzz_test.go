@@ -34,7 +34,8 @@ func FuzzReadPyTorch(f *testing.F) {
 	})
 }
 
-// FuzzReadSafetensors is the same for safetensors files.
+// FuzzReadSafetensors is the same for safetensors files, read whole by ReadSafetensors and
+// tensor by tensor by OpenSafetensors (which has no recover: a panic fails the target).
 func FuzzReadSafetensors(f *testing.F) {
 	b, err := os.ReadFile(filepath.Join("testdata", fixtureFeatures))
 	if err != nil {
@@ -55,5 +56,16 @@ func FuzzReadSafetensors(f *testing.F) {
 		if err != nil && strings.Contains(err.Error(), "reading crashed") {
 			t.Fatal(err)
 		}
+		f, err := OpenSafetensors(path, "checkpoint")
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		for _, name := range f.Names() {
+			if f.ReadInto(name, make([]float32, Tensor{Shape: f.Shape(name)}.Size())) != nil {
+				return
+			}
+		}
+		_ = f.Verify(true)
 	})
 }

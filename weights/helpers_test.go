@@ -155,16 +155,19 @@ func (p *pickler) storagePID(class, key string, numel int, legacy bool, view []a
 	return p.tuple().persid()
 }
 
+// magicPickle is the first pickle of a legacy checkpoint, its magic number (a LONG1).
+func magicPickle() []byte {
+	magic, _ := new(big.Int).SetString("1950a86a20f9469cfc6c", 16)
+	le := magic.Bytes()
+	slices.Reverse(le)
+	return append(append([]byte{0x80, 2, 0x8a, byte(len(le))}, le...), '.')
+}
+
 // legacyFile assembles a legacy checkpoint: magic, protocol, system info, the given state-dict
 // pickle, the storage keys and their float32 data.
 func legacyFile(state []byte, keys []string, data map[string][]float32) []byte {
 	var out bytes.Buffer
-	magic, _ := new(big.Int).SetString("1950a86a20f9469cfc6c", 16)
-	le := magic.Bytes()
-	slices.Reverse(le)
-	out.Write([]byte{0x80, 2, 0x8a, byte(len(le))})
-	out.Write(le)
-	out.WriteByte('.')
+	out.Write(magicPickle())
 	var p pickler
 	p.proto(2).op('M', 0xe9, 0x03).stop() // 1001
 	p.proto(2).emptyDict().str("little_endian").op(0x88).setitem().stop()

@@ -69,7 +69,7 @@ func ValidateLayout(tensors map[string]Tensor) ([]ConvSpec, error) {
 	var unexpected []string
 	for name := range tensors {
 		if strings.HasPrefix(name, "features.") && !expected[name] {
-			unexpected = append(unexpected, name)
+			unexpected = append(unexpected, shown(name))
 		}
 	}
 	if len(unexpected) > 0 {

@@ -159,7 +159,7 @@ func ReadFile(path string, model Model) (*Set, error) {
 
 func wrongModel(path, holds string, asked Model) error {
 	return fmt.Errorf("weights file %s holds the %s model, but %s was asked for: choose model %s (input preprocessing differs)",
-		path, holds, asked.Name, holds)
+		path, shown(holds), asked.Name, shown(holds))
 }
 
 // withHint appends what to do to errors about damaged files.
@@ -172,7 +172,7 @@ func withHint(err error, hint string) error {
 
 // sniff tells a PyTorch checkpoint ("pytorch") from a safetensors file by their first bytes.
 func sniff(path string) (string, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("weights file %s does not exist (give a .pth or .safetensors file, \"random\", or nothing for the default weights)", path)
@@ -228,7 +228,7 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 		if cfg.baseURL != "" {
 			url = strings.TrimSuffix(cfg.baseURL, "/") + "/" + model.FileName
 		}
-		if err := Download(ctx, cfg.client, url, pth, cfg.progress); err != nil {
+		if err := Download(ctx, cfg.client, url, pth, model.digest(), cfg.progress); err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("getting the %s weights: %w", model.Name, ctx.Err())
 			}
@@ -242,10 +242,14 @@ func loadCached(ctx context.Context, model Model, cfg *config) (*Set, error) {
 		return nil, err
 	}
 
-	// A checkpoint already in the cache was put there by someone: check it is the file its name
-	// promises before trusting it (Download checked the one it fetched).
+	// A checkpoint already in the cache was put there by someone: check it is the file pinned
+	// for the model before trusting it (Download checked the one it fetched).
 	// Ctrl-C is honoured while the file is hashed and between the stages of the conversion.
-	source, err := checkpointState(ctx, pth, !downloaded)
+	want := model.digest()
+	if downloaded {
+		want = ""
+	}
+	source, err := checkpointState(ctx, pth, want)
 	if err != nil {
 		return nil, err
 	}
@@ -280,11 +284,11 @@ func readCompact(ctx context.Context, path string, model Model, pth string) (*Se
 		return nil, err
 	}
 	if meta[metaModel] != model.Name || meta[metaSource] != model.FileName {
-		return nil, fmt.Errorf("it was made for %s from %s, not %s from %s", meta[metaModel], meta[metaSource], model.Name, model.FileName)
+		return nil, fmt.Errorf("it was made for %s from %s, not %s from %s", shown(meta[metaModel]), shown(meta[metaSource]), model.Name, model.FileName)
 	}
 	if fi, err := os.Stat(pth); err == nil && meta[metaSourceSHA256] != "" &&
 		(strconv.FormatInt(fi.Size(), 10) != meta[metaSourceSize] || mtimeOf(fi) != meta[metaSourceMTime]) {
-		source, err := checkpointState(ctx, pth, true)
+		source, err := checkpointState(ctx, pth, model.digest())
 		if err != nil {
 			return nil, err
 		}
@@ -305,27 +309,24 @@ type sourceState struct {
 	size          int64
 }
 
-// checkpointState reads pth's size and modification time and, with verify, its SHA-256, which
-// must start with the prefix in its name ([HashPrefix]).
-func checkpointState(ctx context.Context, pth string, verify bool) (sourceState, error) {
-	f, err := os.Open(pth)
+// checkpointState reads pth's size, modification time and SHA-256, which must be want (or start
+// with it: see [Download]) unless want is "".
+func checkpointState(ctx context.Context, pth, want string) (sourceState, error) {
+	f, fi, err := openRegular(pth)
 	if err != nil {
 		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
-	}
 	s := sourceState{size: fi.Size(), mtime: mtimeOf(fi)}
 	h := sha256.New()
 	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
 		return sourceState{}, fmt.Errorf("weights file %s: %w", pth, err)
 	}
 	s.digest = hex.EncodeToString(h.Sum(nil))
-	if prefix, ok := HashPrefix(pth); ok && verify && !strings.HasPrefix(s.digest, prefix) {
-		return sourceState{}, fmt.Errorf("weights file %s: its SHA-256 is %s, which does not start with %s as its name promises: "+
-			"it is not the file it claims to be; delete it and run again to download it anew", pth, s.digest[:16]+"…", prefix)
+	if want != "" {
+		if err := checkDigest(s.digest, want); err != nil {
+			return sourceState{}, fmt.Errorf("weights file %s: %w: it is not the file it claims to be; delete it and run again to download it anew", pth, err)
+		}
 	}
 	return s, nil
 }

@@ -17,7 +17,7 @@ import (
 func tinyModel(body []byte) Model {
 	m := VGG19
 	m.Name = "tiny"
-	m.SHA256Prefix = prefixOf(body)
+	m.SHA256Prefix, m.SHA256 = prefixOf(body), sha256Of(body)
 	m.FileName = "tiny_vgg19-" + m.SHA256Prefix + ".pth"
 	m.URL = "http://invalid.invalid/models/" + m.FileName
 	return m
@@ -222,6 +222,29 @@ func TestCachedCheckpointIsVerified(t *testing.T) {
 	writeFile(t, dir, model.FileName, other)
 	if _, err := Load(ctx, "", model, opts...); err == nil || !strings.Contains(err.Error(), "SHA-256") {
 		t.Errorf("after the checkpoint changed: err %v, want its digest checked again and refused", err)
+	}
+}
+
+// TestPinnedDigestIsChecked: a model's full SHA-256, where pinned, is what a download and a
+// cached checkpoint must hash to; a file that only starts like it is refused (issue 18, finding
+// 13: only torch.hub's 32-bit prefix was checked).
+func TestPinnedDigestIsChecked(t *testing.T) {
+	body := readTestdata(t, fixtureWeights)
+	model := tinyModel(body)
+	model.SHA256 = model.SHA256Prefix + strings.Repeat("0", 56) // right prefix, wrong file
+	srv := newFixtureServer(t, model.FileName, body)
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := []Option{WithCacheDir(dir), WithBaseURL(srv.URL + "/models/"), WithProgress(nil)}
+	if _, err := Load(ctx, "", model, opts...); err == nil || !strings.Contains(err.Error(), ", not "+model.SHA256) {
+		t.Errorf("download whose SHA-256 only starts right: %v, want it refused", err)
+	}
+	writeFile(t, dir, model.FileName, body)
+	if _, err := Load(ctx, "", model, opts...); err == nil || !strings.Contains(err.Error(), ", not "+model.SHA256) {
+		t.Errorf("cached checkpoint whose SHA-256 only starts right: %v, want it refused", err)
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{model.FileName}) {
+		t.Errorf("cache holds %v: want nothing converted", names)
 	}
 }
 

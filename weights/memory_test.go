@@ -97,8 +97,8 @@ func sharedViewsOf(k, n int) []byte {
 	return p.stop().Bytes()
 }
 
-// hostileFiles are the crafted files of issue 10's findings 1-5, each a few hundred bytes to 16 MB,
-// by file name (the extension says the format). They also seed the fuzz targets.
+// hostileFiles are the crafted files of issue 10's findings 1-5 and issue 18's, each a few
+// hundred bytes to 16 MB, by file name (the extension says the format). They also seed the fuzz targets.
 func hostileFiles(tb testing.TB) map[string][]byte {
 	header := make([]byte, 8)
 	binary.LittleEndian.PutUint64(header, 90_000_000)
@@ -110,5 +110,7 @@ func hostileFiles(tb testing.TB) map[string][]byte {
 		"frame-1TiB.pth":          zipFile(tb, (&pickler{}).proto(4).op(0x95, 0, 0, 0, 0, 0, 1, 0, 0).emptyDict().stop().Bytes(), nil), // finding 3
 		"zip-directory.pth":       lyingZip(tb, tensorPickle([]int{1 << 30}, []int{1}, 0, "FloatStorage", 1<<30), 1<<32),               // finding 4: 4 GiB claimed
 		"header-90MB.safetensors": append(append(header, '{'), bytes.Repeat([]byte{' '}, 1<<20)...),                                    // finding 5
+		// issue 18, finding 7: 16 KB of deflate giving a 16 MB storage, all of it one tensor.
+		"deflate-bomb.pth": deflatedZip(tb, 4<<20, 4<<20),
 	}
 }

@@ -17,6 +17,9 @@ type Model struct {
 	FileName string
 	// SHA256Prefix is that prefix (lower-case hex).
 	SHA256Prefix string
+	// SHA256 is the file's full SHA-256 (lower-case hex), or "" where none is pinned: then only
+	// SHA256Prefix, 32 bits, is checked.
+	SHA256 string
 	// BGR says the network's first convolution expects channels in B, G, R order (Caffe's);
 	// false means R, G, B.
 	BGR bool
@@ -44,7 +47,10 @@ var VGG19 = Model{
 	URL:          "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
 	FileName:     "vgg19-dcbb9e9d.pth",
 	SHA256Prefix: "dcbb9e9d",
-	BGR:          false,
+	// Found stated alike, with the size 574,673,361 bytes, in several public projects' weight
+	// manifests (issue 18, finding 13); no network was at hand to hash the file itself.
+	SHA256: "dcbb9e9dad569fff7a846263a77324fc34978fea2bfb039c012d710e1776ae44",
+	BGR:    false,
 	Input: Preprocessing{
 		Scale: 1,
 		Mean:  [3]float64{0.485, 0.456, 0.406},
@@ -59,7 +65,10 @@ var VGG19Caffe = Model{
 	URL:          "https://web.eecs.umich.edu/~justincj/models/vgg19-d01eb7cb.pth",
 	FileName:     "vgg19-d01eb7cb.pth",
 	SHA256Prefix: "d01eb7cb",
-	BGR:          true,
+	// No public source states this file's full SHA-256, and no network was at hand to hash it:
+	// only the 32-bit prefix of its name is checked.
+	SHA256: "",
+	BGR:    true,
 	Input: Preprocessing{
 		Scale: 255,
 		Mean:  [3]float64{123.68, 116.779, 103.939},
@@ -94,6 +103,15 @@ func ModelByName(name string) (Model, error) {
 		}
 	}
 	return Model{}, fmt.Errorf("unknown model %q: valid models are %s", name, strings.Join(ModelNames(), ", "))
+}
+
+// digest is what the checkpoint's SHA-256 must be: the full one if pinned, else what it must
+// start with.
+func (m Model) digest() string {
+	if m.SHA256 != "" {
+		return m.SHA256
+	}
+	return m.SHA256Prefix
 }
 
 // ChannelOrder returns "BGR" or "RGB", the order the first convolution expects.

@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -13,6 +14,9 @@ func TestModelByName(t *testing.T) {
 		}
 		if p, ok := HashPrefix(m.FileName); !ok || p != m.SHA256Prefix {
 			t.Errorf("%s: file name %s promises %q, SHA256Prefix is %q", m.Name, m.FileName, p, m.SHA256Prefix)
+		}
+		if _, err := hex.DecodeString(m.SHA256); m.SHA256 != "" && (len(m.SHA256) != 64 || err != nil || !strings.HasPrefix(m.SHA256, m.SHA256Prefix)) {
+			t.Errorf("%s: SHA256 %q is not 64 hex digits starting with %s", m.Name, m.SHA256, m.SHA256Prefix)
 		}
 		if !strings.HasSuffix(m.URL, "/"+m.FileName) {
 			t.Errorf("%s: URL %s does not end in %s", m.Name, m.URL, m.FileName)

@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,20 +28,6 @@ import (
 //   - legacy format: five pickles in a row (magic number, protocol version 1001, system info, the
 //     state dict, the list of storage keys), then each storage as an int64 element count and its
 //     raw bytes, in the order of that list.
-
-// ErrCorrupt is matched (errors.Is) by errors for files that are truncated or damaged.
-var ErrCorrupt = errors.New("truncated or corrupt")
-
-// corruptError wraps the reason a file could not be read as a damaged file.
-type corruptError struct{ err error }
-
-func (e *corruptError) Error() string        { return e.err.Error() }
-func (e *corruptError) Unwrap() error        { return e.err }
-func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
-
-func corruptf(format string, args ...any) error {
-	return &corruptError{fmt.Errorf(format, args...)}
-}
 
 // dtype is a PyTorch storage element type.
 type dtype int
@@ -87,21 +72,17 @@ func (d dtype) String() string { return dtypeInfo[d].name }
 func ReadPyTorch(path string, keep func(name string) bool) (tensors map[string]Tensor, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			tensors, err = nil, corruptf("reading crashed: %v", p)
+			tensors, err = nil, corruptf("reading crashed: %s", brief(fmt.Errorf("%v", p)))
 		}
 		if err != nil {
-			err = fileError(path, err)
+			err = fileError(weightsFile, path, err)
 		}
 	}()
-	f, err := os.Open(path)
+	f, info, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	var head [512]byte
 	n, _ := io.ReadFull(f, head[:])
 	switch {
@@ -118,21 +99,6 @@ func ReadPyTorch(path string, keep func(name string) bool) (tensors map[string]T
 	}
 }
 
-// fileError phrases an error about a weights file in one line.
-func fileError(path string, err error) error {
-	var unsafe *UnsafeClassError
-	switch {
-	case errors.As(err, &unsafe):
-		return fmt.Errorf("weights file %s: %w", path, err)
-	case errors.Is(err, ErrCorrupt):
-		return fmt.Errorf("weights file %s is truncated or corrupt (%w)", path, err)
-	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("weights file %s does not exist", path)
-	default:
-		return fmt.Errorf("weights file %s: %w", path, err)
-	}
-}
-
 func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor, error) {
 	zr, err := zip.NewReader(f, size)
 	if err != nil {
@@ -145,7 +111,7 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 		// or the deflate bound below (1032 × compressed) would let a few hundred bytes ask for
 		// gigabytes (issue 10, finding 4).
 		if e.CompressedSize64 > uint64(size) {
-			return nil, corruptf("zip entry %s claims %d compressed bytes in a file of %d", e.Name, e.CompressedSize64, size)
+			return nil, corruptf("zip entry %s claims %d compressed bytes in a file of %d", shown(e.Name), e.CompressedSize64, size)
 		}
 		entries[e.Name] = e
 		if (e.Name == "data.pkl" || strings.HasSuffix(e.Name, "/data.pkl")) && (pkl == nil || len(e.Name) < len(pkl.Name)) {
@@ -189,6 +155,10 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 	if err != nil {
 		return nil, err
 	}
+	reach, err := plan(refs)
+	if err != nil {
+		return nil, err
+	}
 	data := map[string][]byte{}
 	for _, ref := range refs {
 		key := ref.storage.key
@@ -197,31 +167,48 @@ func readZip(f *os.File, size int64, keep func(string) bool) (map[string]Tensor,
 		}
 		e := entries[dir+"data/"+key]
 		if e == nil {
-			return nil, corruptf("storage %s missing from the archive", key)
+			return nil, corruptf("storage %s missing from the archive", shown(key))
 		}
-		nbytes := uint64(ref.storage.numel) * uint64(ref.storage.dt.size()) // numel ≤ maxElements: no overflow
+		es := uint64(ref.storage.dt.size())
+		nbytes := uint64(ref.storage.numel) * es // numel ≤ maxElements: no overflow
 		// Bounded by the file, or by deflate's largest ratio (1032:1) if compressed.
 		if e.UncompressedSize64 < nbytes || (e.Method == zip.Store && nbytes > uint64(size)) || nbytes > 1032*e.CompressedSize64+1024 {
-			return nil, corruptf("storage %s has %d bytes, want %d", key, e.UncompressedSize64, nbytes)
+			return nil, corruptf("storage %s has %d bytes, want %d", shown(key), e.UncompressedSize64, nbytes)
 		}
-		if data[key], err = readEntry(e, int(nbytes)); err != nil {
+		// Only the part the kept tensors reach is read (issue 18, finding 7: a storage of deflated
+		// zeros was read whole, 1 GB from a 1 MB file, however little of it a tensor used).
+		need := uint64(reach[key]) * es
+		if e.Method != zip.Store && need > maxInflation*e.CompressedSize64+inflationSlack {
+			return nil, corruptf("storage %s: its tensors need %d bytes from %d deflated ones (estil reads storages compressed up to %d:1; torch.save does not compress them)",
+				shown(key), need, e.CompressedSize64, maxInflation)
+		}
+		if data[key], err = readEntry(e, int(need)); err != nil {
 			return nil, err
 		}
 	}
 	return materialize(refs, data)
 }
 
+// A storage deflated inside the zip may expand at most maxInflation times (plus inflationSlack,
+// for small tensors of zeros such as untrained biases), so that a file's memory stays within a
+// small multiple of its size. torch.save stores storages uncompressed; a re-zipped tensor of
+// trained weights shrinks by a few percent, one of zeros by deflate's 1032:1.
+const (
+	maxInflation   = 64
+	inflationSlack = 1 << 20
+)
+
 // readEntry reads the first n bytes of a zip entry; when that is the whole entry, the zip
 // reader also checks its CRC-32.
 func readEntry(e *zip.File, n int) ([]byte, error) {
 	rc, err := e.Open()
 	if err != nil {
-		return nil, corruptf("%s: %v", e.Name, err)
+		return nil, corruptf("%s: %v", shown(e.Name), err)
 	}
 	defer rc.Close()
 	b := make([]byte, n)
 	if _, err := io.ReadFull(rc, b); err != nil {
-		return nil, corruptf("%s: %v", e.Name, err)
+		return nil, corruptf("%s: %v", shown(e.Name), err)
 	}
 	if uint64(n) == e.UncompressedSize64 {
 		var one [1]byte
@@ -229,7 +216,7 @@ func readEntry(e *zip.File, n int) ([]byte, error) {
 			if err == nil {
 				err = fmt.Errorf("longer than announced")
 			}
-			return nil, corruptf("%s: %v", e.Name, err)
+			return nil, corruptf("%s: %v", shown(e.Name), err)
 		}
 	}
 	return b, nil
@@ -273,7 +260,7 @@ func readLegacy(f *os.File, size int64, keep func(string) bool) (map[string]Tens
 		return nil, err
 	}
 	if p, ok := toInt(proto); !ok || p != 1001 {
-		return nil, fmt.Errorf("unsupported legacy protocol version %v", proto)
+		return nil, fmt.Errorf("unsupported legacy protocol version %s", describe(proto))
 	}
 	sysInfo, err := load("system info", nil)
 	if err != nil {
@@ -301,10 +288,6 @@ func readLegacy(f *os.File, size int64, keep func(string) bool) (map[string]Tens
 	if err != nil {
 		return nil, err
 	}
-	needed := map[string]bool{}
-	for _, r := range refs {
-		needed[r.storage.key] = true
-	}
 
 	// Walk the storages: an int64 element count, then the bytes; read only the needed ones.
 	pos := cr.n - int64(br.Buffered())
@@ -312,37 +295,40 @@ func readLegacy(f *os.File, size int64, keep func(string) bool) (map[string]Tens
 	for _, k := range *keyList {
 		key, ok := k.(string)
 		if !ok {
-			return nil, corruptf("storage key %v is not a string", k)
+			return nil, corruptf("a storage key is %s, not a string", describe(k))
 		}
 		ref := storages[key]
 		if ref == nil {
-			return nil, corruptf("storage %s is stored but never used", key)
+			return nil, corruptf("storage %s is stored but never used", shown(key))
 		}
 		var hdr [8]byte
 		if _, err := f.ReadAt(hdr[:], pos); err != nil {
-			return nil, corruptf("storage %s: %v", key, eofIsUnexpected(err))
+			return nil, corruptf("storage %s: %v", shown(key), eofIsUnexpected(err))
 		}
 		numel := binary.LittleEndian.Uint64(hdr[:])
 		if numel != uint64(ref.numel) {
-			return nil, corruptf("storage %s has %d elements, the pickle says %d", key, numel, ref.numel)
+			return nil, corruptf("storage %s has %d elements, the pickle says %d", shown(key), numel, ref.numel)
 		}
 		nbytes := int64(numel) * int64(ref.dt.size())
 		if pos+8+nbytes > size {
-			return nil, corruptf("storage %s ends at byte %d, past the end of the file (%d bytes)", key, pos+8+nbytes, size)
+			return nil, corruptf("storage %s ends at byte %d, past the end of the file (%d bytes)", shown(key), pos+8+nbytes, size)
 		}
 		offsets[key] = pos + 8
 		pos += 8 + nbytes
 	}
+	reach, err := plan(refs)
+	if err != nil {
+		return nil, err
+	}
 	data := map[string][]byte{}
-	for key := range needed {
+	for key, n := range reach {
 		off, ok := offsets[key]
 		if !ok {
-			return nil, corruptf("storage %s is used but not stored", key)
+			return nil, corruptf("storage %s is used but not stored", shown(key))
 		}
-		ref := storages[key]
-		b := make([]byte, ref.numel*ref.dt.size())
+		b := make([]byte, n*storages[key].dt.size())
 		if _, err := f.ReadAt(b, off); err != nil {
-			return nil, corruptf("storage %s: %v", key, eofIsUnexpected(err))
+			return nil, corruptf("storage %s: %v", shown(key), eofIsUnexpected(err))
 		}
 		data[key] = b
 	}
@@ -385,7 +371,7 @@ func stateDict(top any, keep func(string) bool) (map[string]*tensorRef, error) {
 			continue // e.g. an "epoch" number next to the tensors
 		}
 		if !ok {
-			return nil, fmt.Errorf("state dict entry %q is a %T, not a tensor", name, e.value)
+			return nil, fmt.Errorf("state dict entry %s is a %T, not a tensor", shown(name), e.value)
 		}
 		refs[name] = t
 	}
@@ -419,14 +405,10 @@ func dictEntries(v any) ([]entry, bool) {
 	return out, true
 }
 
-// materialize turns tensor references into dense float32 tensors, honouring sizes, strides and
-// offsets (views, transposes and shared storages come out as independent dense copies).
-func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string]Tensor, error) {
-	names := make([]string, 0, len(refs))
-	for name := range refs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+// plan checks the tensor references against their storages before any byte is read, and
+// returns how many elements of each root storage they reach (by key): only those are read.
+func plan(refs map[string]*tensorRef) (map[string]int, error) {
+	names := sortedNames(refs)
 	// A budget for the whole file: the tensors may hold at most twice the elements the file's
 	// storages store (a storage may be shared by a few views), so that memory stays bounded by the
 	// file's size however many tensors view the same bytes (issue 10, finding 1).
@@ -444,11 +426,40 @@ func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string
 			return nil, corruptf("its tensors declare more than %d elements, over twice the %d its storages store", declared, stored)
 		}
 	}
-	out := make(map[string]Tensor, len(refs))
+	reach := map[string]int{}
 	for _, name := range names {
+		r := refs[name]
+		n, last, err := r.extent()
+		if err != nil {
+			return nil, fmt.Errorf("tensor %s: %w", shown(name), err)
+		}
+		end := 0
+		if n > 0 {
+			end = r.storage.viewOffset + last + 1
+		}
+		reach[r.storage.key] = max(reach[r.storage.key], end)
+	}
+	return reach, nil
+}
+
+func sortedNames(refs map[string]*tensorRef) []string {
+	names := make([]string, 0, len(refs))
+	for name := range refs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// materialize turns tensor references, checked by plan, into dense float32 tensors, honouring
+// sizes, strides and offsets (views, transposes and shared storages come out as independent
+// dense copies). data holds the bytes of each root storage that plan said the tensors reach.
+func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string]Tensor, error) {
+	out := make(map[string]Tensor, len(refs))
+	for _, name := range sortedNames(refs) {
 		t, err := refs[name].dense(data[refs[name].storage.key])
 		if err != nil {
-			return nil, fmt.Errorf("tensor %s: %w", name, err)
+			return nil, fmt.Errorf("tensor %s: %w", shown(name), err)
 		}
 		out[name] = t
 	}
@@ -459,7 +470,7 @@ func materialize(refs map[string]*tensorRef, data map[string][]byte) (map[string
 const maxElements = 1 << 34
 
 // elements is the number of values r declares (its sizes' product), capped just above
-// maxElements; a negative size counts as 0 (dense refuses it).
+// maxElements; a negative size counts as 0 (extent refuses it).
 func (r *tensorRef) elements() int {
 	n := 1
 	for _, s := range r.size {
@@ -474,23 +485,21 @@ func (r *tensorRef) elements() int {
 	return n
 }
 
-func (r *tensorRef) dense(raw []byte) (Tensor, error) {
+// extent checks r against its storage (view) and returns the number of values it holds and the
+// largest element index it reads, counted from the start of the view.
+func (r *tensorRef) extent() (n, last int, err error) {
 	st := r.storage
-	decode, err := decoder(st.dt)
-	if err != nil {
-		return Tensor{}, err
+	if _, err := decoder(st.dt); err != nil {
+		return 0, 0, err
 	}
-	if len(raw) != st.numel*st.dt.size() {
-		return Tensor{}, corruptf("storage %s has %d bytes, want %d", st.key, len(raw), st.numel*st.dt.size())
-	}
-	n, last := 1, r.offset // last: the largest element index used
+	n, last = 1, r.offset
 	if r.offset > maxElements {
-		return Tensor{}, corruptf("storage offset %d too large", r.offset)
+		return 0, 0, corruptf("storage offset %d too large", r.offset)
 	}
 	for d, s := range r.size {
 		stride := r.stride[d]
 		if s < 0 || stride < 0 {
-			return Tensor{}, corruptf("size %v / stride %v", r.size, r.stride)
+			return 0, 0, corruptf("size %v / stride %v", r.size, r.stride)
 		}
 		if s == 0 {
 			n = 0
@@ -498,26 +507,41 @@ func (r *tensorRef) dense(raw []byte) (Tensor, error) {
 		}
 		if s > maxElements || n > maxElements/s || stride > maxElements ||
 			(stride > 0 && s-1 > (maxElements-last)/stride) {
-			return Tensor{}, corruptf("size %v / stride %v too large", r.size, r.stride)
+			return 0, 0, corruptf("size %v / stride %v too large", r.size, r.stride)
 		}
 		n *= s
 		last += (s - 1) * stride
 	}
 	if n > 0 && last >= st.viewSize {
-		return Tensor{}, corruptf("size %v, stride %v and offset %d reach element %d of a storage of %d",
+		return 0, 0, corruptf("size %v, stride %v and offset %d reach element %d of a storage of %d",
 			r.size, r.stride, r.offset, last, st.viewSize)
 	}
 	// A tensor may not hold more values than its storage stores: zero or overlapping strides would
 	// let a few stored bytes ask for gigabytes (issue 10, finding 1). State dicts have none.
 	if n > st.viewSize {
-		return Tensor{}, corruptf("size %v and stride %v declare %d elements over a storage of %d (zero or overlapping strides)",
+		return 0, 0, corruptf("size %v and stride %v declare %d elements over a storage of %d (zero or overlapping strides)",
 			r.size, r.stride, n, st.viewSize)
+	}
+	return n, last, nil
+}
+
+// dense copies r's values out of raw, the first bytes of its root storage (at least as far as r
+// reaches).
+func (r *tensorRef) dense(raw []byte) (Tensor, error) {
+	st := r.storage
+	n, last, err := r.extent()
+	if err != nil {
+		return Tensor{}, err
+	}
+	decode, _ := decoder(st.dt)
+	es, base := st.dt.size(), st.viewOffset+r.offset
+	if n > 0 && len(raw) < (st.viewOffset+last+1)*es {
+		return Tensor{}, corruptf("storage %s: %d bytes read, the tensor reaches byte %d", shown(st.key), len(raw), (st.viewOffset+last+1)*es)
 	}
 	t := Tensor{Shape: append([]int{}, r.size...), Data: make([]float32, n)}
 	if n == 0 {
 		return t, nil
 	}
-	es, base := st.dt.size(), st.viewOffset+r.offset
 	contiguous, want := true, 1
 	for d := len(r.size) - 1; d >= 0; d-- {
 		if r.size[d] != 1 && r.stride[d] != want {

@@ -2,10 +2,14 @@ package weights
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -305,4 +309,129 @@ func tensorPickle(size, stride []int, offset int, class string, numel int) []byt
 		storagePID(class, "0", numel, false, nil).int(offset).ints(size...).ints(stride...).op(0x89).emptyDict().tuple().reduce().
 		setitem().stop()
 	return p.Bytes()
+}
+
+// Issue 18, finding 3: integers wider than 64 bits are refused by the opcode scan, before
+// gopickle converts them (quadratically: a 1 MB LONG4 took 40 s), and no value read from a
+// pickle is quoted whole in an error (the refusal had printed a number of millions of digits).
+// Each error must be one short line, with no long run of digits.
+func TestPickleValuesStayOutOfErrors(t *testing.T) {
+	dir := t.TempDir()
+	long4 := func(n int) []byte { // PROTO 2, LONG4 of n bytes, STOP
+		var p pickler
+		p.proto(2).op(0x8b)
+		_ = binary.Write(&p, binary.LittleEndian, uint32(n))
+		p.Write(bytes.Repeat([]byte{0x11}, n))
+		return p.stop().Bytes()
+	}
+	text := func(op byte, arg string) []byte { // PROTO 2, op with a text argument, STOP
+		var p pickler
+		p.proto(2).op(op)
+		p.WriteString(arg + "\n")
+		return p.stop().Bytes()
+	}
+	digits := strings.Repeat("7", 100_000)
+	hugeName := "features." + strings.Repeat("9", 100_000)
+	var nameDict, reduceString pickler
+	nameDict.proto(2).emptyDict().str(hugeName).int(1).setitem().stop()
+	reduceString.proto(2).str(digits).op(')').reduce().stop()
+	legacy := func(protocolPickle []byte) []byte { return append(magicPickle(), protocolPickle...) }
+	cases := map[string]struct {
+		file []byte
+		want string // in the error
+	}{
+		"LONG4 of 100 KB":                     {zipFile(t, long4(100_000), nil), "LONG4 integer of 100000 bytes"},
+		"legacy protocol as a 100 KB LONG4":   {legacy(long4(100_000)), "LONG4 integer of 100000 bytes"},
+		"LONG1 of 11 bytes":                   {zipFile(t, (&pickler{}).proto(2).op(0x8a, 11).op(bytes.Repeat([]byte{1}, 11)...).stop().Bytes(), nil), "LONG1 integer of 11 bytes"},
+		"LONG as 100,000 digits":              {zipFile(t, text('L', digits+"L"), nil), "LONG argument"},
+		"LONG past int64":                     {zipFile(t, text('L', "9223372036854775808"), nil), "LONG argument"},
+		"legacy protocol as 100,000 digits":   {legacy(text('I', digits)), "INT argument"},
+		"FLOAT as 100,000 digits":             {zipFile(t, text('F', digits), nil), "FLOAT argument"},
+		"a tensor name of 100 KB":             {zipFile(t, nameDict.Bytes(), nil), "state dict entry \"features.999"},
+		"a class name of 100 KB":              {zipFile(t, (&pickler{}).proto(2).global("os", digits).stop().Bytes(), nil), "os.\"777"},
+		"a 100 KB string called (gopickle)":   {zipFile(t, reduceString.Bytes(), nil), "REDUCE requires a Callable object"},
+		"a 100 KB GET index (gopickle, text)": {zipFile(t, text('g', digits), nil), "bad pickle"},
+	}
+	// A name may be shown cut to maxShown characters, never whole.
+	tooManyDigits := regexp.MustCompile(fmt.Sprintf("[0-9]{%d}", maxShown+1))
+	for name, c := range cases {
+		path := writeFile(t, dir, "f.pth", c.file)
+		_, err := ReadPyTorch(path, isFeature)
+		switch {
+		case err == nil:
+			t.Errorf("%s: read without error", name)
+		case len(err.Error())-len(path) > 300 || strings.Contains(err.Error(), "\n") || tooManyDigits.MatchString(err.Error()):
+			t.Errorf("%s: an error of %d bytes quoting the pickle: %.300s…", name, len(err.Error()), err)
+		case !strings.Contains(err.Error(), c.want):
+			t.Errorf("%s: got %v, want an error with %q", name, err, c.want)
+		}
+	}
+	// int64's extremes as text still pass, and the legacy format's magic number (a 10-byte LONG1)
+	// is still read.
+	for _, arg := range []string{"9223372036854775807", "-9223372036854775808L"} {
+		if _, err := scanPickle(bufio.NewReader(bytes.NewReader(text('L', arg))), 100); err != nil {
+			t.Errorf("LONG %s: %v", arg, err)
+		}
+	}
+	if _, err := ReadPyTorch("testdata/"+fixtureWeightsLegacy, nil); err != nil {
+		t.Error(err)
+	}
+}
+
+// deflatedZip is a checkpoint whose storage "0" is n float32 zeros, deflated (64 MB take 64 KB),
+// and whose tensor "w" is the first size[0] of them.
+func deflatedZip(t testing.TB, n, size int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "archive/data.pkl", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write(tensorPickle([]int{size}, []int{1}, 0, "FloatStorage", n))
+	if w, err = zw.CreateHeader(&zip.FileHeader{Name: "archive/data/0", Method: zip.Deflate}); err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for left := 4 * n; left > 0; left -= len(zeros) {
+		_, _ = w.Write(zeros[:min(left, len(zeros))])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// allocatedBy returns how many bytes f allocated on the heap.
+func allocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// Issue 18, finding 7: a storage of 64 MB of deflated zeros (64 KB in the file) is read only as
+// far as its tensor reaches, and refused when its tensors need more than 64 times its compressed
+// size: it used to be read whole (a 1 MB file took 1 GB, a 4 MB one ran out of memory).
+func TestDeflatedStorageReadOnlyAsFarAsNeeded(t *testing.T) {
+	dir := t.TempDir()
+	const n = 16 << 20 // 64 MB of float32
+	small := writeFile(t, dir, "small-view.pth", deflatedZip(t, n, 4))
+	var got map[string]Tensor
+	var err error
+	if a := allocatedBy(func() { got, err = ReadPyTorch(small, nil) }); a > 4<<20 {
+		t.Errorf("reading 4 floats of a 64 MB deflated storage allocated %d MB", a>>20)
+	}
+	if err != nil || !slices.Equal(got["w"].Shape, []int{4}) || !slices.Equal(got["w"].Data, make([]float32, 4)) {
+		t.Errorf("small view: %v, %v", got, err)
+	}
+
+	whole := writeFile(t, dir, "whole-view.pth", deflatedZip(t, n, n))
+	if a := allocatedBy(func() { _, err = ReadPyTorch(whole, nil) }); a > 4<<20 {
+		t.Errorf("refusing a 64 MB deflated storage allocated %d MB", a>>20)
+	}
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "compressed up to 64:1") {
+		t.Errorf("whole view: got %v, want a refusal of its compression ratio", err)
+	}
 }

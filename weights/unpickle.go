@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"strconv"
+	"strings"
 
 	"github.com/nlpodyssey/gopickle/pickle"
 	"github.com/nlpodyssey/gopickle/types"
@@ -26,7 +28,7 @@ type UnsafeClassError struct {
 func (e *UnsafeClassError) Error() string {
 	return fmt.Sprintf("its pickle references %s.%s, which a state dict never needs: refusing it (the file may be "+
 		"malicious, or hold a whole pickled model rather than a state dict; only tensors in an OrderedDict are read)",
-		e.Module, e.Name)
+		shown(e.Module), shown(e.Name))
 }
 
 // storageClass is what torch.FloatStorage & co. resolve to: a marker of the element type.
@@ -63,7 +65,7 @@ func (r rebuildTensor) Call(args ...any) (any, error) {
 	}
 	offset, ok := toInt(args[1])
 	if !ok || offset < 0 {
-		return nil, fmt.Errorf("tensor rebuild: bad storage offset %v", args[1])
+		return nil, fmt.Errorf("tensor rebuild: bad storage offset (%s)", describe(args[1]))
 	}
 	size, err := intTuple(args[2])
 	if err != nil {
@@ -73,8 +75,8 @@ func (r rebuildTensor) Call(args ...any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tensor rebuild: stride: %w", err)
 	}
-	if len(size) != len(stride) {
-		return nil, fmt.Errorf("tensor rebuild: size %v and stride %v differ in length", size, stride)
+	if len(size) != len(stride) || len(size) > maxDims {
+		return nil, fmt.Errorf("tensor rebuild: size of %d dimensions and stride of %d (estil reads tensors of up to %d)", len(size), len(stride), maxDims)
 	}
 	return &tensorRef{storage: st, offset: offset, size: size, stride: stride}, nil
 }
@@ -132,12 +134,12 @@ func (orderedDictClass) Call(args ...any) (any, error) {
 	}
 	items, err := anySlice(args[0])
 	if len(args) != 1 || err != nil {
-		return nil, fmt.Errorf("OrderedDict with arguments %v", args)
+		return nil, fmt.Errorf("OrderedDict with %d arguments, the first a %T", len(args), args[0])
 	}
-	for _, it := range items {
+	for i, it := range items {
 		pair, err := anySlice(it)
 		if err != nil || len(pair) != 2 {
-			return nil, fmt.Errorf("OrderedDict item %v is not a pair", it)
+			return nil, fmt.Errorf("OrderedDict item %d is not a pair", i)
 		}
 		od.Set(pair[0], pair[1])
 	}
@@ -172,7 +174,7 @@ func unpickle(br *bufio.Reader, limit int, persistentLoad func(any) (any, error)
 	defer func() {
 		// gopickle panics on some malformed pickles (e.g. SETITEMS with an odd item count).
 		if p := recover(); p != nil {
-			v, err = nil, corruptf("bad pickle (gopickle: %v)", p)
+			v, err = nil, corruptf("bad pickle (gopickle: %s)", brief(fmt.Errorf("%v", p)))
 		}
 	}()
 	v, err = u.Load()
@@ -191,7 +193,7 @@ func pickleError(err error) error {
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	return corruptf("bad pickle: %v", err)
+	return corruptf("bad pickle: %s", brief(err))
 }
 
 // maxPickleSize bounds a state dict's pickle (VGG19's is a few kB).
@@ -201,6 +203,46 @@ const maxPickleSize = 64 << 20
 // them (issue 10, finding 2: a 65 KB flood of MARKs had reached 3.3 GB). torchvision's VGG19
 // state dict has about 1,300 (the 32-tensor fixture 1,098).
 const maxPickleObjects = 1 << 16
+
+// maxDims bounds a tensor's dimensions (a state dict's have up to 4), and so the length of a
+// shape in an error message.
+const maxDims = 8
+
+// maxLongBytes bounds the integers of a pickle written in binary (LONG1, LONG4): gopickle
+// converts them with one big-number shift per byte, which is quadratic (a 1 MB LONG4 took 40 s,
+// a 16 MB one hours; issue 18, finding 3). A state dict needs nothing wider than int64, except the
+// legacy format's magic number, 0x1950a86a20f9469cfc6c, 10 bytes.
+const maxLongBytes = 10
+
+// maxNumberText bounds a number written as text (INT, LONG, FLOAT of protocols 0 and 1), its
+// newline included: an int64 takes at most 21 bytes, a float64's repr 25.
+const maxNumberText = 32
+
+// numberText names the opcodes whose argument is a number as text.
+var numberText = map[byte]string{'I': "INT", 'L': "LONG", 'F': "FLOAT"}
+
+// longName names the opcodes whose argument is an integer in binary.
+var longName = map[byte]string{0x8a: "LONG1", 0x8b: "LONG4"}
+
+// validNumberText says whether the argument of INT, LONG or FLOAT (newline included) is a
+// number that gopickle converts without error, and a LONG one that fits in an int64 (gopickle
+// would make a big.Int of it, with SetString, quadratic).
+func validNumberText(op byte, text []byte) bool {
+	s := strings.TrimSuffix(string(text), "\n")
+	var err error
+	switch op {
+	case 'I':
+		if s == "00" || s == "01" { // False, True
+			return true
+		}
+		_, err = strconv.ParseInt(s, 10, 64)
+	case 'L':
+		_, err = strconv.ParseInt(strings.TrimSuffix(s, "L"), 10, 64)
+	case 'F':
+		_, err = strconv.ParseFloat(s, 64)
+	}
+	return err == nil
+}
 
 // gopickle resolves GLOBAL collections.OrderedDict itself, to a class that takes no arguments,
 // which fails on Python 2 pickles (whose OrderedDict reduce passes the items; the 2017 Caffe
@@ -274,11 +316,15 @@ func scanPickle(r *bufio.Reader, limit int) ([]byte, error) {
 		used += n
 		return b, nil
 	}
-	line := func() ([]byte, error) {
+	// line reads a newline-terminated argument of at most max bytes (what names it in errors).
+	line := func(max int, what string) ([]byte, error) {
 		var l []byte
 		for {
 			if used >= limit {
 				return nil, fmt.Errorf("unterminated line at byte %d", used)
+			}
+			if len(l) >= max {
+				return nil, fmt.Errorf("%s argument of over %d bytes at byte %d", what, max, used)
 			}
 			c, err := r.ReadByte()
 			if err != nil {
@@ -324,12 +370,24 @@ func scanPickle(r *bufio.Reader, limit int) ([]byte, error) {
 			}
 		case argLines:
 			var text []byte
+			name, isNumber := numberText[op]
+			max := limit
+			if isNumber {
+				max = maxNumberText
+			} else {
+				name = "text" // bounded by limit: "unterminated line" comes first
+			}
 			for range spec.n {
-				l, err := line()
+				l, err := line(max, name)
 				if err != nil {
 					return nil, err
 				}
 				text = append(text, l...)
+			}
+			// Numbers as text are checked here, so that gopickle never converts one wider than
+			// 64 bits, nor quotes a malformed one in its error.
+			if isNumber && !validNumberText(op, text) {
+				return nil, fmt.Errorf("malformed %s argument, or one wider than 64 bits, at byte %d", name, used-len(text))
 			}
 			if op == 'c' && !framed && string(text) == py2OrderedDict { // (a rewrite would break a frame's length)
 				text = []byte(compatOrderedDict)
@@ -354,6 +412,9 @@ func scanPickle(r *bufio.Reader, limit int) ([]byte, error) {
 			if spec.kind == argSigned && n >= 1<<31 {
 				return nil, fmt.Errorf("negative length at byte %d", used)
 			}
+			if name, isLong := longName[op]; isLong && n > maxLongBytes {
+				return nil, fmt.Errorf("a %s integer of %d bytes at byte %d (estil reads integers of up to %d bytes)", name, n, used, maxLongBytes)
+			}
 			if n > uint64(limit) {
 				return nil, fmt.Errorf("an argument of %d bytes at byte %d runs past the end", n, used)
 			}
@@ -376,7 +437,7 @@ func storageFromPID(pid any, storages map[string]*storageRef, legacy bool) (any,
 		return nil, fmt.Errorf("persistent id %T is not a tuple", pid)
 	}
 	if kind, _ := t.Get(0).(string); kind != "storage" {
-		return nil, fmt.Errorf("persistent id of kind %v, want storage (a pickled module rather than a state dict?)", t.Get(0))
+		return nil, fmt.Errorf("persistent id of kind %s, want storage (a pickled module rather than a state dict?)", describe(t.Get(0)))
 	}
 	if t.Len() < 5 {
 		return nil, fmt.Errorf("storage persistent id with %d fields", t.Len())
@@ -392,7 +453,7 @@ func storageFromPID(pid any, storages map[string]*storageRef, legacy bool) (any,
 		ref = &storageRef{dt: class.dt, key: key, numel: numel, viewSize: numel}
 		storages[key] = ref
 	} else if ref.dt != class.dt || ref.numel != numel {
-		return nil, fmt.Errorf("storage %s used with two types or sizes", key)
+		return nil, fmt.Errorf("storage %s used with two types or sizes", shown(key))
 	}
 	if legacy && t.Len() >= 6 && t.Get(5) != nil {
 		view, ok := t.Get(5).(*types.Tuple)
@@ -428,6 +489,20 @@ func toInt(v any) (int, bool) {
 	return 0, false
 }
 
+// describe names a value read from a pickle for an error message: an int64 or a short plain
+// string as it is, anything else by its kind and size, never whole.
+func describe(v any) string {
+	switch x := v.(type) {
+	case int:
+		return strconv.Itoa(x)
+	case string:
+		return shown(x)
+	case *big.Int:
+		return fmt.Sprintf("an integer of %d bits", x.BitLen())
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
 func intTuple(v any) ([]int, error) {
 	items, err := anySlice(v)
 	if err != nil {
@@ -437,7 +512,7 @@ func intTuple(v any) ([]int, error) {
 	for i, it := range items {
 		n, ok := toInt(it)
 		if !ok {
-			return nil, fmt.Errorf("element %v is not an int", it)
+			return nil, fmt.Errorf("element %d is %s, not an int", i, describe(it))
 		}
 		out[i] = n
 	}
