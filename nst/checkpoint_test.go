@@ -1,18 +1,24 @@
 package nst
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
@@ -420,4 +426,84 @@ func TestLoadCheckpointRefusesCraftedState(t *testing.T) {
 // setValue sets one value of a float32 tensor.
 func setValue(t *tensors.Tensor, i int, v float32) {
 	tensors.MutableFlatData(t, func(data []float32) { data[i] = v })
+}
+
+// TestLoadCheckpointRequiresItsDigest: estil always writes a checkpoint's content digest, so one
+// whose digest was removed from the header is refused, and the message calls it a checkpoint.
+func TestLoadCheckpointRequiresItsDigest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.ckpt")
+	if err := SaveCheckpoint(path, seedCheckpoints()[0]); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(data[:8])
+	var header map[string]any
+	if err := json.Unmarshal(data[8:8+n], &header); err != nil {
+		t.Fatal(err)
+	}
+	meta := header["__metadata__"].(map[string]any)
+	if _, ok := meta["estil.sha256"]; !ok {
+		t.Fatalf("no digest in the metadata %v", meta)
+	}
+	delete(meta, "estil.sha256")
+	head, _ := json.Marshal(header)
+	head = append(head, bytes.Repeat([]byte{' '}, (8-len(head)%8)%8)...)
+	var length [8]byte
+	binary.LittleEndian.PutUint64(length[:], uint64(len(head)))
+	stripped := append(append(length[:], head...), data[8+n:]...)
+	if err := os.WriteFile(path, stripped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadCheckpoint(path)
+	if err == nil || !strings.Contains(err.Error(), "checkpoint") || strings.Contains(err.Error(), "weights file") ||
+		!strings.Contains(err.Error(), "digest") {
+		t.Errorf("a checkpoint without its digest: %v; want a refusal about its digest that calls it a checkpoint", err)
+	}
+}
+
+// TestCheckpointMemory: saving and loading a checkpoint of 48 MB allocates about its size to
+// load (its tensors) and a fixed buffer to save, not copies of it (resuming took three times a
+// checkpoint's size: several GB at 1024 px).
+func TestCheckpointMemory(t *testing.T) {
+	c := seedCheckpoints()[0]
+	big := func() *tensors.Tensor { return tensors.FromShape(shapes.Make(dtypes.Float32, 1024, 1024, 3)) }
+	c.Image = big()
+	for key := range c.Optimizer.Tensors {
+		c.Optimizer.Tensors[key] = big()
+	}
+	tensorBytes := uint64(7 * 1024 * 1024 * 3 * 4) // the image and 6 optimizer tensors
+	path := filepath.Join(t.TempDir(), "big.ckpt")
+	var err error
+	saved := allocated(func() { err = SaveCheckpoint(path, c) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loadedC *Checkpoint
+	loaded := allocated(func() { loadedC, err = LoadCheckpoint(path) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a checkpoint of %d MB: saving allocated %.1f MB, loading %.1f MB", tensorBytes>>20, float64(saved)/(1<<20), float64(loaded)/(1<<20))
+	if saved > 8<<20 {
+		t.Errorf("saving allocated %d MB; want a fixed buffer, under 8 MB", saved>>20)
+	}
+	if loaded > tensorBytes+tensorBytes/8 {
+		t.Errorf("loading allocated %d MB for %d MB of tensors; want about their size", loaded>>20, tensorBytes>>20)
+	}
+	if loadedC.Image.Shape().Dim(0) != 1024 {
+		t.Errorf("loaded image %s", loadedC.Image.Shape())
+	}
+}
+
+// allocated is how many bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -29,56 +31,118 @@ import (
 // compact file is noticed even when its structure is intact.
 const digestKey = "estil.sha256"
 
-// f32View presents a Tensor to the safetensors serializer.
-type f32View struct {
-	shape []uint64
-	data  []byte
-}
-
-func (v f32View) DType() safetensors.DType { return safetensors.F32 }
-func (v f32View) Shape() []uint64          { return v.shape }
-func (v f32View) Data() []byte             { return v.data }
-func (v f32View) DataLen() uint64          { return uint64(len(v.data)) }
-
-func f32Bytes(data []float32) []byte {
-	b := make([]byte, 4*len(data))
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-	}
-	return b
+// Source is a tensor to write without a copy of it: its shape, and a function that hands its
+// float32 values to emit in order, in chunks of any size. [WriteSafetensorsFrom] calls it twice:
+// once for the content digest, which the header holds, then to write the values.
+type Source struct {
+	Shape  []int
+	Values func(emit func([]float32) error) error
 }
 
 // WriteSafetensors writes tensors as float32 to a safetensors file, atomically (a temporary file
 // renamed into place), with the given metadata plus a SHA-256 of the content that
 // [ReadSafetensors] checks.
 func WriteSafetensors(path string, tensors map[string]Tensor, metadata map[string]string) error {
-	views := make(map[string]f32View, len(tensors))
+	sources := make(map[string]Source, len(tensors))
 	for name, t := range tensors {
 		if len(t.Data) != t.Size() {
 			return fmt.Errorf("writing %s: tensor %s has %d values for shape %v", path, name, len(t.Data), t.Shape)
 		}
-		shape := make([]uint64, len(t.Shape))
-		for i, d := range t.Shape {
-			shape[i] = uint64(d)
+		sources[name] = Source{Shape: t.Shape, Values: func(emit func([]float32) error) error { return emit(t.Data) }}
+	}
+	return WriteSafetensorsFrom(path, sources, metadata)
+}
+
+// WriteSafetensorsFrom is [WriteSafetensors] for tensors that stay where they are (a checkpoint's
+// image and optimizer state, hundreds of MB at 512 px): their values are converted and written a
+// chunk at a time, so that writing takes a fixed 256 KB beyond them, not a copy of them all.
+func WriteSafetensorsFrom(path string, tensors map[string]Source, metadata map[string]string) error {
+	names := slices.Sorted(maps.Keys(tensors))
+	wrap := func(err error) error { return fmt.Errorf("writing %s: %w", path, err) }
+
+	// The content digest, in name order (contentDigest's definition), and each tensor's size.
+	h := sha256.New()
+	var buf []byte
+	toBytes := func(part []float32) []byte {
+		buf = slices.Grow(buf[:0], 4*len(part))[:4*len(part)]
+		for i, v := range part {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
 		}
-		views[name] = f32View{shape: shape, data: f32Bytes(t.Data)}
+		return buf
+	}
+	header := map[string]any{}
+	var offset int64
+	for _, name := range names {
+		t := tensors[name]
+		size := int64(1)
+		for _, d := range t.Shape {
+			size *= int64(d)
+		}
+		digestHeader(h, name, t.Shape)
+		var n int64
+		err := t.Values(func(values []float32) error {
+			for start := 0; start < len(values); start += chunkValues {
+				h.Write(toBytes(values[start:min(start+chunkValues, len(values))]))
+			}
+			n += int64(len(values))
+			return nil
+		})
+		if err != nil {
+			return wrap(err)
+		}
+		if n != size {
+			return wrap(fmt.Errorf("tensor %s has %d values for shape %v", name, n, t.Shape))
+		}
+		shape := t.Shape
+		if shape == nil {
+			shape = []int{}
+		}
+		header[name] = map[string]any{"dtype": "F32", "shape": shape, "data_offsets": []int64{offset, offset + 4*size}}
+		offset += 4 * size
 	}
 	meta := map[string]string{"format": "pt"}
-	for k, v := range metadata {
-		meta[k] = v
+	maps.Copy(meta, metadata)
+	meta[digestKey] = hex.EncodeToString(h.Sum(nil))
+	header["__metadata__"] = meta
+	head, err := json.Marshal(header)
+	if err != nil {
+		return wrap(err)
 	}
-	meta[digestKey] = contentDigest(tensors)
+	// The format pads the header with spaces to a multiple of 8 bytes.
+	head = append(head, bytes.Repeat([]byte{' '}, (8-len(head)%8)%8)...)
+
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return wrap(err)
 	}
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		return safetensors.SerializeToWriter(views, meta, w)
+	err = atomicfile.Write(path, func(w io.Writer) error {
+		var length [8]byte
+		binary.LittleEndian.PutUint64(length[:], uint64(len(head)))
+		if _, err := w.Write(append(length[:], head...)); err != nil {
+			return err
+		}
+		for _, name := range names {
+			err := tensors[name].Values(func(values []float32) error {
+				for start := 0; start < len(values); start += chunkValues {
+					if _, err := w.Write(toBytes(values[start:min(start+chunkValues, len(values))])); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return wrap(err)
 	}
 	return nil
 }
+
+// chunkValues is how many values a streaming writer converts at a time (256 KB).
+const chunkValues = 1 << 16
 
 // ReadSafetensors reads the tensors of a safetensors file whose names keep accepts (all if keep
 // is nil), converting F32, F16, BF16 and F64 to float32, and returns them with the file's

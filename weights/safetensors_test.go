@@ -297,3 +297,64 @@ func TestOpenSafetensorsDtypesNamesAndDigest(t *testing.T) {
 		t.Errorf("4 bytes past what the header declares: %v", err)
 	}
 }
+
+// TestWriteSafetensorsFromStreams: writing 64 MB of tensors from where they are allocates a fixed
+// chunk buffer, not a copy of them (WriteSafetensors of a checkpoint used to hold its float32
+// copies and a byte copy of them at once: three times the optimizer's state), and the file reads
+// back whole, with its digest.
+func TestWriteSafetensorsFromStreams(t *testing.T) {
+	const n = 4 << 20 // 4 Mi values, 16 MB a tensor
+	tensors := map[string][]float32{}
+	for _, name := range []string{"image", "optimizer.d", "optimizer.old_dirs.0", "optimizer.old_stps.0"} {
+		data := make([]float32, n)
+		for i := range data {
+			data[i] = float32(i%977) * 0.5
+		}
+		tensors[name] = data
+	}
+	sources := map[string]Source{}
+	for name, data := range tensors {
+		sources[name] = Source{Shape: []int{1024, 1024, 4}, Values: func(emit func([]float32) error) error {
+			// In pieces, as a caller handing over a tensor's flat data might not.
+			if err := emit(data[:n/3]); err != nil {
+				return err
+			}
+			return emit(data[n/3:])
+		}}
+	}
+	path := filepath.Join(t.TempDir(), "big.safetensors")
+	var err error
+	allocated := allocatedBy(func() { err = WriteSafetensorsFrom(path, sources, map[string]string{"k": "v"}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("writing 64 MB of tensors allocated %d KB", allocated>>10)
+	if allocated > 4<<20 {
+		t.Errorf("writing 64 MB of tensors allocated %d MB; want a fixed buffer, under 4 MB", allocated>>20)
+	}
+	f, err := OpenSafetensors(path, "test file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Metadata()["k"] != "v" {
+		t.Errorf("metadata %v", f.Metadata())
+	}
+	got := make([]float32, n)
+	for _, name := range f.Names() {
+		if err := f.ReadInto(name, got); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tensors[name]) {
+			t.Errorf("tensor %s reads back different", name)
+		}
+	}
+	if err := f.Verify(true); err != nil {
+		t.Error(err)
+	}
+	// A Source that gives fewer values than its shape says is refused.
+	short := map[string]Source{"x": {Shape: []int{4}, Values: func(emit func([]float32) error) error { return emit(make([]float32, 3)) }}}
+	if err := WriteSafetensorsFrom(filepath.Join(t.TempDir(), "short.safetensors"), short, nil); err == nil || !strings.Contains(err.Error(), "3 values") {
+		t.Errorf("a short tensor: %v", err)
+	}
+}
