@@ -24,6 +24,7 @@ Usage:
   estil demo [flags]                                         stylize a built-in pair of pictures
   estil explain --content C --style S --out H.html [flags]   an HTML handout that explains a transfer
   estil bench [--size 64,128] [--evals 10] [flags]           time estil against the PyTorch original
+  estil weights [--model vgg19]                              download and verify the weights into the cache, once
   estil help [command]                                       this help, or a command's flags
 
 The network's weights are downloaded on first use into the user's cache directory
@@ -54,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = explainCommand(ctx, rest, stdout, stderr)
 	case "bench":
 		err = benchCommand(ctx, rest, stdout, stderr)
+	case "weights":
+		err = weightsCommand(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return run([]string{rest[0], "--help"}, stdout, stderr)
