@@ -14,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/estil-nst/estil/nst"
 )
 
@@ -224,12 +225,13 @@ func checkpointPath(out string, iteration int) string {
 	return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(out, ext), iteration, ext)
 }
 
-// checkWritableFile checks that a non-image file (the report) can be written.
+// checkWritableFile checks that a non-image file (the report) can be written: in the folder of
+// the file atomicfile.Write replaces, which for a link is the folder of its target.
 func checkWritableFile(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("%q is a directory", path)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".estil-check-*")
+	f, err := os.CreateTemp(filepath.Dir(atomicfile.Target(path)), ".estil-check-*")
 	if err != nil {
 		return fmt.Errorf("cannot write in the directory of %q: %v", path, err)
 	}
