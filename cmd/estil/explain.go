@@ -57,6 +57,7 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := notAnInput("--out", s.out, f.content, f.style, s.weights); err != nil {
 		return err
 	}
+	s.removeStaleTemporaries()
 	c, st, err := f.pictures()
 	if err != nil {
 		return err

@@ -153,3 +153,32 @@ func sameFile(a, b string) bool {
 	}
 	return atomicfile.Target(a) == atomicfile.Target(b)
 }
+
+// removeStaleTemporaries removes what runs killed while they wrote this run's outputs (kill -9, a
+// power cut) left beside them: atomicfile's temporaries of --out, --report, --preview,
+// --checkpoint and --save-every's pictures, and nothing else.
+func (s *settings) removeStaleTemporaries() {
+	outs := []string{s.out}
+	for _, o := range s.sideOutputs() {
+		outs = append(outs, o.path)
+	}
+	folders := map[string]bool{}
+	for _, p := range outs {
+		folders[filepath.Dir(atomicfile.Target(p))] = true
+	}
+	if s.saveEvery > 0 { // OUT-N.png, beside the name --out gave
+		folders[atomicfile.Target(filepath.Dir(s.out))] = true
+	}
+	ours := func(dest string) bool {
+		for _, p := range outs {
+			if sameFile(dest, p) {
+				return true
+			}
+		}
+		_, ok := s.checkpointNumber(dest)
+		return ok
+	}
+	for dir := range folders {
+		atomicfile.RemoveStale(dir, ours)
+	}
+}

@@ -116,3 +116,40 @@ func TestCheckpointThroughALinkKeepsTheLink(t *testing.T) {
 		t.Errorf("the link's target holds no checkpoint of iteration 2: %v", err)
 	}
 }
+
+// TestStaleTemporariesAreSwept: a run removes the temporary files that a run killed while it
+// wrote (kill -9) left beside its outputs, all of them, and nothing else (issue 18, finding 13:
+// only the checkpoint's were swept, the pictures' and the report's stayed forever).
+func TestStaleTemporariesAreSwept(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	stale := map[string]bool{ // name → whether the run must remove it
+		".o.png.123.tmp":       true,
+		".o-2.png.4567.tmp":    true, // --save-every's picture 2
+		".run.json.89.tmp":     true,
+		".run.ckpt.1011.tmp":   true,
+		".preview.png.12.tmp":  true,
+		".o-3.png.13.tmp":      false, // not one of --save-every's pictures
+		".other.png.14.tmp":    false,
+		".o.png.copy.tmp":      false, // not a name atomicfile gives
+		".content.png.15.tmp":  false,
+		"notes-o.png.16.tmp":   false,
+		".o.png.17.tmp.backup": false,
+	}
+	for name := range stale {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
+		"--size", "32", "--iters", "3", "--save-every", "2", "--out", filepath.Join(dir, "o.png"), "--report", filepath.Join(dir, "run.json"),
+		"--preview", filepath.Join(dir, "preview.png"), "--checkpoint", filepath.Join(dir, "run.ckpt"), "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for name, removed := range stale {
+		if _, err := os.Stat(filepath.Join(dir, name)); removed != os.IsNotExist(err) {
+			t.Errorf("%s: removed %v, want %v", name, os.IsNotExist(err), removed)
+		}
+	}
+}

@@ -34,6 +34,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	if n := len(s.scaleList); n > 0 {
 		s.size = s.scaleList[n-1] // with --scales the last scale is the size (even if demo picked another)
 	}
+	s.removeStaleTemporaries()
 	content, styles, err := jobPictures(s, j)
 	if err != nil {
 		return err
@@ -56,7 +57,6 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 		return nil
 	}
 	if s.checkpoint != "" {
-		nst.RemoveStaleTemporaries(s.checkpoint) // left by a run killed while it wrote one
 		running := make(chan struct{})
 		defer close(running)
 		go func() {
