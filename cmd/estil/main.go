@@ -14,7 +14,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 )
 
 const usage = `estil: neural style transfer with VGG19 (Gatys et al.), on GoMLX.
@@ -82,13 +84,31 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errHelp):
 		return 0
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(stderr, "estil: %v\n", err)
+		fmt.Fprintf(stderr, "estil: %s\n", oneLine(err))
 		return 130
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(stderr, "estil: %v (see --help)\n", err)
+		fmt.Fprintf(stderr, "estil: %s (see --help)\n", oneLine(err))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "estil: %v\n", err)
+		fmt.Fprintf(stderr, "estil: %s\n", oneLine(err))
 		return 1
 	}
+}
+
+// maxMessage is the most of an error's text printed, in bytes: a last guard against a message
+// that quotes what a file holds (one was 180 KB).
+const maxMessage = 2000
+
+// oneLine is err's message on one line: its line breaks (errors.Join's, or a file name's) become
+// "; ", and past maxMessage bytes it is cut, between characters, saying how much was left out.
+func oneLine(err error) string {
+	msg := strings.Join(strings.FieldsFunc(err.Error(), func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", msg[:cut], len(msg)-cut)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"hash/crc32"
 	"image"
 	"image/png"
@@ -360,4 +361,32 @@ func readReport(t *testing.T, path string) (report, []byte) {
 		t.Fatal(err)
 	}
 	return r, data
+}
+
+// TestErrorsPrintOnOneLine: every error the command prints is one line, however it was built
+// (errors.Join puts its parts on lines of their own) and however long (issue 18, finding 12:
+// multi-line messages, one of 180 KB).
+func TestErrorsPrintOnOneLine(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		code int
+	}{
+		{"joined", errors.Join(errors.New("scale 256: the loss is not a finite number"), errors.New("writing out.png: disk full")), 1},
+		{"joined usage", usageError{errors.Join(errors.New("a"), errors.New("\r\nb\n")).Error()}, 2},
+		{"interrupted", errors.Join(context.Canceled, errors.New("checkpoint: disk full")), 130},
+		{"huge", errors.New("pickle value " + strings.Repeat("1234567890é", 20_000)), 1},
+	} {
+		var stderr bytes.Buffer
+		if code := exitCode(c.err, &stderr); code != c.code {
+			t.Errorf("%s: exit %d, want %d", c.name, code, c.code)
+		}
+		msg := stderr.String()
+		if strings.Count(msg, "\n") != 1 || !strings.HasSuffix(msg, "\n") || strings.Contains(msg, "\r") || len(msg) > maxMessage+100 {
+			t.Errorf("%s: printed %d bytes on %d lines, want one line of at most about %d: %.300q", c.name, len(msg), strings.Count(msg, "\n"), maxMessage, msg)
+		}
+		if !strings.HasPrefix(msg, "estil: ") || strings.Contains(msg, "; ;") {
+			t.Errorf("%s: printed %.300q", c.name, msg)
+		}
+	}
 }

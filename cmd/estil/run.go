@@ -151,16 +151,16 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 func saveResult(s *settings, content image.Image, result *nst.Result, rep *report, runErr error) error {
 	final := applyOriginalColors(s, content, result.Image)
 	if err := images.SavePNG(s.out, final); err != nil {
-		return errors.Join(runErr, err)
+		return afterRun(runErr, err)
 	}
 	if s.preview != "" { // the preview ends on the result
 		if err := images.SavePNG(s.preview, final); err != nil {
-			return errors.Join(runErr, err)
+			return afterRun(runErr, err)
 		}
 	}
 	if s.report != "" {
 		if err := rep.write(s.report); err != nil {
-			return errors.Join(runErr, err)
+			return afterRun(runErr, err)
 		}
 	}
 	switch {
@@ -175,6 +175,15 @@ func saveResult(s *settings, content image.Image, result *nst.Result, rep *repor
 	return nil
 }
 
+// afterRun is the error of a write that failed after the run ended with runErr (maybe nil): one
+// line, both wrapped.
+func afterRun(runErr, writeErr error) error {
+	if runErr == nil {
+		return writeErr
+	}
+	return fmt.Errorf("%w; then %w", runErr, writeErr)
+}
+
 // openModel opens the backend and VGG19 (nst.LoadModel), saying loudly when the weights are
 // random. If offlineFallback names a command (demo, explain) and the default weights cannot be
 // downloaded, that command goes on with random weights, saying so: a run with a random network
@@ -183,7 +192,7 @@ func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallba
 	o := nst.LoadOptions{Model: s.model, Weights: s.weights, Seed: int64(s.seed), Backend: s.backend, Notice: stderr}
 	if offlineFallback != "" {
 		o.OfflineFallback = func(err error) {
-			fmt.Fprintf(stderr, "estil: %v\n", err)
+			fmt.Fprintf(stderr, "estil: %s\n", oneLine(err))
 			fmt.Fprintf(stderr, "estil %s: going on with random weights instead (pass --weights PATH to use a downloaded file)\n", offlineFallback)
 		}
 	}
