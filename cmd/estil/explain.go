@@ -58,8 +58,8 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	s.removeStaleTemporaries()
-	c, st, err := f.pictures()
-	if err != nil {
+	var c, st image.Image
+	if err := unlessCancelled(ctx, func() (err error) { c, st, err = f.pictures(); return err }); err != nil {
 		return err
 	}
 	// Offline in a classroom, a handout with a random network (saying so everywhere) is still

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -228,8 +229,9 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// TestInterruptWritesCurrentImage runs the real binary, sends it SIGINT (Ctrl-C) during the run
-// and checks that it writes the current image to --out and exits with 130.
+// TestInterruptWritesCurrentImage runs the real binary, sends it SIGINT (Ctrl-C) during the run,
+// after its first iteration, and checks that it writes the current image to --out and exits
+// with 130.
 func TestInterruptWritesCurrentImage(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "estil")
@@ -248,8 +250,10 @@ func TestInterruptWritesCurrentImage(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// Wait until the run is under way (the progress bar shows a loss), then press Ctrl-C.
-	for !strings.Contains(stderr.String(), "loss") {
+	// Wait until an iteration is done (the progress bar counts it: "(1/100000"), then press
+	// Ctrl-C. Before that, nothing is written.
+	done := regexp.MustCompile(`\([1-9][0-9]*/100000`)
+	for !done.MatchString(stderr.String()) {
 		if ctx.Err() != nil {
 			_ = cmd.Process.Kill()
 			t.Fatalf("the run did not start: %s", stderr.String())
@@ -303,19 +307,23 @@ func (b *syncBuffer) String() string {
 }
 
 // TestNonFiniteLossKeepsLastImage: a style weight that overflows float32 makes the first loss
-// infinite; the run stops with a message, exits non-zero, and writes the last image whose loss
-// was finite (none was evaluated after the start: the start, i.e. the content).
+// infinite; the run stops with a message and exits non-zero. No iteration ran, so there is no
+// image to keep but the start (the content): an existing --out is left as it was (issue 18,
+// finding 5: a run stopped before its first iteration writes nothing).
 func TestNonFiniteLossKeepsLastImage(t *testing.T) {
 	dir := t.TempDir()
 	content, style := writePictures(t, dir)
 	out := filepath.Join(dir, "o.png")
+	if err := os.WriteFile(out, []byte("previous result"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, _, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
 		"--style", style, "--size", "32", "--iters", "5", "--style-weight", "1e39", "--out", out, "--quiet")
-	if code == 0 || !strings.Contains(stderr, "not a finite number") {
+	if code == 0 || !strings.Contains(stderr, "not a finite number") || !strings.Contains(stderr, "left "+out+" as it was") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	if _, err := images.Load(out); err != nil {
-		t.Fatalf("no image kept: %v", err)
+	if data, _ := os.ReadFile(out); string(data) != "previous result" {
+		t.Errorf("--out was changed")
 	}
 }
 

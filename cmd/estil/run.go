@@ -19,8 +19,8 @@ import (
 )
 
 // runTransfer loads the backend, the weights and the model, runs the transfer of j with the
-// settings s, and writes the result (also when stopped by Ctrl-C or a non-finite loss: then the
-// last good image is written, and the error returned).
+// settings s, and writes the result (also when stopped by Ctrl-C or a non-finite loss after an
+// iteration at least: then the last good image is written, and the error returned).
 func runTransfer(ctx context.Context, s *settings, j job, stdout, stderr io.Writer) error {
 	model, err := openModel(ctx, s, stderr, "")
 	if err != nil {
@@ -62,7 +62,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 		go func() {
 			select {
 			case <-ctx.Done():
-				fmt.Fprintf(stderr, "\nestil: interrupted: finishing this iteration, then writing the checkpoint %s\n", s.checkpoint)
+				fmt.Fprintf(stderr, "\nestil: finishing this iteration, then writing the checkpoint %s\n", s.checkpoint)
 			case <-running:
 			}
 		}()
@@ -147,8 +147,13 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 }
 
 // saveResult writes the result (even after an error or Ctrl-C: the last good image) and the
-// report, and says how the run ended.
+// report, and says how the run ended. When the run stopped before its first iteration, its
+// picture is only where it started (the content, or the checkpoint's picture): nothing is written
+// then, and an existing --out stays as it was.
 func saveResult(s *settings, content image.Image, result *nst.Result, rep *report, runErr error) error {
+	if runErr != nil && result.Iterations <= s.iterationsBefore() {
+		return notWritten(s, runErr)
+	}
 	final := applyOriginalColors(s, content, result.Image)
 	if err := images.SavePNG(s.out, final); err != nil {
 		return afterRun(runErr, err)
@@ -175,6 +180,15 @@ func saveResult(s *settings, content image.Image, result *nst.Result, rep *repor
 	return nil
 }
 
+// notWritten says how a run that stopped before its first iteration ended. (With --checkpoint a
+// Ctrl-C lets the iteration end: there is always one.)
+func notWritten(s *settings, runErr error) error {
+	if errors.Is(runErr, context.Canceled) {
+		return fmt.Errorf("interrupted before the first iteration ended; left %s as it was: %w", s.out, context.Canceled)
+	}
+	return fmt.Errorf("%w; no iteration ran: left %s as it was", runErr, s.out)
+}
+
 // afterRun is the error of a write that failed after the run ended with runErr (maybe nil): one
 // line, both wrapped.
 func afterRun(runErr, writeErr error) error {
@@ -182,6 +196,15 @@ func afterRun(runErr, writeErr error) error {
 		return writeErr
 	}
 	return fmt.Errorf("%w; then %w", runErr, writeErr)
+}
+
+// iterationsBefore is the iteration count the run starts from: 0, or the resumed checkpoint's
+// (with --scales, those of the scales before its own included, as the result counts them).
+func (s *settings) iterationsBefore() int {
+	if s.resumed == nil {
+		return 0
+	}
+	return s.resumed.Before.Iterations + s.resumed.Iterations
 }
 
 // openModel opens the backend and VGG19 (nst.LoadModel), saying loudly when the weights are
@@ -196,8 +219,8 @@ func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallba
 			fmt.Fprintf(stderr, "estil %s: going on with random weights instead (pass --weights PATH to use a downloaded file)\n", offlineFallback)
 		}
 	}
-	model, err := nst.LoadModel(ctx, o)
-	if err != nil {
+	var model *nst.Model
+	if err := unlessCancelled(ctx, func() (err error) { model, err = nst.LoadModel(ctx, o); return err }); err != nil {
 		return nil, err
 	}
 	if s.pooling == "avg" {
