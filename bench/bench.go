@@ -29,7 +29,7 @@ type Settings struct {
 	Sizes     []int   // square sizes, ascending (ParseSizes)
 	Evals     int     // L-BFGS evaluations per size (≥ 2)
 	Python    string  // an interpreter with torch (DefaultPython)
-	Script    string  // bench/pytorch_reference.py (FindScript)
+	Script    string  // a PyTorch script to run instead of the built-in bench/pytorch_reference.py (CheckScript)
 	Device    string  // PyTorch's: cpu or cuda
 	Threads   int     // PyTorch's CPU threads
 	Backend   string  // estil's (nst.OpenBackend)
@@ -50,6 +50,13 @@ func SideBySide(ctx context.Context, s *Settings, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if !s.NoTorch {
+		copied := *s
+		if copied.Script, err = s.script(dir); err != nil {
+			return err
+		}
+		s = &copied
+	}
 	r := &sideBySide{ctx: ctx, s: s, dir: dir, stderr: stderr, rep: newReport(s)}
 	if err := r.open(); err != nil {
 		return err

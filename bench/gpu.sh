@@ -113,18 +113,18 @@ fi
 
 if [[ " $STEPS " == *" 2 "* ]]; then
 	step bench 420 "$BIN/estil" bench --backend "$BACKEND" --device cuda --size "$SIZES" --evals "$EVALS" \
-		--python "$PYTHON" --script bench/pytorch_reference.py --float64-control=false --json
+		--python "$PYTHON" --float64-control=false --json
 	sed -n '/^{/,$p' "$OUT/bench.log" >"$OUT/bench.json"
 	if [ ! -s "$OUT/bench.json" ]; then # estil's backend did not load: at least PyTorch's figures
 		step bench_torch_only 240 "$BIN/estil" bench --no-estil --device cuda --size "$SIZES" --evals "$EVALS" \
-			--python "$PYTHON" --script bench/pytorch_reference.py --float64-control=false --json
+			--python "$PYTHON" --float64-control=false --json
 		sed -n '/^{/,$p' "$OUT/bench_torch_only.log" >"$OUT/bench_torch_only.json"
 	fi
 fi
 
 if [[ " $STEPS " == *" 3 "* ]]; then
 	step bench_tf32 240 "$BIN/estil" bench --backend "$BACKEND_TF32" --device cuda --size 512 --evals "$EVALS" \
-		--python "$PYTHON" --script bench/pytorch_reference.py --float64-control=false --json
+		--python "$PYTHON" --float64-control=false --json
 	sed -n '/^{/,$p' "$OUT/bench_tf32.log" >"$OUT/bench_tf32.json"
 fi
 

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
@@ -45,29 +46,59 @@ func ParseSizes(list string) ([]int, error) {
 	return slices.Compact(sizes), nil
 }
 
-// FindScript looks for bench/pytorch_reference.py above the working directory and next to
-// the executable (the GPU bundle puts it in bench/ beside bin/).
-func FindScript() (string, error) {
-	const rel = "bench/pytorch_reference.py"
-	var dirs []string
-	if wd, err := os.Getwd(); err == nil {
-		for d := wd; ; d = filepath.Dir(d) {
-			dirs = append(dirs, d)
-			if filepath.Dir(d) == d {
-				break
-			}
+// referenceScript is bench/pytorch_reference.py, built in: the PyTorch side of SideBySide runs
+// this copy unless Settings.Script names another file. Looking for the file on disk instead (it
+// once ran the first bench/pytorch_reference.py above the working directory) could run a
+// stranger's script from a downloaded project or a shared folder.
+//
+//go:embed pytorch_reference.py
+var referenceScript []byte
+
+// script returns the path of the script to run: Settings.Script, checked (CheckScript), or the
+// built-in copy written into the private folder dir.
+func (s *Settings) script(dir string) (string, error) {
+	if s.Script != "" {
+		return CheckScript(s.Script)
+	}
+	path := filepath.Join(dir, "pytorch_reference.py")
+	if err := os.WriteFile(path, referenceScript, 0o600); err != nil {
+		return "", fmt.Errorf("writing the PyTorch script: %w", err)
+	}
+	return path, nil
+}
+
+// CheckScript refuses a script that anyone but the user could have written, since estil bench
+// runs it: the file and its folder (python imports modules from the script's folder before its
+// own, so whoever can add files there chooses what "import torch" runs) must belong to the user
+// or root and be writable by neither group nor others. Links are followed; the path returned is
+// the file's own, to run.
+func CheckScript(path string) (string, error) {
+	file, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("--script: %w", err)
+	}
+	fi, err := os.Stat(file)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("--script: %w", err)
+	case !fi.Mode().IsRegular():
+		return "", fmt.Errorf("--script %s is not a regular file", path)
+	}
+	for _, p := range []string{file, filepath.Dir(file)} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", fmt.Errorf("--script: %w", err)
+		}
+		uid, ok := owner(fi)
+		switch {
+		case !ok: // no owners and permissions to go by on this system
+		case uid != os.Getuid() && uid != 0:
+			return "", fmt.Errorf("refusing to run --script %s: %s belongs to user %d, neither you nor root, who chooses what it runs; copy the script into a folder of yours, or leave out --script to run estil's own", path, p, uid)
+		case fi.Mode().Perm()&0o022 != 0:
+			return "", fmt.Errorf("refusing to run --script %s: %s is writable by group or others (%v), who choose what it runs; chmod go-w it, or leave out --script to run estil's own", path, p, fi.Mode().Perm())
 		}
 	}
-	if exe, err := os.Executable(); err == nil {
-		dirs = append(dirs, filepath.Dir(exe), filepath.Dir(filepath.Dir(exe)))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("cannot find %s above the working directory or the executable: pass --script PATH, or --no-pytorch", rel)
+	return file, nil
 }
 
 // CheckTorch makes sure python can import torch and torchvision, in one clear line if not.

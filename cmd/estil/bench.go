@@ -14,7 +14,7 @@ import (
 const benchUsage = `Usage: estil bench [--size 64,128] [--evals 10] [--device cpu|cuda] [flags]
        estil bench --scales 256,512,1024 [--iters 5] [flags]
 
-Times the same work in estil and in the PyTorch original (bench/pytorch_reference.py):
+Times the same work in estil and in the PyTorch original (bench/pytorch_reference.py, built in):
 VGG19 to conv5_1 with the original's loss (content at conv4_2, Gram matrices of conv1_1 …
 conv5_1), N evaluations of L-BFGS (lr 1, history 100, strong Wolfe) from the content image,
 on a content and a style picture drawn in code, at each size (square, size × size).
@@ -90,11 +90,6 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return bench.CoarseToFine(ctx, &s, stdout, stderr)
 	}
 	if !s.NoTorch {
-		if s.Script == "" {
-			if s.Script, err = bench.FindScript(); err != nil {
-				return usagef("%v", err)
-			}
-		}
 		if err := bench.CheckTorch(ctx, s.Python); err != nil {
 			return err
 		}
@@ -109,7 +104,7 @@ func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes, scales *str
 	fs.StringVar(sizes, "size", "64,128", "comma-separated image sizes (square, pixels)")
 	fs.IntVar(&s.Evals, "evals", 10, "L-BFGS evaluations of the loss per size (≥ 2)")
 	fs.StringVar(&s.Python, "python", bench.DefaultPython(), "python interpreter with torch")
-	fs.StringVar(&s.Script, "script", "", "path of pytorch_reference.py (default: bench/ next to the module root or the executable)")
+	fs.StringVar(&s.Script, "script", "", "a PyTorch script to run instead of estil's built-in copy of bench/pytorch_reference.py; it and its folder must be yours (or root's) and writable by no one else")
 	fs.StringVar(&s.Device, "device", "cpu", "PyTorch's device: cpu or cuda")
 	fs.IntVar(&s.Threads, "threads", 2, "PyTorch's CPU threads (torch.set_num_threads)")
 	fs.StringVar(&s.Backend, "backend", nst.BackendAuto, "estil's backend: auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -134,5 +136,101 @@ func TestBenchScales(t *testing.T) {
 			!(r.Loss > 0) {
 			t.Errorf("scale %d: implausible figures %+v", r.Scale, r)
 		}
+	}
+}
+
+// fakePython writes into dir a "python" that passes CheckTorch's "import torch" and, asked to run
+// a script, copies the script to ran and fails: what estil bench would have run.
+func fakePython(t *testing.T, dir string) (python, ran string) {
+	t.Helper()
+	python, ran = filepath.Join(dir, "python"), filepath.Join(dir, "ran.py")
+	script := "#!/bin/sh\n[ \"$1\" = -c ] && exit 0\ncp \"$1\" '" + ran + "'\necho 'no torch here' >&2\nexit 1\n"
+	if err := os.WriteFile(python, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return python, ran
+}
+
+// TestBenchRunsItsOwnScript: without --script, estil bench runs its own built-in copy of
+// bench/pytorch_reference.py, never one it finds on disk (issue 18, finding 2: it ran the first
+// bench/pytorch_reference.py in the working directory or any folder above it).
+func TestBenchRunsItsOwnScript(t *testing.T) {
+	own, err := os.ReadFile(filepath.Join("..", "..", "bench", "pytorch_reference.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	python, ran := fakePython(t, dir)
+	planted := filepath.Join(dir, "project", "bench", "pytorch_reference.py")
+	if err := os.MkdirAll(filepath.Dir(planted), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planted, []byte("import os; os.system('echo a stranger ran this')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(dir, "project"))
+	code, _, stderr := estil(t, "bench", "--no-estil", "--size", "32", "--evals", "2", "--python", python)
+	if code != 1 || !strings.Contains(stderr, "no torch here") {
+		t.Fatalf("exit %d, stderr %q; want the fake python's failure", code, stderr)
+	}
+	if got, err := os.ReadFile(ran); err != nil || !bytes.Equal(got, own) {
+		t.Errorf("estil bench ran %d bytes (%v) that are not its own script: %.80q", len(got), err, got)
+	}
+}
+
+// TestBenchRefusesAStrangersScript: --script is run only if it and its folder belong to the user
+// (or root) and nobody else can write them; a refusal is one line naming the path (issue 18,
+// finding 2).
+func TestBenchRefusesAStrangersScript(t *testing.T) {
+	dir := t.TempDir()
+	python, ran := fakePython(t, dir)
+	script := func(name string, fileMode, dirMode os.FileMode) string {
+		folder := filepath.Join(dir, name)
+		if err := os.Mkdir(folder, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(folder, "reference.py")
+		if err := os.WriteFile(p, []byte("print('hello')\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for path, mode := range map[string]os.FileMode{p: fileMode, folder: dirMode} {
+			if err := os.Chmod(path, mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	cases := []struct {
+		name, path, want string
+	}{
+		{"writable by others", script("open", 0o666, 0o755), "open/reference.py is writable by group or others"},
+		{"writable by the group", script("group", 0o664, 0o755), "group/reference.py is writable by group or others"},
+		{"in a folder others write in", script("shared", 0o644, 0o777|os.ModeSticky), "shared is writable by group or others"},
+		{"a link to one writable by others", filepath.Join(dir, "link.py"), "open/reference.py is writable by group or others"},
+		{"not a file", dir, "not a regular file"},
+	}
+	if err := os.Symlink(cases[0].path, cases[3].path); err != nil {
+		t.Fatal(err)
+	}
+	stranger := script("stranger", 0o644, 0o755)
+	if err := os.Chown(stranger, 12345, 12345); err == nil { // only root can give a file away
+		cases = append(cases, struct{ name, path, want string }{"someone else's", stranger, "belongs to user 12345"})
+	} else {
+		t.Logf("not checking a file of another user: %v", err)
+	}
+	for _, c := range cases {
+		code, _, stderr := estil(t, "bench", "--no-estil", "--size", "32", "--evals", "2", "--python", python, "--script", c.path)
+		if code != 1 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, c.path) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want one line naming %s and saying %q", c.name, code, stderr, c.path, c.want)
+		}
+		if _, err := os.Stat(ran); err == nil {
+			t.Fatalf("%s: the script was run", c.name)
+		}
+	}
+	// The user's own script, which nobody else can write, runs.
+	mine := script("mine", 0o644, 0o755)
+	code, _, stderr := estil(t, "bench", "--no-estil", "--size", "32", "--evals", "2", "--python", python, "--script", mine)
+	if got, err := os.ReadFile(ran); code != 1 || err != nil || string(got) != "print('hello')\n" {
+		t.Errorf("the user's own script was not run: exit %d, %v, stderr %q", code, err, stderr)
 	}
 }

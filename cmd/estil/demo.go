@@ -43,7 +43,7 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := checkOutputs(&s, s.weights); err != nil {
 		return err
 	}
-	if err := s.loadResume(); err != nil {
+	if err := unlessCancelled(ctx, s.loadResume); err != nil {
 		return err
 	}
 	model, err := openModel(ctx, &s, stderr, "demo")

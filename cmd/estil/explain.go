@@ -58,8 +58,9 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := notAnInput("--out", s.out, f.content, f.style, s.weights); err != nil {
 		return err
 	}
-	c, st, err := f.pictures()
-	if err != nil {
+	s.removeStaleTemporaries()
+	var c, st image.Image
+	if err := unlessCancelled(ctx, func() (err error) { c, st, err = f.pictures(); return err }); err != nil {
 		return err
 	}
 	// Offline in a classroom, a handout with a random network (saying so everywhere) is still

@@ -14,7 +14,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 )
 
 const usage = `estil: neural style transfer with VGG19 (Gatys et al.), on GoMLX.
@@ -42,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(stderr)
 	defer stop()
 
 	var err error
@@ -67,7 +69,61 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "estil: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	return exitCode(err, stderr)
+	code := exitCode(err, stderr)
+	if sig, ok := context.Cause(ctx).(signalled); ok && code == 130 {
+		code = 128 + int(sig.Signal) // as a shell reports a process its signal ended: 130, 143
+	}
+	return code
+}
+
+// interruptible returns a context that the first SIGINT (Ctrl-C) or SIGTERM cancels, with the
+// signal as its cause: the run then stops at the next safe point, writing what it has (the
+// current picture, a checkpoint), and loading is abandoned at once (unlessCancelled). The
+// signals are then given back to the system, so that a second one ends the process at once, as
+// it ends any program, even while a step that cannot be cut short finishes. stop releases them.
+func interruptible(stderr io.Writer) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-signals:
+			signal.Stop(signals) // first: a second signal must find the default action in place
+			n, _ := sig.(syscall.Signal)
+			cancel(signalled{n})
+			fmt.Fprintf(stderr, "\nestil: %v: stopping; a second one quits at once\n", sig)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// signalled is the cause of a context interruptible cancelled.
+type signalled struct{ syscall.Signal }
+
+func (s signalled) Error() string { return "got " + s.Signal.String() }
+
+// unlessCancelled runs load, but returns as soon as ctx is cancelled rather than when load
+// returns: decoding pictures and reading weights do not watch ctx, and take many seconds on big
+// files, during which Ctrl-C seemed ignored. load then goes on in the background until the
+// process ends, which it is about to do; what it returns is dropped, and nothing has been
+// written yet.
+func unlessCancelled(ctx context.Context, load func() error) error {
+	done := make(chan error, 1)
+	if ctx.Err() == nil {
+		go func() { done <- load() }()
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("interrupted while loading, before anything was written: %w", ctx.Err())
+	}
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -85,13 +141,31 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errHelp):
 		return 0
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(stderr, "estil: %v\n", err)
+		fmt.Fprintf(stderr, "estil: %s\n", oneLine(err))
 		return 130
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(stderr, "estil: %v (see --help)\n", err)
+		fmt.Fprintf(stderr, "estil: %s (see --help)\n", oneLine(err))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "estil: %v\n", err)
+		fmt.Fprintf(stderr, "estil: %s\n", oneLine(err))
 		return 1
 	}
+}
+
+// maxMessage is the most of an error's text printed, in bytes: a last guard against a message
+// that quotes what a file holds (one was 180 KB).
+const maxMessage = 2000
+
+// oneLine is err's message on one line: its line breaks (errors.Join's, or a file name's) become
+// "; ", and past maxMessage bytes it is cut, between characters, saying how much was left out.
+func oneLine(err error) string {
+	msg := strings.Join(strings.FieldsFunc(err.Error(), func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", msg[:cut], len(msg)-cut)
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"hash/crc32"
 	"image"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -227,8 +229,9 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// TestInterruptWritesCurrentImage runs the real binary, sends it SIGINT (Ctrl-C) during the run
-// and checks that it writes the current image to --out and exits with 130.
+// TestInterruptWritesCurrentImage runs the real binary, sends it SIGINT (Ctrl-C) during the run,
+// after its first iteration, and checks that it writes the current image to --out and exits
+// with 130.
 func TestInterruptWritesCurrentImage(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "estil")
@@ -247,8 +250,10 @@ func TestInterruptWritesCurrentImage(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// Wait until the run is under way (the progress bar shows a loss), then press Ctrl-C.
-	for !strings.Contains(stderr.String(), "loss") {
+	// Wait until an iteration is done (the progress bar counts it: "(1/100000"), then press
+	// Ctrl-C. Before that, nothing is written.
+	done := regexp.MustCompile(`\([1-9][0-9]*/100000`)
+	for !done.MatchString(stderr.String()) {
 		if ctx.Err() != nil {
 			_ = cmd.Process.Kill()
 			t.Fatalf("the run did not start: %s", stderr.String())
@@ -302,19 +307,23 @@ func (b *syncBuffer) String() string {
 }
 
 // TestNonFiniteLossKeepsLastImage: a style weight that overflows float32 makes the first loss
-// infinite; the run stops with a message, exits non-zero, and writes the last image whose loss
-// was finite (none was evaluated after the start: the start, i.e. the content).
+// infinite; the run stops with a message and exits non-zero. No iteration ran, so there is no
+// image to keep but the start (the content): an existing --out is left as it was (issue 18,
+// finding 5: a run stopped before its first iteration writes nothing).
 func TestNonFiniteLossKeepsLastImage(t *testing.T) {
 	dir := t.TempDir()
 	content, style := writePictures(t, dir)
 	out := filepath.Join(dir, "o.png")
+	if err := os.WriteFile(out, []byte("previous result"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, _, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content,
 		"--style", style, "--size", "32", "--iters", "5", "--style-weight", "1e39", "--out", out, "--quiet")
-	if code == 0 || !strings.Contains(stderr, "not a finite number") {
+	if code == 0 || !strings.Contains(stderr, "not a finite number") || !strings.Contains(stderr, "left "+out+" as it was") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	if _, err := images.Load(out); err != nil {
-		t.Fatalf("no image kept: %v", err)
+	if data, _ := os.ReadFile(out); string(data) != "previous result" {
+		t.Errorf("--out was changed")
 	}
 }
 
@@ -360,4 +369,32 @@ func readReport(t *testing.T, path string) (report, []byte) {
 		t.Fatal(err)
 	}
 	return r, data
+}
+
+// TestErrorsPrintOnOneLine: every error the command prints is one line, however it was built
+// (errors.Join puts its parts on lines of their own) and however long (issue 18, finding 12:
+// multi-line messages, one of 180 KB).
+func TestErrorsPrintOnOneLine(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		code int
+	}{
+		{"joined", errors.Join(errors.New("scale 256: the loss is not a finite number"), errors.New("writing out.png: disk full")), 1},
+		{"joined usage", usageError{errors.Join(errors.New("a"), errors.New("\r\nb\n")).Error()}, 2},
+		{"interrupted", errors.Join(context.Canceled, errors.New("checkpoint: disk full")), 130},
+		{"huge", errors.New("pickle value " + strings.Repeat("1234567890é", 20_000)), 1},
+	} {
+		var stderr bytes.Buffer
+		if code := exitCode(c.err, &stderr); code != c.code {
+			t.Errorf("%s: exit %d, want %d", c.name, code, c.code)
+		}
+		msg := stderr.String()
+		if strings.Count(msg, "\n") != 1 || !strings.HasSuffix(msg, "\n") || strings.Contains(msg, "\r") || len(msg) > maxMessage+100 {
+			t.Errorf("%s: printed %d bytes on %d lines, want one line of at most about %d: %.300q", c.name, len(msg), strings.Count(msg, "\n"), maxMessage, msg)
+		}
+		if !strings.HasPrefix(msg, "estil: ") || strings.Contains(msg, "; ;") {
+			t.Errorf("%s: printed %.300q", c.name, msg)
+		}
+	}
 }

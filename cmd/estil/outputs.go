@@ -9,14 +9,15 @@ import (
 	"strings"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/atomicfile"
 )
 
 // checkOutputs makes sure, before the run, that every file it will write (--out, --report,
 // --checkpoint and --save-every's pictures) can be written, and that none of them is one of the
 // inputs (the content, the styles, --init's picture, the weights file: compared as files, so
 // links count) or another output. inputs may hold names that are not files ("random", "noise",
-// ""): they are skipped. (--resume's file is both read and, by default, rewritten: that is the
-// point of it.)
+// ""): they are skipped. --resume's file is an input too, but one that --checkpoint may name (and
+// does by default): going on checkpointing into it is the point of it.
 func checkOutputs(s *settings, inputs ...string) error {
 	base := filepath.Base(s.out)
 	if strings.TrimSuffix(base, filepath.Ext(base)) == "" {
@@ -33,17 +34,34 @@ func checkOutputs(s *settings, inputs ...string) error {
 		outs = append(outs, o)
 	}
 	for _, in := range inputs {
-		if !isFile(in) {
-			continue
+		if err := s.notOverwritten(in, outs); err != nil {
+			return err
 		}
+	}
+	if s.resume != "" {
+		var others []sideOutput
 		for _, o := range outs {
-			if err := notAnInput(o.flag, o.path, in); err != nil {
-				return err
+			if o.flag != "--checkpoint" {
+				others = append(others, o)
 			}
 		}
-		if n, ok := s.checkpointNumber(in); ok {
-			return usagef("--save-every would write its picture %d over the input %q: choose another --out", n, in)
+		return s.notOverwritten(s.resume, others)
+	}
+	return nil
+}
+
+// notOverwritten refuses the outputs outs, and --save-every's pictures, that are the input in.
+func (s *settings) notOverwritten(in string, outs []sideOutput) error {
+	if !isFile(in) {
+		return nil
+	}
+	for _, o := range outs {
+		if err := notAnInput(o.flag, o.path, in); err != nil {
+			return err
 		}
+	}
+	if n, ok := s.checkpointNumber(in); ok {
+		return usagef("--save-every would write its picture %d over the input %q: choose another --out", n, in)
 	}
 	return nil
 }
@@ -125,14 +143,42 @@ func isFile(name string) bool {
 }
 
 // sameFile reports whether a and b name the same file: the same inode where both exist (links
-// included), else the same absolute path.
+// included), else the same file to be written, links of the names and their folders followed
+// (dirlink/b.png and real/b.png, neither there yet, are one file).
 func sameFile(a, b string) bool {
 	fa, errA := os.Stat(a)
 	fb, errB := os.Stat(b)
 	if errA == nil && errB == nil {
 		return os.SameFile(fa, fb)
 	}
-	absA, errA := filepath.Abs(a)
-	absB, errB := filepath.Abs(b)
-	return errA == nil && errB == nil && absA == absB
+	return atomicfile.Target(a) == atomicfile.Target(b)
+}
+
+// removeStaleTemporaries removes what runs killed while they wrote this run's outputs (kill -9, a
+// power cut) left beside them: atomicfile's temporaries of --out, --report, --preview,
+// --checkpoint and --save-every's pictures, and nothing else.
+func (s *settings) removeStaleTemporaries() {
+	outs := []string{s.out}
+	for _, o := range s.sideOutputs() {
+		outs = append(outs, o.path)
+	}
+	folders := map[string]bool{}
+	for _, p := range outs {
+		folders[filepath.Dir(atomicfile.Target(p))] = true
+	}
+	if s.saveEvery > 0 { // OUT-N.png, beside the name --out gave
+		folders[atomicfile.Target(filepath.Dir(s.out))] = true
+	}
+	ours := func(dest string) bool {
+		for _, p := range outs {
+			if sameFile(dest, p) {
+				return true
+			}
+		}
+		_, ok := s.checkpointNumber(dest)
+		return ok
+	}
+	for dir := range folders {
+		atomicfile.RemoveStale(dir, ours)
+	}
 }

@@ -8,12 +8,15 @@ import (
 	"testing"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/nst"
 )
 
 // TestOutputsNeverOverwriteInputs: an output that is an input (by name or through a link), two
-// outputs that are one file, a checkpoint name that hits an input, or an --out without a name is
-// refused before any computation, with exit code 2, and every input is left as it was (issue 10,
-// finding 7: --out equal to --content used to replace the picture, exit 0).
+// outputs that are one file (also through a linked folder, neither there yet), an output that is
+// the checkpoint being resumed (but --checkpoint), a checkpoint name that hits an input, or an
+// --out without a name is refused before any computation, with exit code 2, and every input is
+// left as it was (issue 10, finding 7: --out equal to --content used to replace the picture,
+// exit 0; issue 18, findings 9 and 10: linked folders and --resume's file were not seen).
 func TestOutputsNeverOverwriteInputs(t *testing.T) {
 	dir := t.TempDir()
 	content, style := writePictures(t, dir)
@@ -25,7 +28,21 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 	if err := images.SavePNG(checkpointLike, images.Swirls(40, 40)); err != nil {
 		t.Fatal(err)
 	}
-	inputs := []string{content, style, checkpointLike}
+	// A checkpoint may have any name; ending in .png, it could be --out. Outputs are checked before
+	// the checkpoint is read, so any bytes do.
+	resumed := filepath.Join(dir, "state.png")
+	if err := os.WriteFile(resumed, []byte("a checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	real, dirlink := filepath.Join(dir, "real"), filepath.Join(dir, "dirlink")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, dirlink); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.ckpt")
+	inputs := []string{content, style, checkpointLike, resumed}
 	before := map[string][]byte{}
 	for _, p := range inputs {
 		data, err := os.ReadFile(p)
@@ -52,6 +69,12 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		{"preview is the content", []string{"--content", content, "--style", style, "--out", out, "--preview", content}, "is the input"},
 		{"preview is out", []string{"--content", content, "--style", style, "--out", out, "--preview", out}, "same file"},
 		{"resume rewrites the style", []string{"--content", content, "--style", style, "--out", out, "--resume", style}, "is the input"},
+		{"report is out through a linked folder", []string{"--content", content, "--style", style, "--out", filepath.Join(real, "b.png"), "--report", filepath.Join(dirlink, "b.png")}, "same file"},
+		{"checkpoint is out through a linked folder", []string{"--content", content, "--style", style, "--out", filepath.Join(real, "a.png"), "--checkpoint", filepath.Join(dirlink, "a.png")}, "same file"},
+		{"out is the resumed checkpoint", []string{"--content", content, "--style", style, "--resume", resumed, "--checkpoint", other, "--out", resumed}, "is the input"},
+		{"report is the resumed checkpoint", []string{"--content", content, "--style", style, "--resume", resumed, "--checkpoint", other, "--out", out, "--report", resumed}, "is the input"},
+		{"preview is the resumed checkpoint", []string{"--content", content, "--style", style, "--resume", resumed, "--checkpoint", other, "--out", out, "--preview", filepath.Join(dirlink, "..", "state.png")}, "is the input"},
+		{"save-every's picture over the resumed checkpoint", []string{"--content", content, "--style", style, "--resume", checkpointLike, "--checkpoint", other, "--out", out, "--save-every", "2"}, "picture 2"},
 		{"out without a name", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, ".png")}, "no name"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,5 +88,68 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckpointThroughALinkKeepsTheLink: --checkpoint (and so --resume) naming a symbolic link
+// writes the file the link points to, and the link stays (issue 18, finding 13: the link was
+// replaced with a file, and its target kept the old state).
+func TestCheckpointThroughALinkKeepsTheLink(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	target, link := filepath.Join(dir, "state", "run.ckpt"), filepath.Join(dir, "run.ckpt")
+	if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("state", "run.ckpt"), link); err != nil { // not there yet
+		t.Fatal(err)
+	}
+	code, _, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
+		"--size", "32", "--iters", "3", "--checkpoint-every", "1", "--checkpoint", link, "--out", filepath.Join(dir, "o.png"), "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("%s is no longer a link (%v)", link, err)
+	}
+	if c, err := nst.LoadCheckpoint(target); err != nil || c.Iterations != 2 {
+		t.Errorf("the link's target holds no checkpoint of iteration 2: %v", err)
+	}
+}
+
+// TestStaleTemporariesAreSwept: a run removes the temporary files that a run killed while it
+// wrote (kill -9) left beside its outputs, all of them, and nothing else (issue 18, finding 13:
+// only the checkpoint's were swept, the pictures' and the report's stayed forever).
+func TestStaleTemporariesAreSwept(t *testing.T) {
+	dir := t.TempDir()
+	content, style := writePictures(t, dir)
+	stale := map[string]bool{ // name → whether the run must remove it
+		".o.png.123.tmp":       true,
+		".o-2.png.4567.tmp":    true, // --save-every's picture 2
+		".run.json.89.tmp":     true,
+		".run.ckpt.1011.tmp":   true,
+		".preview.png.12.tmp":  true,
+		".o-3.png.13.tmp":      false, // not one of --save-every's pictures
+		".other.png.14.tmp":    false,
+		".o.png.copy.tmp":      false, // not a name atomicfile gives
+		".content.png.15.tmp":  false,
+		"notes-o.png.16.tmp":   false,
+		".o.png.17.tmp.backup": false,
+	}
+	for name := range stale {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
+		"--size", "32", "--iters", "3", "--save-every", "2", "--out", filepath.Join(dir, "o.png"), "--report", filepath.Join(dir, "run.json"),
+		"--preview", filepath.Join(dir, "preview.png"), "--checkpoint", filepath.Join(dir, "run.ckpt"), "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for name, removed := range stale {
+		if _, err := os.Stat(filepath.Join(dir, name)); removed != os.IsNotExist(err) {
+			t.Errorf("%s: removed %v, want %v", name, os.IsNotExist(err), removed)
+		}
 	}
 }

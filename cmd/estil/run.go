@@ -14,13 +14,14 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/estil-nst/estil/nst"
 	"github.com/estil-nst/estil/optim"
 )
 
 // runTransfer loads the backend, the weights and the model, runs the transfer of j with the
-// settings s, and writes the result (also when stopped by Ctrl-C or a non-finite loss: then the
-// last good image is written, and the error returned).
+// settings s, and writes the result (also when stopped by Ctrl-C or a non-finite loss after an
+// iteration at least: then the last good image is written, and the error returned).
 func runTransfer(ctx context.Context, s *settings, j job, stdout, stderr io.Writer) error {
 	model, err := openModel(ctx, s, stderr, "")
 	if err != nil {
@@ -34,6 +35,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	if n := len(s.scaleList); n > 0 {
 		s.size = s.scaleList[n-1] // with --scales the last scale is the size (even if demo picked another)
 	}
+	s.removeStaleTemporaries()
 	content, styles, err := jobPictures(s, j)
 	if err != nil {
 		return err
@@ -56,13 +58,12 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 		return nil
 	}
 	if s.checkpoint != "" {
-		nst.RemoveStaleTemporaries(s.checkpoint) // left by a run killed while it wrote one
 		running := make(chan struct{})
 		defer close(running)
 		go func() {
 			select {
 			case <-ctx.Done():
-				fmt.Fprintf(stderr, "\nestil: interrupted: finishing this iteration, then writing the checkpoint %s\n", s.checkpoint)
+				fmt.Fprintf(stderr, "\nestil: finishing this iteration, then writing the checkpoint %s\n", s.checkpoint)
 			case <-running:
 			}
 		}()
@@ -181,20 +182,25 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 }
 
 // saveResult writes the result (even after an error or Ctrl-C: the last good image) and the
-// report, and says how the run ended.
+// report, and says how the run ended. When the run stopped before its first iteration, its
+// picture is only where it started (the content, or the checkpoint's picture): nothing is written
+// then, and an existing --out stays as it was.
 func saveResult(s *settings, content image.Image, result *nst.Result, rep *report, runErr error) error {
+	if runErr != nil && result.Iterations <= s.iterationsBefore() {
+		return notWritten(s, runErr)
+	}
 	final := applyOriginalColors(s, content, result.Image)
 	if err := images.SavePNG(s.out, final); err != nil {
-		return errors.Join(runErr, err)
+		return afterRun(runErr, err)
 	}
 	if s.preview != "" { // the preview ends on the result
 		if err := images.SavePNG(s.preview, final); err != nil {
-			return errors.Join(runErr, err)
+			return afterRun(runErr, err)
 		}
 	}
 	if s.report != "" {
 		if err := rep.write(s.report); err != nil {
-			return errors.Join(runErr, err)
+			return afterRun(runErr, err)
 		}
 	}
 	switch {
@@ -209,6 +215,33 @@ func saveResult(s *settings, content image.Image, result *nst.Result, rep *repor
 	return nil
 }
 
+// notWritten says how a run that stopped before its first iteration ended. (With --checkpoint a
+// Ctrl-C lets the iteration end: there is always one.)
+func notWritten(s *settings, runErr error) error {
+	if errors.Is(runErr, context.Canceled) {
+		return fmt.Errorf("interrupted before the first iteration ended; left %s as it was: %w", s.out, context.Canceled)
+	}
+	return fmt.Errorf("%w; no iteration ran: left %s as it was", runErr, s.out)
+}
+
+// afterRun is the error of a write that failed after the run ended with runErr (maybe nil): one
+// line, both wrapped.
+func afterRun(runErr, writeErr error) error {
+	if runErr == nil {
+		return writeErr
+	}
+	return fmt.Errorf("%w; then %w", runErr, writeErr)
+}
+
+// iterationsBefore is the iteration count the run starts from: 0, or the resumed checkpoint's
+// (with --scales, those of the scales before its own included, as the result counts them).
+func (s *settings) iterationsBefore() int {
+	if s.resumed == nil {
+		return 0
+	}
+	return s.resumed.Before.Iterations + s.resumed.Iterations
+}
+
 // openModel opens the backend and VGG19 (nst.LoadModel), saying loudly when the weights are
 // random. If offlineFallback names a command (demo, explain) and the default weights cannot be
 // downloaded, that command goes on with random weights, saying so: a run with a random network
@@ -217,12 +250,12 @@ func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallba
 	o := nst.LoadOptions{Model: s.model, Weights: s.weights, Seed: int64(s.seed), Backend: s.backend, Notice: stderr}
 	if offlineFallback != "" {
 		o.OfflineFallback = func(err error) {
-			fmt.Fprintf(stderr, "estil: %v\n", err)
+			fmt.Fprintf(stderr, "estil: %s\n", oneLine(err))
 			fmt.Fprintf(stderr, "estil %s: going on with random weights instead (pass --weights PATH to use a downloaded file)\n", offlineFallback)
 		}
 	}
-	model, err := nst.LoadModel(ctx, o)
-	if err != nil {
+	var model *nst.Model
+	if err := unlessCancelled(ctx, func() (err error) { model, err = nst.LoadModel(ctx, o); return err }); err != nil {
 		return nil, err
 	}
 	if s.pooling == "avg" {
@@ -259,12 +292,13 @@ func checkpointPath(out string, iteration int) string {
 	return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(out, ext), iteration, ext)
 }
 
-// checkWritableFile checks that a non-image file (the report) can be written.
+// checkWritableFile checks that a non-image file (the report) can be written: in the folder of
+// the file atomicfile.Write replaces, which for a link is the folder of its target.
 func checkWritableFile(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("%q is a directory", path)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".estil-check-*")
+	f, err := os.CreateTemp(filepath.Dir(atomicfile.Target(path)), ".estil-check-*")
 	if err != nil {
 		return fmt.Errorf("cannot write in the directory of %q: %v", path, err)
 	}

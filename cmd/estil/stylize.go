@@ -95,10 +95,10 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := checkOutputs(&s, append([]string{content, s.init, s.weights}, styles...)...); err != nil {
 		return err
 	}
-	if err := j.load(&s, content, styles); err != nil {
+	if err := unlessCancelled(ctx, func() error { return j.load(&s, content, styles) }); err != nil {
 		return err
 	}
-	if err := s.loadResume(); err != nil {
+	if err := unlessCancelled(ctx, s.loadResume); err != nil {
 		return err
 	}
 	return runTransfer(ctx, &s, j, stdout, stderr)
