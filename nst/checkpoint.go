@@ -11,8 +11,6 @@ import (
 	"image"
 	"maps"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -225,25 +223,6 @@ func (c *Checkpoint) checkStepLeft(iterations int) error {
 		}
 	}
 	return nil
-}
-
-// RemoveStaleTemporaries removes what a killed SaveCheckpoint to path may have left: the
-// temporary files ".NAME.*.tmp" beside it (internal/atomicfile). Call it before a run that
-// writes checkpoints to path, never while another run writes there.
-func RemoveStaleTemporaries(path string) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".*.tmp"))
-	for _, m := range matches {
-		_ = os.Remove(m)
-	}
-}
-
-func globEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
-	return r.Replace(s)
 }
 
 // matches says why a checkpoint cannot continue a run with settings s, inputs and weights
