@@ -39,11 +39,15 @@ import (
 var Languages = []string{"en", "ca"}
 
 // SetupCell is the first code cell of every notebook. GoNB compiles each cell in a temporary
-// module of its own; this makes that module part of a Go workspace with the repository
-// (two folders above notebooks/en/), so `import "github.com/estil-nst/estil/..."` finds this
-// checkout's packages, and pins GoNB's own packages (gonbui) to the version in go.mod instead
-// of asking the module proxy for "latest".
-const SetupCell = `!*rm -f go.work && go work init && go work use . "${GONB_DIR}/../.." && out=$(go get github.com/janpfeifer/gonb@v0.11.1 2>&1) || echo "$out"
+// module of its own; this makes that module part of a Go workspace with estil's module, so that
+// `import "github.com/estil-nst/estil/..."` finds its packages: the module at $ESTIL_ROOT (a system
+// install for a classroom sets it in the kernel's environment: docker/install.sh --system), else
+// the checkout two folders above notebooks/en/. It requires GoNB's own packages (gonbui) at the
+// version estil's go.mod pins, read from that go.mod, with `go mod edit`: nothing is resolved or
+// downloaded at run time, so the cell works offline and with a read-only module cache
+// (GOPROXY=off).
+const SetupCell = `!*rm -f go.work && root="${ESTIL_ROOT:-${GONB_DIR}/../..}" && go work init && go work use . "$root" && ` +
+	`go mod edit -require="github.com/janpfeifer/gonb@$(awk '$1 == "github.com/janpfeifer/gonb" {print $2}' "$root/go.mod")"
 %goworkfix`
 
 // CellKind says what a cell holds.
