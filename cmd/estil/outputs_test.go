@@ -105,15 +105,15 @@ func TestCheckpointThroughALinkKeepsTheLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
-		"--size", "32", "--iters", "3", "--checkpoint-every", "1", "--checkpoint", link, "--out", filepath.Join(dir, "o.png"), "--quiet")
+		"--size", "32", "--iters", "3", "--checkpoint-every", "1", "--checkpoint", link, "--keep-checkpoint", "--out", filepath.Join(dir, "o.png"), "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("%s is no longer a link (%v)", link, err)
 	}
-	if c, err := nst.LoadCheckpoint(target); err != nil || c.Iterations != 2 {
-		t.Errorf("the link's target holds no checkpoint of iteration 2: %v", err)
+	if c, err := nst.LoadCheckpoint(target); err != nil || c.Iterations != 3 {
+		t.Errorf("the link's target holds no checkpoint of the finished run's 3 iterations: %v", err)
 	}
 }
 

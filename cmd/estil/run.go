@@ -97,7 +97,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 
 // finishCheckpoint removes a finished run's checkpoint, which at 512 px is about 470 MB, unless
 // --keep-checkpoint asked to keep it (it then holds the finished state, for --resume with more
-// --iters). A link is removed with the file it points to.
+// --iters). Through a link, the file it points to is removed, and the link, the user's, stays.
 func finishCheckpoint(s *settings, stdout io.Writer) error {
 	if s.checkpoint == "" {
 		return nil
@@ -106,17 +106,7 @@ func finishCheckpoint(s *settings, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "kept the checkpoint %s: --resume it with a larger --iters to go on\n", s.checkpoint)
 		return nil
 	}
-	target, err := filepath.EvalSymlinks(s.checkpoint)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil // no checkpoint was due yet
-	}
-	if err == nil {
-		err = os.Remove(target)
-	}
-	if err == nil && target != s.checkpoint {
-		err = os.Remove(s.checkpoint)
-	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(atomicfile.Target(s.checkpoint)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("the run is done, but its checkpoint could not be removed: %w", err)
 	}
 	return nil

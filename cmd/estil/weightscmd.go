@@ -50,4 +50,3 @@ func weightsCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fmt.Fprintf(stdout, "%s weights ready and verified: %s (%d tensors)\n", model.Name, filepath.Join(dir, model.CompactFileName()), len(set.Tensors))
 	return nil
 }
-
