@@ -7,6 +7,8 @@ import (
 	"image/jpeg"
 	"strings"
 	"testing"
+
+	"github.com/estil-nst/estil/internal/rss"
 )
 
 // jpegSpec describes a JPEG that craftJPEG writes: every block flat (a DC difference of 0 and no
@@ -113,14 +115,14 @@ func TestJPEGDecodeBytes(t *testing.T) {
 			data := craftJPEG(s)
 			info := readJPEGInfo(bytes.NewReader(data))
 			var img image.Image
-			decoded := allocated(func() {
+			decoded := rss.Allocated(func() {
 				var err error
 				if img, err = jpeg.Decode(bytes.NewReader(data)); err != nil {
 					t.Fatal(err)
 				}
 			})
 			within(t, "decoding", decoded, info.decodeBytes(1))
-			turned := allocated(func() { img = orient(img, 6) })
+			turned := rss.Allocated(func() { img = orient(img, 6) })
 			within(t, "a quarter turn", turned, info.decodeBytes(6)-info.decodeBytes(1))
 			if b := img.Bounds(); b.Dx() != s.h || b.Dy() != s.w {
 				t.Errorf("turned %d×%d picture is %v", s.w, s.h, b)
@@ -143,7 +145,7 @@ func within(t *testing.T, what string, got uint64, want int64) {
 func TestLoadRefusesProgressiveJPEGMemory(t *testing.T) {
 	path := writeFile(t, "prog.jpg", craftJPEG(sized(ycc444, 1000, 1000, true)))
 	var err error
-	if got := allocated(func() { _, err = Load(path, MaxPixels(1_000_000)) }); got > 1<<20 {
+	if got := rss.Allocated(func() { _, err = Load(path, MaxPixels(1_000_000)) }); got > 1<<20 {
 		t.Errorf("refusing allocated %d bytes", got)
 	}
 	want := `(progressive JPEG, 1000×1000) would take 15 MB of memory to decode, more than the 8 MB allowed with the 1.0 MP limit; re-save it as a baseline JPEG or downscale it`

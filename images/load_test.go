@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/estil-nst/estil/internal/rss"
 )
 
 // testPattern returns a w×h opaque picture with smooth gradients, which
@@ -321,7 +323,7 @@ func TestLoadRefusesInterlacedPNGMemory(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %v, want one saying %q", err, want)
 	}
-	if got := allocated(func() {
+	if got := rss.Allocated(func() {
 		if _, err := png.Decode(bytes.NewReader(data)); err != nil {
 			t.Fatal(err)
 		}

@@ -10,8 +10,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
+
+	"github.com/estil-nst/estil/internal/rss"
 )
 
 // TestLoadAppliesEXIFOrientation writes a 64×32 JPEG whose top-left quarter is red (the rest grey)
@@ -101,15 +102,6 @@ func withOrientation(jpg []byte, o int, bigEndian bool) []byte {
 	return append(out, jpg[2:]...)
 }
 
-// allocated returns the bytes f allocates on the heap.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestOrientKeepsKind turns pictures of each kind image/jpeg decodes to, and some other, with
 // each orientation and compares them with the orientation built from its definition: a transpose
 // for 5 to 8, then mirrors. Each kind stays itself, a YCbCr picture's chroma turning with it;
@@ -196,7 +188,7 @@ func TestOrientOneCopy(t *testing.T) {
 	}
 	y := img.(*image.YCbCr)
 	size := len(y.Y) + len(y.Cb) + len(y.Cr)
-	if got := allocated(func() { img = orient(img, 6) }); float64(got) > 1.3*float64(size) {
+	if got := rss.Allocated(func() { img = orient(img, 6) }); float64(got) > 1.3*float64(size) {
 		t.Errorf("a quarter turn of a %d-byte picture allocated %d bytes", size, got)
 	}
 	if _, ok := img.(*image.YCbCr); !ok || img.Bounds().Dx() != 1500 || img.Bounds().Dy() != 2000 {

@@ -247,15 +247,7 @@ func (h *classroomHub) start(t *testing.T) {
 		t.Fatalf("starting jupyterhub: %v", err)
 	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+		stopGroup(cmd, 15*time.Second)
 		if t.Failed() {
 			t.Logf("JupyterHub's log:\n%s", tail(log.String(), 8000))
 		}

@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // need skips the test when a tool it needs is missing, or fails it under CI (CI=1, as .ci/run
@@ -82,4 +84,18 @@ func outDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// stopGroup ends the process group cmd leads (a server and what it started): SIGTERM, then
+// SIGKILL if it has not ended after grace; it waits for cmd.
+func stopGroup(cmd *exec.Cmd, grace time.Duration) {
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
 }

@@ -156,15 +156,7 @@ func startNotebookServer(t *testing.T, jupyter string) string {
 		t.Fatalf("starting jupyter notebook: %v", err)
 	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+		stopGroup(cmd, 10*time.Second)
 		if t.Failed() {
 			t.Logf("jupyter notebook's log:\n%s", tail(log.String(), 4000))
 		}

@@ -11,7 +11,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/rss"
 	"github.com/estil-nst/estil/optim"
 )
 
@@ -477,12 +477,12 @@ func TestCheckpointMemory(t *testing.T) {
 	tensorBytes := uint64(7 * 1024 * 1024 * 3 * 4) // the image and 6 optimizer tensors
 	path := filepath.Join(t.TempDir(), "big.ckpt")
 	var err error
-	saved := allocated(func() { err = SaveCheckpoint(path, c) })
+	saved := rss.Allocated(func() { err = SaveCheckpoint(path, c) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	var loadedC *Checkpoint
-	loaded := allocated(func() { loadedC, err = LoadCheckpoint(path) })
+	loaded := rss.Allocated(func() { loadedC, err = LoadCheckpoint(path) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,14 +496,4 @@ func TestCheckpointMemory(t *testing.T) {
 	if loadedC.Image.Shape().Dim(0) != 1024 {
 		t.Errorf("loaded image %s", loadedC.Image.Shape())
 	}
-}
-
-// allocated is how many bytes f allocates.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }

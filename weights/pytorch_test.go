@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/estil-nst/estil/internal/rss"
 )
 
 func TestReadPyTorchFixturesMatchPyTorch(t *testing.T) {
@@ -402,15 +403,6 @@ func deflatedZip(t testing.TB, n, size int) []byte {
 	return buf.Bytes()
 }
 
-// allocatedBy returns how many bytes f allocated on the heap.
-func allocatedBy(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // Issue 18, finding 7: a storage of 64 MB of deflated zeros (64 KB in the file) is read only as
 // far as its tensor reaches, and refused when its tensors need more than 64 times its compressed
 // size: it used to be read whole (a 1 MB file took 1 GB, a 4 MB one ran out of memory).
@@ -420,7 +412,7 @@ func TestDeflatedStorageReadOnlyAsFarAsNeeded(t *testing.T) {
 	small := writeFile(t, dir, "small-view.pth", deflatedZip(t, n, 4))
 	var got map[string]Tensor
 	var err error
-	if a := allocatedBy(func() { got, err = ReadPyTorch(small, nil) }); a > 4<<20 {
+	if a := rss.Allocated(func() { got, err = ReadPyTorch(small, nil) }); a > 4<<20 {
 		t.Errorf("reading 4 floats of a 64 MB deflated storage allocated %d MB", a>>20)
 	}
 	if err != nil || !slices.Equal(got["w"].Shape, []int{4}) || !slices.Equal(got["w"].Data, make([]float32, 4)) {
@@ -428,7 +420,7 @@ func TestDeflatedStorageReadOnlyAsFarAsNeeded(t *testing.T) {
 	}
 
 	whole := writeFile(t, dir, "whole-view.pth", deflatedZip(t, n, n))
-	if a := allocatedBy(func() { _, err = ReadPyTorch(whole, nil) }); a > 4<<20 {
+	if a := rss.Allocated(func() { _, err = ReadPyTorch(whole, nil) }); a > 4<<20 {
 		t.Errorf("refusing a 64 MB deflated storage allocated %d MB", a>>20)
 	}
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "compressed up to 64:1") {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/estil-nst/estil/internal/rss"
 	"github.com/nlpodyssey/safetensors"
 )
 
@@ -126,7 +127,7 @@ func TestReadSafetensorsMemory(t *testing.T) {
 	const tensors = 64 << 20
 	var out map[string]Tensor
 	var err error
-	a := allocatedBy(func() { out, _, err = ReadSafetensors(path, nil) })
+	a := rss.Allocated(func() { out, _, err = ReadSafetensors(path, nil) })
 	t.Logf("ReadSafetensors of a 64 MB file: %d KB beyond its tensors", (int64(a)-tensors)>>10)
 	if a > tensors+8<<20 {
 		t.Errorf("reading a 64 MB file allocated %d MB, want its 64 MB of tensors and under 8 MB more", a>>20)
@@ -143,7 +144,7 @@ func TestOpenSafetensorsStreams(t *testing.T) {
 	in := bigSafetensors(t, path)
 	dst := map[string][]float32{"a": make([]float32, 3*4<<20), "b": make([]float32, 4<<20)}
 	var err error
-	a := allocatedBy(func() {
+	a := rss.Allocated(func() {
 		var f *SafetensorsFile
 		if f, err = OpenSafetensors(path, "checkpoint"); err != nil {
 			return
@@ -324,7 +325,7 @@ func TestWriteSafetensorsFromStreams(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "big.safetensors")
 	var err error
-	allocated := allocatedBy(func() { err = WriteSafetensorsFrom(path, sources, map[string]string{"k": "v"}) })
+	allocated := rss.Allocated(func() { err = WriteSafetensorsFrom(path, sources, map[string]string{"k": "v"}) })
 	if err != nil {
 		t.Fatal(err)
 	}
