@@ -13,6 +13,11 @@
 #   --bin DIR        where the estil command goes (default: /usr/local/bin).
 set -euo pipefail
 
+# The jupyterhub package beside JupyterLab gives the image jupyterhub-singleuser, which must match
+# the hub's version: quay.io/jupyterhub/jupyterhub:5.5.0 (docker/classroom/hub.Dockerfile) and the
+# Zero to JupyterHub chart 4.4.0 ("4.4.0 upgrades JupyterHub to 5.5.0": its docs/source/changelog.md).
+JUPYTERHUB_VERSION=5.5.0
+
 offline=0
 gpu_plugin=1
 bin=/usr/local/bin
@@ -107,7 +112,7 @@ fi
 # installs into the system), seeing the system's packages and the kernels registered above.
 step "JupyterLab"
 python3 -m venv --system-site-packages /opt/jupyterlab
-/opt/jupyterlab/bin/pip install --no-cache-dir jupyterlab
+/opt/jupyterlab/bin/pip install --no-cache-dir jupyterlab "jupyterhub==$JUPYTERHUB_VERSION"
 ln -sf /opt/jupyterlab/bin/jupyter /opt/jupyterlab/bin/jupyter-lab "$bin/"
 
 # 7. XLA's PJRT plugins: CPU, and CUDA with NVIDIA's libraries (used when a GPU is present).
