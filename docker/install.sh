@@ -36,6 +36,11 @@
 #   --bin DIR        for one user: where the estil command goes (default: /usr/local/bin).
 set -euo pipefail
 
+# The jupyterhub package beside JupyterLab gives the image jupyterhub-singleuser, which must match
+# the hub's version: quay.io/jupyterhub/jupyterhub:5.5.0 (docker/classroom/hub.Dockerfile) and the
+# Zero to JupyterHub chart 4.4.0 ("4.4.0 upgrades JupyterHub to 5.5.0": its docs/source/changelog.md).
+JUPYTERHUB_VERSION=5.5.0
+
 offline=0
 gpu_plugin=1
 bin=/usr/local/bin
@@ -66,6 +71,8 @@ fi
 if [ -n "$roster" ]; then
 	[ -r "$roster" ] || { echo "install.sh: cannot read the roster file '$roster'" >&2; exit 1; }
 	roster="$(cd "$(dirname "$roster")" && pwd)/$(basename "$roster")"
+	# A mistake in the roster is said now, before the minutes of the install.
+	python3 "$(dirname "$0")/classroom/roster.py" "$roster" >/dev/null || exit 1
 fi
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -82,7 +89,7 @@ finish_online() {
 	# installs into the system), seeing the system's packages and the kernels registered above.
 	step "JupyterLab"
 	python3 -m venv --system-site-packages /opt/jupyterlab
-	/opt/jupyterlab/bin/pip install --no-cache-dir jupyterlab
+	/opt/jupyterlab/bin/pip install --no-cache-dir jupyterlab "jupyterhub==$JUPYTERHUB_VERSION"
 	ln -sf /opt/jupyterlab/bin/jupyter /opt/jupyterlab/bin/jupyter-lab "$bin/"
 
 	# 7. XLA's PJRT plugins: CPU, and CUDA with NVIDIA's libraries (used when a GPU is present).
@@ -208,7 +215,9 @@ install_classroom() {
 	install -m 644 "$roster" "$etc/roster.txt"
 	touch "$etc/passwords.txt"
 	chmod 600 "$etc/passwords.txt"
-	local name
+	local name names
+	names="$(python3 "$repo/docker/classroom/roster.py" "$etc/roster.txt" |
+		python3 -c 'import json, sys; r = json.load(sys.stdin); print("\n".join([r["admin"]] + r["students"]))')"
 	while read -r name; do
 		if id -u "$name" >/dev/null 2>&1; then
 			echo "user $name exists: left as it is"
@@ -221,7 +230,7 @@ install_classroom() {
 		echo "$name:$password" | chpasswd
 		echo "$name $password" >>"$etc/passwords.txt"
 		echo "created user $name"
-	done < <(python3 "$repo/docker/classroom/roster.py" "$etc/roster.txt")
+	done <<<"$names"
 	cat >"$etc/hub.env" <<ENV
 ESTIL_PREFIX=$prefix
 ESTIL_LANG=$lang

@@ -10,7 +10,7 @@
 # them to /etc/estil/hub.env):
 #
 #   ESTIL_PREFIX          the system install (default /opt/estil)
-#   ESTIL_HUB_ROSTER      the roster (default /etc/estil/roster.txt; format: roster.py)
+#   ESTIL_HUB_ROSTER      the roster (default /etc/estil/roster.txt; format: roster.example.txt)
 #   ESTIL_HUB_STATE       the hub's database, cookie secret and proxy pid (default /var/lib/estil-hub)
 #   ESTIL_HUB_IP, ESTIL_HUB_PORT       where students connect (default all addresses, port 8000)
 #   ESTIL_HUB_API_PORT, ESTIL_HUB_INTERNAL_PORT   the proxy's API and the hub's own port
@@ -49,7 +49,7 @@ if os.path.isdir("/usr/share/nodejs"):
 
 state = os.environ.get("ESTIL_HUB_STATE", "/var/lib/estil-hub")
 os.makedirs(state, mode=0o700, exist_ok=True)
-students, admins = roster.read(os.environ.get("ESTIL_HUB_ROSTER", "/etc/estil/roster.txt"))
+admin, students = roster.read_roster(os.environ.get("ESTIL_HUB_ROSTER", "/etc/estil/roster.txt"))
 
 c.JupyterHub.ip = os.environ.get("ESTIL_HUB_IP", "")
 c.JupyterHub.port = int(os.environ.get("ESTIL_HUB_PORT", "8000"))
@@ -61,8 +61,8 @@ c.JupyterHub.cookie_secret_file = os.path.join(state, "jupyterhub_cookie_secret"
 
 # Students and the teacher: system accounts (install.sh --classroom creates them), checked by PAM.
 c.JupyterHub.authenticator_class = "pam"
-c.Authenticator.allowed_users = set(students) | set(admins)
-c.Authenticator.admin_users = set(admins)
+c.Authenticator.allowed_users = set(students) | {admin}
+c.Authenticator.admin_users = {admin}
 c.JupyterHub.admin_access = False  # the teacher manages servers, but cannot open a student's
 
 # Each student's server: the default LocalProcessSpawner, as the student, through estil-session.

@@ -1,55 +1,69 @@
-"""The class roster: who may log in to the hub, and who is its admin (the teacher).
+"""A class's roster (the format is described at the top of roster.example.txt).
 
-A roster is a text file, one user name a line:
+The hubs' configurations import it: jupyterhub_config_docker.py (the Docker host) and values.yaml's
+hub.extraConfig (Zero to JupyterHub, which mounts this file and the roster with helm --set-file).
 
-    # 2n de batxillerat, grup B       <- comments and blank lines are ignored
-    admin: mgarcia                    <- the teacher (admin); one or more such lines
-    anna
-    pau
+    python3 docker/classroom/roster.py ROSTER
 
-Names are system user names (lower case letters, digits, '-' and '_', starting with a letter
-or '_', at most 32 characters), so that the same roster serves a server with one system user a
-student (install.sh --classroom) and a Docker host (DockerSpawner).
-
-Both hub configurations import this module; `python3 roster.py FILE` prints every name, the
-admins first, one a line, for install.sh.
+prints the roster as JSON ({"admin": ..., "students": [...]}), or says on which line it is wrong
+and exits with 1.
 """
 
+import json
 import re
 import sys
 
-NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# What useradd accepts on the school server without Docker, and what JupyterHub keeps as it is
+# (it lowercases names): a lowercase letter or _, then lowercase letters, digits, _ or -.
+NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 
 
 class RosterError(ValueError):
     pass
 
 
-def read(path):
-    """Returns (students, admins) of the roster file at path, each a list in file order."""
-    students, admins = [], []
+def read_roster(path):
+    """Returns (admin, students): the teacher's name and the students' names in roster order."""
+    admin = None
+    students = []
+    seen = {}
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
+            text = line.strip()
+            if not text or text.startswith("#"):
                 continue
-            admin = line.lower().startswith("admin:")
-            name = line.split(":", 1)[1].strip() if admin else line
-            if not NAME.match(name):
-                raise RosterError(f"{path}:{number}: {name!r} is not a user name "
-                                  "(lower-case letters, digits, - and _, starting with a letter)")
-            if name in students or name in admins:
-                raise RosterError(f"{path}:{number}: {name!r} is listed twice")
-            (admins if admin else students).append(name)
-    if not admins:
-        raise RosterError(f"{path}: no teacher: add a line 'admin: NAME'")
-    return students, admins
+            where = f"{path}:{number}"
+            is_admin = False
+            if text.startswith("admin:"):
+                is_admin = True
+                text = text[len("admin:") :].strip()
+            if not NAME.fullmatch(text):
+                raise RosterError(
+                    f"{where}: {text!r} is not a username (1 to 32 characters: a lowercase letter "
+                    "or _ first, then lowercase letters, digits, _ or -)"
+                )
+            if text in seen:
+                raise RosterError(f"{where}: {text!r} is already listed on line {seen[text]}")
+            seen[text] = number
+            if is_admin:
+                if admin is not None:
+                    raise RosterError(
+                        f"{where}: a second admin line ({text!r}); the teacher is {admin!r}"
+                    )
+                admin = text
+            else:
+                students.append(text)
+    if admin is None:
+        raise RosterError(f"{path}: no 'admin: NAME' line names the teacher")
+    return admin, students
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: roster.py ROSTER")
     try:
-        students, admins = read(sys.argv[1])
-    except (OSError, RosterError, IndexError) as e:
-        print(f"roster: {e}", file=sys.stderr)
+        admin, students = read_roster(sys.argv[1])
+    except (OSError, RosterError) as e:
+        print(f"roster.py: {e}", file=sys.stderr)
         sys.exit(1)
-    print("\n".join(admins + students))
+    print(json.dumps({"admin": admin, "students": students}))
