@@ -42,7 +42,7 @@ const (
 	valuesPath         = "classroom/values.yaml"
 	hubConfigPath      = "classroom/jupyterhub_config_docker.py"
 	weightsK8sPath     = "classroom/weights-k8s.yaml"
-	readmeSectionPath  = "classroom/README-section.md"
+	readmeSectionPath  = "../README.md" // its "In a classroom" section
 	rosterExamplePath  = "classroom/roster.example.txt"
 	rosterReaderPath   = "classroom/roster.py"
 	hubImageRepository = "quay.io/jupyterhub/jupyterhub"

@@ -70,6 +70,13 @@ func TestClassroomHub(t *testing.T) {
 		}
 	}
 	h.allRunning(ctx, t, "after logging in")
+	var hubRSS int64
+	for _, p := range processes() {
+		if strings.Contains(p.cmdline, "jupyterhub -f") || strings.Contains(p.cmdline, "configurable-http-proxy") {
+			hubRSS += p.rss
+		}
+	}
+	t.Logf("the hub and its proxy: %.0f MB", mb(hubRSS))
 	for _, s := range h.students {
 		if _, err := os.Stat(filepath.Join(s.home, "estil", "01_vgg19.ipynb")); err != nil {
 			t.Errorf("%s: estil-session did not copy the course notebooks into the home: %v", s.name, err)
