@@ -49,7 +49,8 @@ func TestSessionEndsWhatTheServerLeftBehind(t *testing.T) {
 		stop         bool
 		code         int
 	}{
-		{"stopped", `(setsid sleep 301.25 &); (sleep 301.25 &); trap 'exit 3' TERM; while :; do sleep 0.05; done`, true, 3},
+		// The trap is set before the sleeps start, which the test waits for: SIGTERM finds it set.
+		{"stopped", `trap 'exit 3' TERM; (setsid sleep 301.25 &); (sleep 301.25 &); while :; do sleep 0.05; done`, true, 3},
 		{"exits", `(setsid sleep 301.25 &); (sleep 301.25 &); sleep 0.3; exit 5`, false, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
