@@ -20,6 +20,7 @@ import (
 func CheckGram(norm nst.GramNorm, gram func(f *graph.Node) *graph.Node) error {
 	ex, err := gramExercise(norm)
 	if err != nil {
+		fmt.Printf("✘ %v\n", err)
 		return err
 	}
 	return ex.check(os.Stdout, func(in []*graph.Node) *graph.Node { return gram(in[0]) })

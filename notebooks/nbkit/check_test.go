@@ -277,6 +277,14 @@ func TestFactorText(t *testing.T) {
 	}
 }
 
+// TestCheckGramRefusesUnknownNorms: a norm nst does not know is an error, not a check against
+// the unnormalised G.
+func TestCheckGramRefusesUnknownNorms(t *testing.T) {
+	if err := CheckGram("hwc", gramMatrix); err == nil || !strings.Contains(err.Error(), "hwc") {
+		t.Errorf("CheckGram(\"hwc\") = %v", err)
+	}
+}
+
 // TestCheckSaysPass: the pass line, in the notebook's language.
 func TestCheckSaysPass(t *testing.T) {
 	inLanguages(t, func(t *testing.T, lang string) {
