@@ -10,6 +10,21 @@
 // GoNB runs every cell as a fresh program: nothing computed in one cell survives to the next,
 // only declarations do. So cells call Model() again rather than keeping a model in a global; with
 // cached weights that takes about a second.
+//
+// # Exercises that students implement, and checks
+//
+// In some exercises the student writes part of the loss in GoMLX: the Gram matrix (03), the content
+// loss and one layer's style loss (04), the total variation (06) and mmd-linear (07). Exercises
+// lists them, with the stub a student starts from and the teacher's solution. The cell after the
+// student's calls a check (CheckGram, CheckContentLoss, CheckStyleLayerLoss, CheckTotalVariation,
+// CheckMMDLinear), which runs the student's function and estil's own (package nst) on the same
+// random inputs of three or four shapes and prints ✔, or ✘ and a hint. It never shows estil's code.
+// To find the mistake it does what one does by hand when a loss disagrees with a reference. Does
+// the graph build? Is the result the right shape (a [h·w, h·w] Gram matrix is Fᵀ·F)? Is every value
+// a number? And above all, what is the ratio of the two results on each input? A ratio of −1 is the
+// wrong sign. A ratio that follows the sizes is a missing or extra factor: d·h·w is a sum where a
+// mean is meant, 1/(h·w) a division the original does not make. The shapes are chosen so that d,
+// h·w and their products differ, so each ratio has one reading.
 package nbkit
 
 import (
