@@ -11,10 +11,13 @@ const (
 
 // OriginalColors returns stylized with the colors of content: the luminance
 // of stylized combined with the chrominance of content. It implements
-// neural-style's --original_colors and the "luminance-only transfer" of
-// Gatys et al., "Preserving Color in Neural Artistic Style Transfer" (2016).
-// If the two pictures differ in size, content is first resized to the size
-// of stylized.
+// neural-style's -original_colors (ColorControlOriginalColors), a post-hoc
+// swap: the transfer ran in colour, against the style's colour features, and
+// only its chroma is replaced afterwards. It is not Gatys et al.'s
+// luminance-only transfer, where the network sees luminance images only
+// (ColorControlLuminance, see luminance.go), although that transfer ends with
+// this same step ([PutChroma]). If the two pictures differ in size, content
+// is first resized to the size of stylized.
 //
 // Like neural-style (Torch's image.rgb2yuv), it works in YUV with BT.601
 // weights: Y = 0.299 R + 0.587 G + 0.114 B, U ∝ B − Y, V ∝ R − Y. YIQ and
