@@ -1,6 +1,9 @@
 package images
 
-import "image"
+import (
+	"image"
+	"math"
+)
 
 // Luma weights of ITU-R BT.601, the Y of YUV (and of YIQ and YCbCr).
 const (
@@ -28,8 +31,11 @@ const (
 //
 //	out = content + (Y(stylized) − Y(content))
 //
-// Channels are then clamped to [0, 1], so where that overflows, as where a
-// saturated color is made much brighter, luminance is not kept exactly.
+// It is computed in 8-bit levels: the content's values rounded to 8 bits, plus
+// one whole number of levels, the same for R, G and B, so that the result's Y
+// is stylized's to 0.5/255 and its chroma is exactly the content's. Channels
+// are then clamped to [0, 1], so where that overflows, as where a saturated
+// color is made much brighter, neither is kept exactly.
 // Transparent pixels count as white, as in [ToHWC]; the result is opaque.
 func OriginalColors(content, stylized image.Image) *image.NRGBA {
 	sb := stylized.Bounds()
@@ -42,12 +48,17 @@ func OriginalColors(content, stylized image.Image) *image.NRGBA {
 	c, w, h := ToHWC(content)
 	s, _, _ := ToHWC(stylized)
 	for i := 0; i < len(c); i += 3 {
-		ys := lumaR*s[i] + lumaG*s[i+1] + lumaB*s[i+2]
-		yc := lumaR*c[i] + lumaG*c[i+1] + lumaB*c[i+2]
-		d := ys - yc
-		c[i] += d
-		c[i+1] += d
-		c[i+2] += d
+		// In 8-bit levels: the content's, and one whole number of levels added to all three.
+		// Rounding d once, rather than each channel's sum, keeps the chroma exactly where no
+		// channel is clamped: rounded apart, two channels could round a tie differently.
+		var c8 [3]float64
+		for k := range c8 {
+			c8[k] = math.Round(float64(c[i+k]) * 255)
+		}
+		d := math.Round(255*luma(s[i], s[i+1], s[i+2]) - luma(c8[0], c8[1], c8[2]))
+		for k := range c8 {
+			c[i+k] = float32((c8[k] + d) / 255)
+		}
 	}
 	return FromHWC(c, w, h)
 }

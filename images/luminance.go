@@ -168,11 +168,12 @@ func meanStd(y []float64) (mean, std float64) {
 //	out = content + (Y(result) − Y(content))   on each channel,
 //
 // which is also what [OriginalColors] computes: the two colour controls differ in what the
-// network saw, not in this last step. The I and Q coefficients of each channel sum to 0
-// (0.596 − 0.274 − 0.322 and 0.211 − 0.523 + 0.312), so adding the same amount to R, G and B
-// leaves them as they were; rounding to 8 bits adds one rounded amount to the content's 8-bit
-// values, which keeps that true to float32 rounding. Only where a channel is clamped to [0, 1]
-// (a saturated content colour made much brighter or darker) do I and Q change.
+// network saw, not in this last step. The I and Q coefficients sum to 0 (0.596 − 0.274 − 0.322
+// and 0.211 − 0.523 + 0.312), so adding the same amount to R, G and B leaves them as they
+// were. The amount is rounded once to whole 8-bit levels and added to the content's 8-bit
+// values, so I and Q are the content's (8-bit) ones exactly, and Y is the result's to 0.5/255.
+// Only where a channel is clamped to [0, 1] (a saturated content colour made much brighter or
+// darker) do I and Q change.
 func PutChroma(content, result image.Image) *image.NRGBA {
 	return OriginalColors(content, result)
 }
