@@ -156,4 +156,3 @@ func TestColorControlUsageErrors(t *testing.T) {
 		t.Error("a usage error wrote the output")
 	}
 }
-

@@ -270,7 +270,7 @@ func (s *settings) checkColorControl() error {
 		}
 		s.colorCtl = images.ColorControlOriginalColors
 	}
-	if s.colorCtl == images.ColorControlLuminance && s.colorMethod != images.ColorMatchNone {
+	if s.colorCtl == images.ColorControlLuminance && s.colorMethod != "" && s.colorMethod != images.ColorMatchNone {
 		return usagef("--color-match recolours the style, but --color-control luminance gives the network the style's luminance only: choose one")
 	}
 	return nil
