@@ -53,6 +53,10 @@ func TestHandoutColorControl(t *testing.T) {
 				t.Errorf("%s (%s): the handout lacks %q", c.cc, c.lang, s)
 			}
 		}
+		// Said twice: under the pictures and in the method box.
+		if n := strings.Count(html, tr(colorControlKey(c.cc))); n != 2 {
+			t.Errorf("%s: what the colour control did is said %d times, want 2 (pictures, method)", c.cc, n)
+		}
 		if strings.Contains(html, "[[") {
 			t.Errorf("%s: a text is missing", c.cc)
 		}
