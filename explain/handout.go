@@ -36,13 +36,21 @@ type HandoutOptions struct {
 	RaceBudget, RaceSize int
 	// Progress, if set, gets one line per stage.
 	Progress io.Writer
+	// ColorControl keeps the content's colours (none when empty): with images.ColorControlLuminance
+	// the transfer, the feature maps, the Gram matrices and the race run on the luminance pictures
+	// (Gatys et al.'s luminance-only transfer); with images.ColorControlOriginalColors the result's
+	// chroma is swapped for the content's afterwards. The handout says which was used.
+	ColorControl images.ColorControl
 }
 
 // HandoutView is every view of the package for one pair of pictures: see Handout.
 type HandoutView struct {
 	Views []View
-	// Result is the stylized picture; Evaluations and Iterations are the run's history.
+	// Result is the stylized picture, after the colour control; NetworkResult is the picture the
+	// network made, before it (the same as Result without one). Evaluations and Iterations are
+	// the run's history.
 	Result        image.Image
+	NetworkResult image.Image
 	Evaluations   []nst.Evaluation
 	Iterations    []optim.Iteration
 	RandomWeights bool
@@ -70,6 +78,15 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	}
 	if o.Iterations <= 0 {
 		o.Iterations = 20
+	}
+	cc, err := images.ParseColorControl(string(o.ColorControl))
+	if err != nil {
+		return nil, fmt.Errorf("explain: handout: %w", err)
+	}
+	// What the network sees: the pictures, or with luminance-only transfer their luminance.
+	content, style := o.Content, o.Style
+	if cc == images.ColorControlLuminance {
+		content, style = images.Luminance(o.Content), images.MatchLuminance(o.Style, o.Content)
 	}
 	if len(o.Layers) == 0 {
 		o.Layers = []string{"conv1_1", "conv3_1", "conv5_1"}
@@ -113,21 +130,34 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	t.Loss, t.Iterations = o.Loss, o.Iterations
 	t.OnEvaluation = func(e nst.Evaluation) error { h.Evaluations = append(h.Evaluations, e); return nil }
 	t.OnIteration = func(it optim.Iteration) error { h.Iterations = append(h.Iterations, it); return nil }
-	res, err := t.Run(ctx, o.Content, []nst.Style{{Image: o.Style, Weight: 1}})
+	res, err := t.Run(ctx, content, []nst.Style{{Image: style, Weight: 1}})
 	if err != nil && (res == nil || !errors.Is(err, nst.ErrNotFinite)) {
 		return nil, fmt.Errorf("explain: handout: style transfer: %w", err)
 	}
-	h.Result, h.Converged = res.Image, res.Converged
+	h.NetworkResult, h.Result, h.Converged = res.Image, res.Image, res.Converged
+	switch cc {
+	case images.ColorControlLuminance:
+		h.Result = images.PutChroma(o.Content, res.Image)
+	case images.ColorControlOriginalColors:
+		h.Result = images.OriginalColors(o.Content, res.Image)
+	}
 
-	h.Views = append(h.Views, &PicturesView{Content: o.Content, Style: o.Style, Result: h.Result, RandomWeights: h.RandomWeights,
-		Iterations: res.Iterations, Evaluations: res.Evaluations, StyleLoss: o.Loss.StyleLoss}, &MethodView{Loss: o.Loss})
+	pv := &PicturesView{Content: o.Content, Style: o.Style, Result: h.Result, RandomWeights: h.RandomWeights,
+		Iterations: res.Iterations, Evaluations: res.Evaluations, StyleLoss: o.Loss.StyleLoss, ColorControl: cc}
+	if cc != images.ColorControlNone {
+		pv.NetworkResult = h.NetworkResult
+	}
+	if cc == images.ColorControlLuminance {
+		pv.NetworkStyle = style
+	}
+	h.Views = append(h.Views, pv, &MethodView{Loss: o.Loss, ColorControl: cc})
 	if !isGram(o.Loss.StyleLoss) {
 		h.Views = append(h.Views, &StyleRepresentationView{Loss: o.Loss})
 	}
 	h.Views = append(h.Views, table)
 	for _, layer := range o.Layers {
 		say("feature maps of %s", layer)
-		fm, err := FeatureMaps(model, o.Content, layer, o.Channels)
+		fm, err := FeatureMaps(model, content, layer, o.Channels)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +165,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	}
 	for _, layer := range o.Layers {
 		say("Gram matrices of %s", layer)
-		g, err := GramMatrices(model, o.Style, h.Result, layer, o.Order)
+		g, err := GramMatrices(model, style, h.NetworkResult, layer, o.Order)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +191,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 		return nil, err
 	}
 	say("optimizers on a %d px style transfer, %d evaluations each", o.RaceSize, o.RaceBudget)
-	race, err := TransferRace(ctx, model, shrink(o.Content, o.RaceSize), shrink(o.Style, o.RaceSize), o.Loss, o.RaceBudget)
+	race, err := TransferRace(ctx, model, shrink(content, o.RaceSize), shrink(style, o.RaceSize), o.Loss, o.RaceBudget)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +233,11 @@ type PicturesView struct {
 	Iterations, Evaluations int
 	// StyleLoss is the run's style loss (empty: gram), which the introduction names.
 	StyleLoss nst.StyleLoss
+	// ColorControl is the run's colour control (empty: none): a paragraph says what it did.
+	// NetworkResult, if set, is shown too: the network's picture before the colour step; and
+	// NetworkStyle: the style as the network saw it (its matched luminance).
+	ColorControl                images.ColorControl
+	NetworkResult, NetworkStyle image.Image
 }
 
 // HTML renders the three pictures with the introduction of a handout.
@@ -219,10 +254,14 @@ func (v *PicturesView) HTML() string {
 		caption(&b, trf("pictures.intro.other", esc(string(v.StyleLoss)), tr("stylerep."+string(v.StyleLoss)+".name"), v.Iterations, v.Evaluations))
 	}
 	b.WriteString(`<div style="display:flex;flex-wrap:wrap;gap:12px">` + "\n")
+	if k := colorControlKey(v.ColorControl); k != "" {
+		caption(&b, tr(k))
+	}
 	for _, p := range []struct {
 		img image.Image
 		key string
-	}{{v.Content, "pictures.content"}, {v.Style, "pictures.style"}, {v.Result, "pictures.result"}} {
+	}{{v.Content, "pictures.content"}, {v.Style, "pictures.style"}, {v.NetworkStyle, "pictures.network.style"},
+		{v.NetworkResult, "pictures.network"}, {v.Result, "pictures.result"}} {
 		if p.img == nil {
 			continue
 		}

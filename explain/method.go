@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/nst"
 )
 
@@ -13,6 +14,9 @@ import (
 // weight, and the papers it comes from. The handout shows it after the pictures.
 type MethodView struct {
 	Loss nst.LossConfig
+	// ColorControl is how the run kept the content's colours (empty: none); a line says which,
+	// and its paper joins the references.
+	ColorControl images.ColorControl
 }
 
 // HTML renders the formulas (plain text and HTML: a handout has no scripts or fonts to typeset
@@ -42,6 +46,15 @@ func (v *MethodView) HTML() string {
 	}
 	fmt.Fprintf(&b, "<p>%s<br>total = α·content + β·style, &nbsp; α = %s, β = %s</p>\n", tr("method.total"),
 		formatWeight(l.ContentWeight), formatWeight(l.StyleWeight))
+	cc := v.ColorControl
+	if cc == "" {
+		cc = images.ColorControlNone
+	}
+	if k := colorControlKey(cc); k != "" {
+		fmt.Fprintf(&b, "<p>%s</p>\n", trf("method.color", tr(k)))
+	} else {
+		fmt.Fprintf(&b, "<p>%s</p>\n", trf("method.color", tr("color.none")))
+	}
 	if isGram(sl) {
 		caption(&b, tr("method.notes"))
 	} else {
@@ -52,6 +65,9 @@ func (v *MethodView) HTML() string {
 	refs := references
 	if sl == nst.StyleLossW2 || sl == nst.StyleLossSliced {
 		refs = append(append([]string{}, refs...), styleLossReferences(sl)...)
+	}
+	if cr := colorControlReferences(cc); cr != nil {
+		refs = append(append([]string{}, refs...), cr...)
 	}
 	for _, ref := range refs {
 		fmt.Fprintf(&b, "<li>%s</li>\n", ref)

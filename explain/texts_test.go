@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/nst"
 )
 
@@ -47,7 +48,8 @@ func TestTextsComplete(t *testing.T) {
 	}
 	// Keys built at run time.
 	for _, k := range []string{"gram." + GramStyle, "gram." + GramGenerated, "gram." + GramDifference,
-		"gram.order." + string(OrderNone), "gram.order." + string(OrderEnergy), "gram.order." + string(OrderGreedy)} {
+		"gram.order." + string(OrderNone), "gram.order." + string(OrderEnergy), "gram.order." + string(OrderGreedy),
+		colorControlKey(images.ColorControlLuminance), colorControlKey(images.ColorControlOriginalColors)} {
 		if _, ok := texts[k]; !ok {
 			t.Errorf("text %q is missing", k)
 		}

@@ -2,7 +2,8 @@
 //
 // Gatys et al., "Controlling Perceptual Factors in Neural Style Transfer"
 // (CVPR 2017), section 5, keep the content's colours in two ways. One is
-// luminance-only transfer ([OriginalColors]). The other, done here, changes
+// luminance-only transfer (luminance.go, [ColorControlLuminance]). The
+// other, done here, changes
 // the style picture before the transfer: its colours are moved by an affine
 // map so that their mean and covariance become those of the content picture,
 // and the network then copies the brush strokes of a picture already painted

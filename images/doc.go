@@ -5,8 +5,9 @@
 // content and style pictures (JPEG, PNG, WebP or GIF) with a guard against
 // decompression bombs, [Resize] brings them to the working size,
 // [ToHWC] turns them into the float32 slices the model consumes, [FromHWC]
-// turns the result back into a picture, [OriginalColors] optionally restores
-// the colors of the content picture, and [SavePNG] writes the result without
+// turns the result back into a picture, [OriginalColors] or, after a
+// luminance-only transfer on [Luminance] and [MatchLuminance]'s pictures,
+// [PutChroma] optionally restores the colors of the content picture, and [SavePNG] writes the result without
 // ever leaving a half-written file behind. [CheckWritable] lets a command
 // fail on a bad output path before spending minutes of compute.
 //

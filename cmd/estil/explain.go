@@ -33,6 +33,7 @@ Examples:
   estil explain --content photo.jpg --style painting.jpg --out handout.html
   estil explain --content photo.jpg --style painting.jpg --lang ca --layer conv2_1,conv4_1 --out full.html
   estil explain --content photo.jpg --style painting.jpg --style-loss w2 --out w2.html   (another style representation, explained)
+  estil explain --content photo.jpg --style painting.jpg --color-control luminance --out lum.html   (Gatys et al.'s luminance-only transfer)
   estil explain --weights random ...   (offline; the handout says loudly that the network is random)
 
 Flags (one or two dashes):
@@ -72,7 +73,7 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	start := time.Now()
 	h, err := explain.Handout(ctx, model, explain.HandoutOptions{
 		Content: c, Style: st, Loss: loss, Iterations: s.iters, Layers: f.layers, Channels: f.channels, Order: f.order,
-		RaceBudget: f.raceEvals, Progress: stderr,
+		RaceBudget: f.raceEvals, Progress: stderr, ColorControl: s.colorCtl,
 	})
 	if err != nil {
 		return err
@@ -83,6 +84,9 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	styleLoss := ""
 	if loss.StyleLoss != "" && loss.StyleLoss != nst.StyleLossGram {
 		styleLoss = ", style loss " + string(loss.StyleLoss)
+	}
+	if s.colorCtl != images.ColorControlNone {
+		styleLoss += ", colour control " + string(s.colorCtl)
 	}
 	note := ""
 	if h.RandomWeights {
@@ -131,6 +135,7 @@ func (f *explainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache (random if offline, with a warning), a .pth or .safetensors file, or 'random'")
 	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
 	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --weights random)")
+	fs.StringVar(&s.colorControl, "color-control", string(images.ColorControlNone), colorControlUsage+"; the handout says which was used, and shows the network's own picture beside the result")
 	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
 }
 
@@ -171,6 +176,9 @@ func (f *explainFlags) check() (nst.LossConfig, error) {
 	}
 	if _, err := weights.ModelByName(s.model); err != nil {
 		return nst.LossConfig{}, usageError{err.Error()}
+	}
+	if err := s.checkColorControl(); err != nil {
+		return nst.LossConfig{}, err
 	}
 	loss, err := s.loss()
 	if err != nil {

@@ -123,6 +123,7 @@ func TestExplainBadInput(t *testing.T) {
 		{"bad style layers", []string{"--content", content, "--style", style, "--out", out, "--style-layers", "conv1_1:x"}, 2, "--style-layers"},
 		{"negative style weight", []string{"--content", content, "--style", style, "--out", out, "--style-weight", "-1"}, 2, "weight"},
 		{"bad style loss", []string{"--content", content, "--style", style, "--out", out, "--style-loss", "gramm"}, 2, "--style-loss"},
+		{"bad color control", []string{"--content", content, "--style", style, "--out", out, "--color-control", "yuv"}, 2, "--color-control"},
 		{"zero iters", []string{"--content", content, "--style", style, "--out", out, "--iters", "0"}, 2, "--iters"},
 		{"extra argument", []string{"--content", content, "--style", style, "--out", out, "extra"}, 2, "extra"},
 		{"missing content", []string{"--content", filepath.Join(dir, "nope.png"), "--style", style, "--out", out}, 1, "nope.png"},

@@ -47,15 +47,20 @@ type settings struct {
 	weights       string
 	backend       string
 	pooling       string
-	origColors    bool
-	colorMatch    string            // --color-match as given
-	colorMethod   images.ColorMatch // --color-match, parsed by check
+	origColors    bool                // --original-colors: an alias of --color-control original-colors
+	colorControl  string              // --color-control as given
+	colorCtl      images.ColorControl // --color-control (or --original-colors), parsed by check
+	colorMatch    string              // --color-match as given
+	colorMethod   images.ColorMatch   // --color-match, parsed by check
 	report        string
 	maxMP         float64
 	quiet         bool
 	scales        string
 	scaleList     []int // parsed --scales; empty: one scale, --size
 }
+
+// colorControlUsage is --color-control's help, for stylize, demo and explain.
+const colorControlUsage = "keep the content's colours: none (the result takes the style's colours), luminance (Gatys et al. 2017's luminance-only transfer: the style's luminance is matched to the content's mean and variance, the network sees luminance images only, and the content's YIQ chroma I, Q is put back on the result's luminance) or original-colors (neural-style's -original_colors: the transfer runs in colour, then the result's chroma is swapped for the content's)"
 
 // styleLossUsage is --style-loss's help, for stylize, demo and explain.
 const styleLossUsage = "how the style is compared: gram (Gatys et al.'s Gram matrices, the original's), mmd-linear, mmd-poly, mmd-gauss (Li et al.'s MMD with a linear, quadratic or Gaussian kernel; mmd-gauss takes one style), mean-std (channel means and deviations), w2 (Wasserstein-2 between fitted Gaussians) or sliced (sliced Wasserstein, Heitz et al.); each is balanced to start near the Gram loss at the same --style-weight"
@@ -91,8 +96,9 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache, a .pth or .safetensors file, or 'random' (offline, results are meaningless)")
 	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
 	fs.StringVar(&s.pooling, "pooling", "max", "pooling: max (VGG19's) or avg")
-	fs.BoolVar(&s.origColors, "original-colors", false, "keep the content's colours: transfer the style on luminance only")
-	fs.StringVar(&s.colorMatch, "color-match", string(images.ColorMatchNone), "recolour the style picture(s) before the transfer so that their colours' mean and covariance are the content's: none, pca (Image Analogies' Σc^½·Σs^-½), chol (Cholesky factors) or sym (the symmetric map, moving colours least); with --original-colors too, luminance-only transfer is applied after")
+	fs.StringVar(&s.colorControl, "color-control", string(images.ColorControlNone), colorControlUsage)
+	fs.BoolVar(&s.origColors, "original-colors", false, "the same as --color-control original-colors (neural-style's -original_colors): transfer in colour, then swap the result's chroma for the content's; not Gatys et al.'s luminance-only transfer, which is --color-control luminance")
+	fs.StringVar(&s.colorMatch, "color-match", string(images.ColorMatchNone), "recolour the style picture(s) before the transfer so that their colours' mean and covariance are the content's (an affine map, not full histogram matching): none, pca (Image Analogies' Σc^½·Σs^-½), chol (Cholesky factors) or sym (the symmetric map, moving colours least); with --color-control original-colors too, the chroma swap is applied after; not with --color-control luminance, which discards the style's colours")
 	fs.StringVar(&s.report, "report", "", "write a JSON report of every loss evaluation to this file")
 	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
 	fs.BoolVar(&s.quiet, "quiet", false, "no progress bar")
@@ -136,6 +142,9 @@ func (s *settings) check() error {
 	var err error
 	if s.colorMethod, err = images.ParseColorMatch(s.colorMatch); err != nil {
 		return usagef("--color-match: %v", err)
+	}
+	if err := s.checkColorControl(); err != nil {
+		return err
 	}
 	if s.resume != "" && s.checkpoint == "" {
 		s.checkpoint = s.resume
@@ -245,5 +254,24 @@ func (s *settings) loadResume() error {
 		return fmt.Errorf("--resume: %w", err)
 	}
 	s.resumed = c
+	return nil
+}
+
+// checkColorControl reads --color-control and its alias --original-colors, which may be given
+// together only if they agree, and refuses --color-match with the luminance-only transfer.
+func (s *settings) checkColorControl() error {
+	var err error
+	if s.colorCtl, err = images.ParseColorControl(s.colorControl); err != nil {
+		return usagef("--color-control: %v", err)
+	}
+	if s.origColors {
+		if s.colorCtl == images.ColorControlLuminance {
+			return usagef("--original-colors (neural-style's post-hoc chroma swap) and --color-control luminance (Gatys et al.'s luminance-only transfer) are two different ways: choose one")
+		}
+		s.colorCtl = images.ColorControlOriginalColors
+	}
+	if s.colorCtl == images.ColorControlLuminance && s.colorMethod != "" && s.colorMethod != images.ColorMatchNone {
+		return usagef("--color-match recolours the style, but --color-control luminance gives the network the style's luminance only: choose one")
+	}
 	return nil
 }

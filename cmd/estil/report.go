@@ -26,15 +26,17 @@ type report struct {
 	Backend       string        `json:"backend"`
 	Lowering      string        `json:"lowering"`
 	// SIMD: built with GOEXPERIMENT=simd (the Go backend's fast matrix products).
-	SIMD        bool             `json:"goexperiment_simd"`
-	Optimizer   optim.Name       `json:"optimizer"`
-	Iterations  int              `json:"iterations"`
-	Loss        nst.LossConfig   `json:"loss"`
-	ColorMatch  string           `json:"color_match,omitempty"`
-	Evaluations []nst.Evaluation `json:"evaluations"`
-	Seconds     float64          `json:"seconds"`
-	FinalLoss   float64          `json:"final_loss"`
-	Stopped     string           `json:"stopped,omitempty"`
+	SIMD       bool           `json:"goexperiment_simd"`
+	Optimizer  optim.Name     `json:"optimizer"`
+	Iterations int            `json:"iterations"`
+	Loss       nst.LossConfig `json:"loss"`
+	ColorMatch string         `json:"color_match,omitempty"`
+	// ColorControl is --color-control (none, luminance or original-colors).
+	ColorControl string           `json:"color_control,omitempty"`
+	Evaluations  []nst.Evaluation `json:"evaluations"`
+	Seconds      float64          `json:"seconds"`
+	FinalLoss    float64          `json:"final_loss"`
+	Stopped      string           `json:"stopped,omitempty"`
 	// Scales: one entry per scale of a coarse-to-fine run (--scales).
 	Scales []nst.ScaleReport `json:"scales,omitempty"`
 }
@@ -52,7 +54,7 @@ func newReport(s *settings, j job, m *nst.Model, w, h int, styles []nst.Style) *
 		Content: j.description, Width: w, Height: h, Styles: []styleReport{},
 		Model: m.Weights.Model.Name, Weights: m.Weights.Source, RandomWeights: m.Weights.Random,
 		Backend: m.Backend.Name(), Lowering: m.Lowering.String(),
-		Optimizer: s.optimizer, Loss: loss, ColorMatch: string(s.colorMethod),
+		Optimizer: s.optimizer, Loss: loss, ColorMatch: string(s.colorMethod), ColorControl: string(s.colorCtl),
 	}
 	for _, st := range styles {
 		b := st.Image.Bounds()

@@ -73,7 +73,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	if len(s.scaleList) > 0 {
 		result, runErr = runScales(ctx, t, s, j, rep, bar, stderr)
 	} else {
-		result, runErr = t.Run(ctx, content, styles)
+		result, runErr = t.Run(ctx, networkContent(s, content), styles)
 	}
 	bar.finish()
 	rep.finish(result, runErr, time.Since(start))
@@ -131,6 +131,7 @@ func jobPictures(s *settings, j job) (image.Image, []nst.Style, error) {
 		if st, err = images.MatchColors(st, content, s.colorMethod); err != nil { // --color-match
 			return nil, nil, fmt.Errorf("style image %d: %w", i+1, err)
 		}
+		st = networkStyle(s, st, content) // --color-control luminance
 		styles = append(styles, nst.Style{Image: st, Weight: w})
 	}
 	return content, styles, nil
@@ -143,7 +144,7 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 	t := nst.NewTransfer(model)
 	t.Loss, t.Optimizer, t.Iterations, t.LearningRate, t.Seed = loss, s.optimizer, s.iters, s.lr, s.seed
 	t.LineSearch = s.lineSearch == "strong_wolfe"
-	t.Init, t.InitImage = nst.Init(s.init), j.initImage
+	t.Init, t.InitImage = nst.Init(s.init), networkContent(s, j.initImage)
 	if j.initImage != nil {
 		t.Init = ""
 	}
@@ -151,7 +152,7 @@ func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst
 	if s.saveEvery > 0 || s.preview != "" {
 		t.SnapshotEvery = gcd(s.saveEvery, s.previewEvery*btoi(s.preview != ""))
 		t.Snapshot = func(iteration int, img image.Image) error {
-			img = applyOriginalColors(s, content, img)
+			img = applyColorControl(s, content, img)
 			if s.saveEvery > 0 && iteration%s.saveEvery == 0 {
 				if err := images.SavePNG(checkpointPath(s.out, iteration), img); err != nil {
 					return err
@@ -179,7 +180,7 @@ func saveResult(s *settings, content image.Image, result *nst.Result, rep *repor
 	if runErr != nil && result.Iterations <= s.iterationsBefore() {
 		return notWritten(s, runErr)
 	}
-	final := applyOriginalColors(s, content, result.Image)
+	final := applyColorControl(s, content, result.Image)
 	if err := images.SavePNG(s.out, final); err != nil {
 		return afterRun(runErr, err)
 	}
@@ -268,12 +269,37 @@ func btoi(b bool) int {
 	return 0
 }
 
-// applyOriginalColors applies --original-colors.
-func applyOriginalColors(s *settings, content, img image.Image) image.Image {
-	if s.origColors {
+// applyColorControl turns the network's picture into the one written, by --color-control: with
+// original-colors the result's chroma is swapped for the content's (neural-style's post-hoc
+// -original_colors); with luminance the content's I and Q are put back on the luminance the
+// network made (Gatys et al.'s last step, the same arithmetic). content is the colour content.
+func applyColorControl(s *settings, content, img image.Image) image.Image {
+	switch s.colorCtl {
+	case images.ColorControlOriginalColors:
 		return images.OriginalColors(content, img)
+	case images.ColorControlLuminance:
+		return images.PutChroma(content, img)
 	}
 	return img
+}
+
+// networkContent returns what the network is given for the content (or --init's picture): the
+// picture itself, or, with --color-control luminance, its luminance, gray in all three channels
+// (Gatys et al. 2017, §5.1). nil stays nil.
+func networkContent(s *settings, content image.Image) image.Image {
+	if s.colorCtl != images.ColorControlLuminance || content == nil {
+		return content
+	}
+	return images.Luminance(content)
+}
+
+// networkStyle is networkContent for a style picture: with --color-control luminance, its
+// luminance matched to the mean and variance of content's (the colour content's).
+func networkStyle(s *settings, style, content image.Image) image.Image {
+	if s.colorCtl != images.ColorControlLuminance {
+		return style
+	}
+	return images.MatchLuminance(style, content)
 }
 
 // checkpointPath is OUT-N.png for OUT.png.

@@ -22,12 +22,12 @@ func runScales(ctx context.Context, t *nst.Transfer, s *settings, j job, rep *re
 		if err != nil {
 			return nil, fmt.Errorf("style image %d: %w", i+1, err)
 		}
-		styles[i] = nst.Style{Image: img, Weight: 1}
+		styles[i] = nst.Style{Image: networkStyle(s, img, j.content), Weight: 1} // --color-control luminance
 		if j.blend != nil {
 			styles[i].Weight = j.blend[i]
 		}
 	}
-	return t.RunScales(ctx, j.content, styles, s.scaleList, j.styleSizing, func(r nst.ScaleReport) error {
+	return t.RunScales(ctx, networkContent(s, j.content), styles, s.scaleList, j.styleSizing, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = rss.Peak()
 		rep.Scales = append(rep.Scales, r)
 		bar.offset += r.Iterations

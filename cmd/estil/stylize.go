@@ -21,7 +21,7 @@ Images: JPEG, PNG, WebP or GIF in; PNG out.
 Examples:
   estil stylize --content photo.jpg --style starry_night.jpg --out result.png
   estil stylize --content photo.jpg --style a.jpg --style b.jpg --style-blend 0.7,0.3 \
-      --size 256 --iters 100 --original-colors --report run.json --out result.png
+      --size 256 --iters 100 --color-control luminance --report run.json --out result.png
   estil stylize --content photo.jpg --style a.jpg --scales 256,512,1024 --checkpoint run.ckpt --out big.png
       (Ctrl-C or a crash: run the same command with --resume run.ckpt to go on where it stopped)
   estil stylize --weights random --size 64 --iters 20 ...   (offline; NOT a real style transfer)
