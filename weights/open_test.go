@@ -16,6 +16,9 @@ func TestReadersRefuseNonRegularFiles(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo.safetensors")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI: no FIFO here: %v", err)
+		}
 		t.Skipf("no FIFO here: %v", err)
 	}
 	paths := []string{fifo, dir} // a FIFO first: the old code hangs on it rather than eat memory

@@ -170,6 +170,9 @@ func TestRemoveStale(t *testing.T) {
 func mustSymlink(t *testing.T, target, link string) {
 	t.Helper()
 	if err := os.Symlink(target, link); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI: no symbolic links here: %v", err)
+		}
 		t.Skipf("no symbolic links here: %v", err)
 	}
 }
