@@ -58,6 +58,10 @@ type GramView struct {
 	// empty, they are "style image" and "generated image" (in the current language). Set them
 	// with Named when the pictures are something else, e.g. a content picture.
 	StyleName, GeneratedName string
+	// Positions is the number h·w of the layer's positions in the style picture (0 if unknown,
+	// as for GramOf): with fewer positions than channels, G = F·Fᵀ has rank at most h·w, and the
+	// caption says so (at the handout's 64 px, conv5_1 has 12 positions for 512 channels).
+	Positions int
 	// StyleLoss is the style loss of the run whose pictures are shown (empty: gram). With another
 	// one the captions say that the loss does not compare these matrices, and whether it makes
 	// them agree anyway (the handout sets it).
@@ -108,10 +112,14 @@ func GramMatrices(model *nst.Model, style, generated image.Image, layer string, 
 	if model == nil || style == nil {
 		return nil, fmt.Errorf("explain: Gram matrices: no model or no style image")
 	}
+	positions := 0
 	gram := func(img image.Image) (*tensors.Tensor, error) {
 		f, err := model.Features(nst.ImageTensor(img), layer)
 		if err != nil {
 			return nil, fmt.Errorf("explain: Gram matrix of %s: %w", layer, err)
+		}
+		if shape := f[layer].Shape(); positions == 0 && shape.Rank() == 3 {
+			positions = shape.Dim(1) * shape.Dim(2) // [d, h, w]
 		}
 		return model.Gram(f[layer])
 	}
@@ -130,6 +138,7 @@ func GramMatrices(model *nst.Model, style, generated image.Image, layer string, 
 		return nil, err
 	}
 	v.RandomWeights = model.Weights != nil && model.Weights.Random
+	v.Positions = positions
 	return v, nil
 }
 
@@ -408,6 +417,9 @@ func (v *GramView) HTML() string {
 	b.WriteString("</div>\n")
 	caption(&b, tr("gram.order."+orderKey(v.OrderName)))
 	caption(&b, tr("gram.notes"))
+	if d := len(v.Style); v.Positions > 0 && v.Positions < d {
+		caption(&b, trf("gram.rank", v.Layer, v.Positions, d, d, d, d, v.Positions))
+	}
 	b.WriteString("</div>\n")
 	return b.String()
 }

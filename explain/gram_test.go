@@ -1,10 +1,12 @@
 package explain
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/estil-nst/estil/images"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -171,5 +173,35 @@ func TestGramNamedPictures(t *testing.T) {
 				t.Errorf("one matrix, %s: the caption mentions %q, a panel that is not there", lang, a)
 			}
 		}
+	}
+}
+
+// TestGramSaysItsRank: where a layer has fewer positions than channels (conv5_1 at the handout's
+// 64 px: 12 positions for 512 channels), the view says that its Gram matrix has rank at most
+// h·w, in both languages; where it has enough positions, it says nothing of the kind.
+func TestGramSaysItsRank(t *testing.T) {
+	model := testModel(t)
+	style := images.Swirls(64, 48)
+	v, err := GramMatrices(model, style, nil, "conv5_1", OrderNone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := len(v.Style)
+	if v.Positions != 4*3 {
+		t.Fatalf("conv5_1 of a 64×48 picture: %d positions, want 4×3 = 12", v.Positions)
+	}
+	defer SetLanguage(English)
+	for lang, want := range map[string]string{English: fmt.Sprintf("has rank at most %d", v.Positions), Catalan: fmt.Sprintf("té rang com a molt %d", v.Positions)} {
+		SetLanguage(lang)
+		if html := v.HTML(); !strings.Contains(html, want) || !strings.Contains(html, fmt.Sprintf("%d×%d", d, d)) {
+			t.Errorf("%s: the caption of conv5_1 at 64 px lacks %q", lang, want)
+		}
+	}
+	SetLanguage(English)
+	if v, err = GramMatrices(model, style, nil, "conv1_1", OrderNone); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(v.HTML(), "rank at most") {
+		t.Errorf("conv1_1 of a 64×48 picture (%d positions, %d channels) speaks of a low rank", v.Positions, len(v.Style))
 	}
 }

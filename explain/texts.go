@@ -152,6 +152,16 @@ func init() {
 				"canal següent és el més correlacionat amb l'anterior): els grups de filtres que s'activen alhora apareixen com a blocs " +
 				"brillants al llarg de la diagonal. Les etiquetes són els números de canal originals.",
 		},
+		"gram.rank": {
+			en: "<b>Few positions.</b> At this size %s has only h·w = %d positions for its %d channels: F is %d×h·w, so the " +
+				"%d×%d matrix G = F·Fᵀ has rank at most %d. It is a sum over so few positions that it describes these few places " +
+				"more than a style, and a transfer can match it with little change to the picture. Run larger (--size 256 or more) " +
+				"to see what this layer's Gram matrix holds of a style.",
+			ca: "<b>Poques posicions.</b> A aquesta mida, %s només té h·w = %d posicions per als seus %d canals: F és de %d×h·w, " +
+				"de manera que la matriu G = F·Fᵀ, de %d×%d, té rang com a molt %d. És una suma sobre tan poques posicions que descriu " +
+				"aquests pocs llocs més que no pas un estil, i una transferència la pot igualar canviant poc la imatge. Feu-ho més gran " +
+				"(--size 256 o més) per veure què conté d'un estil la matriu de Gram d'aquesta capa.",
+		},
 		"gram.notes": {
 			en: "<b>The diagonal</b> G[i][i] = Σ F[i]² is each filter's energy: how strongly (and how widely) that feature is present. " +
 				"<b>Off the diagonal</b>, G[i][j] is the co-activation of two filters: large when they tend to fire at the same places, " +

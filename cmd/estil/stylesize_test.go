@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -20,17 +21,24 @@ func TestDefaultStyleSizeIsTheContents(t *testing.T) {
 	for _, c := range []struct {
 		flags []string
 		w, h  int
+		warns bool // that the Gram matrices of a long-side style and the result's differ in scale
 	}{
-		{nil, 32, 27},
-		{[]string{"--style-size", "content"}, 32, 27},
-		{[]string{"--style-size", "long-side"}, 32, 32},
-		{[]string{"--style-size", "long-side", "--style-scale", "1.5"}, 48, 48},
+		{nil, 32, 27, false},
+		{[]string{"--style-size", "content"}, 32, 27, false},
+		{[]string{"--style-size", "long-side"}, 32, 32, true},
+		{[]string{"--style-size", "long-side", "--style-scale", "1.5"}, 48, 48, true},
+		{[]string{"--style-size", "long-side", "--gram-norm", "hw", "--style-weight", "1e9"}, 32, 32, false},
+		{[]string{"--style-size", "long-side", "--style-loss", "mean-std"}, 32, 32, false},
 	} {
 		rep := filepath.Join(dir, "r.json")
 		args := append([]string{"stylize", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
 			"--size", "32", "--iters", "1", "--out", filepath.Join(dir, "o.png"), "--report", rep, "--quiet"}, c.flags...)
-		if code, _, stderr := estil(t, args...); code != 0 {
+		code, _, stderr := estil(t, args...)
+		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", c.flags, code, stderr)
+		}
+		if warned := strings.Contains(stderr, "--style-size long-side with --gram-norm none"); warned != c.warns {
+			t.Errorf("%v: warned %v, want %v: %s", c.flags, warned, c.warns, stderr)
 		}
 		r, _ := readReport(t, rep)
 		if len(r.Styles) != 1 || r.Styles[0].Width != c.w || r.Styles[0].Height != c.h {

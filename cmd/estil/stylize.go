@@ -83,6 +83,14 @@ func stylizeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := j.styleSizing.Check(s.size); err != nil {
 		return usagef("%v: lower --style-scale or --size", err)
 	}
+	// The original's Gram matrices are sums over the positions: a style of another size than the
+	// result has Gram matrices of another scale, which the result's cannot reach.
+	if j.styleSizing.Mode == nst.StyleSizeLongSide && nst.StyleLoss(s.styleLoss).OrGram() == nst.StyleLossGram &&
+		(s.gramNorm == "" || nst.GramNorm(s.gramNorm) == nst.GramNormNone) {
+		fmt.Fprintln(stderr, "estil: warning: --style-size long-side with --gram-norm none: the Gram matrices are sums over "+
+			"the positions, and the style's are over its own, so the style term cannot reach 0 and β depends on the style's size; "+
+			"--gram-norm hw (or chw) compares means over the positions instead (choose --style-weight anew, far larger)")
+	}
 	if blend != "" {
 		if j.blend, err = floatList(blend); err != nil {
 			return usagef("--style-blend: %v", err)
