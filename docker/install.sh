@@ -14,6 +14,7 @@
 #   --system         for every user of the machine, and tamper-proof: everything under P
 #                    (default /opt/estil), owned by root, readable by all, writable by none of them.
 #                      P/src          estil's module (the notebooks' setup cell finds it: ESTIL_ROOT)
+#                                    (less notebooks/teacher: the answers and solutions)
 #                      P/go/pkg/mod   Go's module cache; the kernel runs with GOPROXY=off
 #                      P/gocache      a warm Go build cache, copied into each user's own cache by
 #                                     their first kernel (a cache another user can write would be
@@ -133,6 +134,9 @@ install_system() {
 	else
 		tar -C "$repo" --exclude=.git -cf - . | tar -C "$prefix/src.new" -xf -
 	fi
+	# Students can read everything in src: leave out the teacher's copies of the notebooks and the
+	# exercises' solutions (notebooks/teacher), and the generator that needs them.
+	rm -rf "$prefix/src.new/notebooks/teacher" "$prefix/src.new/notebooks/internal/nbgen" "$prefix/src.new/notebooks/gen"
 	rm -rf "$prefix/src" && mv "$prefix/src.new" "$prefix/src"
 
 	# The module cache, filled from this machine's own cache where it has the modules (so that CI

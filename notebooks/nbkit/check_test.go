@@ -11,10 +11,21 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/explain"
+	"github.com/estil-nst/estil/notebooks/teacher/exercises"
 	"github.com/estil-nst/estil/nst"
 )
 
 // inLanguages runs f once per notebook language, with explain's language set to it.
+// The teacher's solutions, into which the tests below plant mistakes.
+var (
+	gramMatrix     = exercises.Solutions["gramMatrix"].(func(*graph.Node) *graph.Node)
+	gramHW         = exercises.Solutions["gramHW"].(func(*graph.Node) *graph.Node)
+	contentLoss    = exercises.Solutions["contentLoss"].(func(a, b *graph.Node) *graph.Node)
+	styleLayerLoss = exercises.Solutions["styleLayerLoss"].(func(a, b *graph.Node) *graph.Node)
+	totalVariation = exercises.Solutions["totalVariation"].(func(*graph.Node) *graph.Node)
+	mmdLinear      = exercises.Solutions["mmdLinear"].(func(a, b *graph.Node) *graph.Node)
+)
+
 func inLanguages(t *testing.T, f func(t *testing.T, lang string)) {
 	t.Cleanup(func() { _ = explain.SetLanguage(explain.English) })
 	for _, lang := range []string{explain.English, explain.Catalan} {

@@ -9,7 +9,8 @@ import (
 )
 
 // Generate reads every source in dir/src and returns the notebooks it makes, keyed by their
-// path relative to dir ("en/01_vgg19.ipynb", "ca/01_vgg19.ipynb", ...).
+// path relative to dir: the students' copies ("en/01_vgg19.ipynb", "ca/01_vgg19.ipynb", ...) and
+// the teachers' ("teacher/en/01_vgg19.ipynb", ...).
 func Generate(dir string) (map[string][]byte, error) {
 	srcs, err := filepath.Glob(filepath.Join(dir, "src", "*.nb"))
 	if err != nil {
@@ -30,12 +31,14 @@ func Generate(dir string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, lang := range Languages {
-			nb, err := s.Render(lang)
-			if err != nil {
-				return nil, err
+		for _, v := range Variants {
+			for _, lang := range Languages {
+				nb, err := s.Render(lang, v)
+				if err != nil {
+					return nil, err
+				}
+				out[v.Dir(lang)+"/"+name+".ipynb"] = nb
 			}
-			out[lang+"/"+name+".ipynb"] = nb
 		}
 	}
 	return out, nil
@@ -48,15 +51,18 @@ func Write(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, lang := range Languages {
-		if err := os.MkdirAll(filepath.Join(dir, lang), 0o755); err != nil {
-			return nil, err
-		}
-		old, _ := filepath.Glob(filepath.Join(dir, lang, "*.ipynb"))
-		for _, p := range old {
-			if _, keep := nbs[lang+"/"+filepath.Base(p)]; !keep {
-				if err := os.Remove(p); err != nil {
-					return nil, err
+	for _, v := range Variants {
+		for _, lang := range Languages {
+			sub := v.Dir(lang)
+			if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(sub)), 0o755); err != nil {
+				return nil, err
+			}
+			old, _ := filepath.Glob(filepath.Join(dir, filepath.FromSlash(sub), "*.ipynb"))
+			for _, p := range old {
+				if _, keep := nbs[sub+"/"+filepath.Base(p)]; !keep {
+					if err := os.Remove(p); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}

@@ -17,6 +17,32 @@
 //	                   (the execution test checks it).
 //	--- setup          The standard first cell that makes GoNB use this repository's module
 //	                   (see SetupCell); it takes no body.
+//	--- exercise ID    An implement-and-check exercise's function (no body; ID is one of
+//	                   notebooks/teacher/exercises.Exercises): a stub in the student's copy,
+//	                   the solution in the teacher's.
+//	--- check ID       The check cell that follows it (no body): nbkit.Graded(the check).
+//	--- prediction     A markdown cell where the student writes a prediction (no body).
+//
+// Markdown may hold fenced blocks, a line "::: kind" opening and a line ":::" closing each
+// (indented like the text they belong to, e.g. inside a list item):
+//
+//	::: expected       folded "Check your prediction" block, in both copies;
+//	::: answer         folded answer in the teacher's copy, left out of the student's;
+//	::: teacher        a note for the teacher in the teacher's copy only;
+//	::: random         folded "If your first cell printed RANDOM WEIGHTS" box, in both;
+//	::: unverified     a visible warning that a claim is not yet checked with the real weights.
+//
+// Raw <details> is refused in sources, so that no answer reaches the student's copy unmarked.
+//
+// # Two copies
+//
+// Each notebook is made twice per language: the student's copy (Student: notebooks/en, ca)
+// without answers, teacher notes or solutions, and the teacher's (Teacher: notebooks/teacher/en,
+// ca) with all three. Both carry nbgrader's cell metadata (schema 3): the exercise cells are
+// solution cells, the check cells autograded tests with points, the prediction cells answers
+// graded by hand, the setup cell locked. The teacher's copy is what nbgrader calls the source
+// version: its // BEGIN SOLUTION … // END SOLUTION regions are what nbgrader's generate_assignment
+// replaces with a stub.
 //
 // In code, {{LANG}} is replaced by the notebook's language ("en" or "ca"), so that a cell can
 // call explain.SetLanguage("{{LANG}}") and print its explanations in the reader's language, and
@@ -33,6 +59,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/estil-nst/estil/notebooks/teacher/exercises"
 )
 
 // Languages are the languages every notebook is generated in, in this order.
@@ -50,12 +78,53 @@ const SetupCell = `!*rm -f go.work && root="${ESTIL_ROOT:-${GONB_DIR}/../..}" &&
 	`go mod edit -require="github.com/janpfeifer/gonb@$(awk '$1 == "github.com/janpfeifer/gonb" {print $2}' "$root/go.mod")"
 %goworkfix`
 
+// setupCell is SetupCell for a notebook of variant v, whose folder lies one level deeper in the
+// teacher's copy (notebooks/teacher/en).
+func setupCell(v Variant) string {
+	if v == Teacher {
+		return strings.Replace(SetupCell, "${GONB_DIR}/../..", "${GONB_DIR}/../../..", 1)
+	}
+	return SetupCell
+}
+
+// Variant is one of a notebook's two copies.
+type Variant int
+
+const (
+	Student Variant = iota // no answers, teacher notes or solutions
+	Teacher                // everything
+)
+
+// Variants are the copies every notebook is generated in.
+var Variants = []Variant{Student, Teacher}
+
+// Dir is the folder of variant v's notebooks in lang, relative to notebooks/: "en", "teacher/ca".
+func (v Variant) Dir(lang string) string {
+	if v == Teacher {
+		return "teacher/" + lang
+	}
+	return lang
+}
+
+func (v Variant) String() string {
+	if v == Teacher {
+		return "teacher"
+	}
+	return "student"
+}
+
 // CellKind says what a cell holds.
 type CellKind int
 
 const (
 	Markdown CellKind = iota
 	Code
+	// Exercise is an implement-and-check exercise's function: stub or solution (Cell.Exercise).
+	Exercise
+	// Check is an exercise's check cell (Cell.Exercise).
+	Check
+	// Prediction is a markdown cell where the student writes a prediction.
+	Prediction
 )
 
 // Cell is one cell of a bilingual source.
@@ -65,6 +134,10 @@ type Cell struct {
 	Text map[string]string
 	// Figure says the code cell must display a figure when executed.
 	Figure bool
+	// Setup says the cell is the setup cell (--- setup).
+	Setup bool
+	// Exercise is the exercise's ID, for Kind Exercise and Check.
+	Exercise string
 	// Line is where the cell starts in the source, for error messages.
 	Line int
 }
@@ -81,12 +154,17 @@ func Parse(name string, src []byte) (*Source, error) {
 	var cur *Cell
 	var curLang string
 	var body []string
+	var bodyErr error
 	flush := func() {
 		if cur == nil {
 			return
 		}
 		text := strings.Trim(strings.Join(body, "\n"), "\n")
-		if cur.Kind == Markdown {
+		if curLang == "generated" {
+			if strings.TrimSpace(text) != "" {
+				bodyErr = fmt.Errorf("%s:%d: this cell is generated and takes no body", name, cur.Line)
+			}
+		} else if cur.Kind == Markdown {
 			cur.Text[curLang] = text
 		} else if cur.Text[""] == "" {
 			cur.Text[""] = text
@@ -130,43 +208,99 @@ func Parse(name string, src []byte) (*Source, error) {
 			s.Cells = append(s.Cells, Cell{Kind: Code, Text: map[string]string{}, Figure: len(f) == 2, Line: line})
 			cur, curLang = &s.Cells[len(s.Cells)-1], ""
 			if f[0] == "setup" {
-				cur.Text[""] = SetupCell
+				cur.Text[""], cur.Setup = SetupCell, true
 			}
+		case len(f) == 2 && (f[0] == "exercise" || f[0] == "check"), len(f) == 1 && f[0] == "prediction":
+			if cur != nil && cur.Kind == Markdown && curLang == "en" {
+				return nil, fmt.Errorf("%s:%d: English text at line %d has no Catalan translation (--- md ca) after it", name, line, cur.Line)
+			}
+			kind := map[string]CellKind{"exercise": Exercise, "check": Check, "prediction": Prediction}[f[0]]
+			c := Cell{Kind: kind, Text: map[string]string{}, Line: line}
+			if kind != Prediction {
+				c.Exercise = f[1]
+				if _, ok := exerciseByID(f[1]); !ok {
+					return nil, fmt.Errorf("%s:%d: no exercise %q in notebooks/teacher/exercises", name, line, f[1])
+				}
+			}
+			s.Cells = append(s.Cells, c)
+			cur, curLang = &s.Cells[len(s.Cells)-1], "generated"
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown marker %q (want --- md en, --- md ca, --- code, --- code figure or --- setup)", name, line, l)
+			return nil, fmt.Errorf("%s:%d: unknown marker %q (want --- md en, --- md ca, --- code, --- code figure, --- setup, --- exercise ID, --- check ID or --- prediction)", name, line, l)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	flush()
+	if bodyErr != nil {
+		return nil, bodyErr
+	}
 	if cur != nil && cur.Kind == Markdown && curLang == "en" {
 		return nil, fmt.Errorf("%s:%d: English text has no Catalan translation (--- md ca) after it", name, cur.Line)
 	}
 	if len(s.Cells) == 0 {
 		return nil, fmt.Errorf("%s: no cells", name)
 	}
-	for _, c := range s.Cells {
+	checked := map[string]bool{}
+	for i, c := range s.Cells {
 		for _, lang := range c.langs() {
 			if strings.TrimSpace(c.Text[lang]) == "" {
 				return nil, fmt.Errorf("%s:%d: empty cell", name, c.Line)
 			}
+			if c.Kind != Markdown {
+				continue
+			}
+			if strings.Contains(strings.ToLower(c.Text[lang]), "<details") {
+				return nil, fmt.Errorf("%s:%d (%s): raw <details> in the text: use a ::: answer, ::: expected or ::: random block", name, c.Line, lang)
+			}
+			for _, v := range Variants {
+				if _, err := renderBlocks(c.Text[lang], lang, v); err != nil {
+					return nil, fmt.Errorf("%s:%d (%s): %w", name, c.Line, lang, err)
+				}
+			}
+		}
+		switch c.Kind {
+		case Exercise:
+			if i+1 >= len(s.Cells) || s.Cells[i+1].Kind != Check || s.Cells[i+1].Exercise != c.Exercise {
+				return nil, fmt.Errorf("%s:%d: exercise %s must be followed at once by its --- check %s", name, c.Line, c.Exercise, c.Exercise)
+			}
+			if e, _ := exerciseByID(c.Exercise); e.Notebook != name {
+				return nil, fmt.Errorf("%s:%d: exercise %s belongs to notebook %s", name, c.Line, c.Exercise, e.Notebook)
+			}
+		case Check:
+			if checked[c.Exercise] {
+				return nil, fmt.Errorf("%s:%d: exercise %s checked twice", name, c.Line, c.Exercise)
+			}
+			checked[c.Exercise] = true
 		}
 	}
 	return s, nil
 }
 
-func (c Cell) langs() []string {
-	if c.Kind == Markdown {
-		return Languages
+// exerciseByID finds an implement-and-check exercise.
+func exerciseByID(id string) (exercises.Exercise, bool) {
+	for _, e := range exercises.Exercises() {
+		if e.ID == id {
+			return e, true
+		}
 	}
-	return []string{""}
+	return exercises.Exercise{}, false
 }
 
-// Render returns the .ipynb (nbformat 4.5) of the source in one language. The output is
-// deterministic (sorted keys, fixed cell ids, no outputs), so that a test can compare it byte
-// for byte with the committed notebook.
-func (s *Source) Render(lang string) ([]byte, error) {
+func (c Cell) langs() []string {
+	switch c.Kind {
+	case Markdown:
+		return Languages
+	case Code:
+		return []string{""}
+	}
+	return nil // generated
+}
+
+// Render returns the .ipynb (nbformat 4.5) of variant v of the source in one language. The
+// output is deterministic (sorted keys, fixed cell ids, no outputs), so that a test can compare
+// it byte for byte with the committed notebook. Cell ids are the same in both copies.
+func (s *Source) Render(lang string, v Variant) ([]byte, error) {
 	known := false
 	for _, l := range Languages {
 		known = known || l == lang
@@ -175,25 +309,67 @@ func (s *Source) Render(lang string) ([]byte, error) {
 		return nil, fmt.Errorf("unknown language %q (want one of %v)", lang, Languages)
 	}
 	cells := make([]map[string]any, 0, len(s.Cells))
+	predictions := 0
 	for i, c := range s.Cells {
-		cell := map[string]any{
-			"id":       fmt.Sprintf("%s-%02d", lang, i+1),
-			"metadata": map[string]any{},
-		}
-		if c.Kind == Markdown {
-			cell["cell_type"] = "markdown"
-			cell["source"] = splitLines(c.Text[lang])
-		} else {
-			cell["cell_type"] = "code"
-			cell["execution_count"] = nil
-			cell["outputs"] = []any{}
-			cell["source"] = splitLines(localize(c.Text[""], lang))
+		id := fmt.Sprintf("%s-%02d", lang, i+1)
+		metadata := map[string]any{}
+		var source string
+		kind := "code"
+		switch c.Kind {
+		case Markdown:
+			kind = "markdown"
+			text, err := renderBlocks(c.Text[lang], lang, v)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", s.Name, c.Line, err)
+			}
+			if strings.TrimSpace(text) == "" {
+				continue // only teacher's material, in the student's copy
+			}
+			source = text
+		case Code:
+			source = localize(c.Text[""], lang)
+			if c.Setup {
+				source = setupCell(v)
+				metadata["nbgrader"] = nbgrader(s.Name[:2]+"-setup", false, false, true, 0)
+				metadata["editable"], metadata["deletable"] = false, false
+			}
 			if c.Figure {
 				// Read by the execution test; Jupyter keeps unknown metadata.
-				cell["metadata"] = map[string]any{"estil": map[string]any{"figure": true}}
+				metadata["estil"] = map[string]any{"figure": true}
 			}
+		case Exercise:
+			e, _ := exerciseByID(c.Exercise)
+			if v == Teacher {
+				source = e.Solution(lang)
+			} else {
+				source = e.Stub(lang)
+			}
+			source = strings.TrimSuffix(source, "\n")
+			metadata["nbgrader"] = nbgrader(e.ID, true, false, false, 0)
+			metadata["estil"] = map[string]any{"exercise": e.ID}
+		case Check:
+			e, _ := exerciseByID(c.Exercise)
+			source = "%%\nnbkit.Graded(" + e.Check + ")"
+			metadata["nbgrader"] = nbgrader(e.ID+"-check", false, true, true, e.Points)
+			metadata["editable"], metadata["deletable"] = false, false
+			metadata["estil"] = map[string]any{"check": e.ID}
+		case Prediction:
+			kind = "markdown"
+			predictions++
+			source = pick(lang, "✍ **Your prediction** (double-click this cell and write it here, before you run the next cell):",
+				"✍ **La vostra predicció** (feu doble clic en aquesta cel·la i escriviu-la aquí abans d'executar la cel·la següent):")
+			metadata["nbgrader"] = nbgrader(fmt.Sprintf("%s-prediction-%d", s.Name[:2], predictions), true, true, false, 1)
+		}
+		cell := map[string]any{"id": id, "cell_type": kind, "metadata": metadata, "source": splitLines(source)}
+		if kind == "code" {
+			cell["execution_count"] = nil
+			cell["outputs"] = []any{}
 		}
 		cells = append(cells, cell)
+	}
+	copyNote := "the student's copy: no answers, teacher notes or solutions"
+	if v == Teacher {
+		copyNote = "the teacher's copy: answers, teacher notes and solutions (nbgrader's source version)"
 	}
 	nb := map[string]any{
 		"cells": cells,
@@ -206,6 +382,7 @@ func (s *Source) Render(lang string) ([]byte, error) {
 			"estil": map[string]any{
 				"generated_from": "notebooks/src/" + s.Name + ".nb",
 				"note":           "generated by `go generate ./notebooks`: edit the source, not this file",
+				"copy":           copyNote,
 			},
 		},
 		"nbformat":       4,
@@ -219,6 +396,97 @@ func (s *Source) Render(lang string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// nbgrader is a cell's nbgrader metadata (schema version 3): a solution cell is where the student
+// answers, a graded one is worth points (autograded when it is code and not a solution, graded
+// by hand when it is a solution), a locked one is read-only.
+func nbgrader(id string, solution, grade, locked bool, points int) map[string]any {
+	m := map[string]any{"grade": grade, "grade_id": id, "locked": locked, "schema_version": 3, "solution": solution, "task": false}
+	if grade {
+		m["points"] = points
+	}
+	return m
+}
+
+func pick(lang, en, ca string) string {
+	if lang == "ca" {
+		return ca
+	}
+	return en
+}
+
+// blockTitles are the folded blocks' summaries and the notes' headings, per kind and language.
+var blockTitles = map[string][2]string{
+	"expected":   {"Check your prediction", "Comproveu la vostra predicció"},
+	"answer":     {"Answer", "Resposta"},
+	"random":     {"If your first cell printed RANDOM WEIGHTS", "Si la primera cel·la ha dit PESOS ALEATORIS"},
+	"teacher":    {"🧑‍🏫 For the teacher.", "🧑‍🏫 Per al professorat."},
+	"unverified": {"⚠️ Not yet checked with the real weights.", "⚠️ Encara no comprovat amb els pesos reals."},
+}
+
+// renderBlocks expands the ::: blocks of a markdown text for variant v: expected, answer and
+// random become folded <details> (answer in the teacher's copy only), teacher a quoted note in
+// the teacher's copy only, unverified a quoted warning.
+func renderBlocks(md, lang string, v Variant) (string, error) {
+	var out []string
+	lines := strings.Split(md, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		t := strings.TrimSpace(l)
+		if !strings.HasPrefix(t, ":::") {
+			out = append(out, l)
+			continue
+		}
+		kind := strings.TrimSpace(strings.TrimPrefix(t, ":::"))
+		titles, ok := blockTitles[kind]
+		if !ok {
+			if kind == "" {
+				return "", fmt.Errorf("a ::: that closes no block")
+			}
+			return "", fmt.Errorf("unknown block ::: %s (want expected, answer, teacher, random or unverified)", kind)
+		}
+		indent := l[:len(l)-len(strings.TrimLeft(l, " "))]
+		var body []string
+		closed := false
+		for i++; i < len(lines); i++ {
+			if t := strings.TrimSpace(lines[i]); t == ":::" {
+				closed = true
+				break
+			} else if strings.HasPrefix(t, ":::") {
+				return "", fmt.Errorf("::: %s: blocks do not nest (close it with ::: first)", kind)
+			}
+			body = append(body, lines[i])
+		}
+		if !closed {
+			return "", fmt.Errorf("::: %s is never closed", kind)
+		}
+		text := strings.Trim(strings.Join(body, "\n"), "\n")
+		if strings.TrimSpace(text) == "" {
+			return "", fmt.Errorf("::: %s is empty", kind)
+		}
+		title := pick(lang, titles[0], titles[1])
+		switch {
+		case (kind == "answer" || kind == "teacher") && v == Student:
+			// left out; drop the blank line before it too, if the block stood alone
+			for len(out) > 0 && strings.TrimSpace(out[len(out)-1]) == "" && i+1 < len(lines) && strings.TrimSpace(lines[i+1]) == "" {
+				out = out[:len(out)-1]
+			}
+		case kind == "teacher" || kind == "unverified":
+			for j, b := range strings.Split(text, "\n") {
+				b = strings.TrimPrefix(b, indent)
+				if j == 0 {
+					b = "**" + title + "** " + b
+				}
+				out = append(out, strings.TrimRight(indent+"> "+b, " "))
+			}
+		default:
+			out = append(out, indent+"<details><summary>"+title+"</summary>", "")
+			out = append(out, strings.Split(text, "\n")...)
+			out = append(out, indent+"</details>")
+		}
+	}
+	return strings.Join(out, "\n"), nil
 }
 
 // bilingual matches {{English|Catalan}} in code.

@@ -1,4 +1,4 @@
-package nbkit
+package exercises
 
 import (
 	_ "embed"
@@ -9,6 +9,9 @@ import (
 	"strings"
 	"unicode/utf8"
 )
+
+// text is a message in both languages.
+type text struct{ en, ca string }
 
 // Exercise is one implement-and-check exercise as a notebook shows it: a cell where the student
 // writes a GoMLX function (Stub in the student's copy, Solution in the teacher's), followed by a
@@ -35,6 +38,17 @@ type Exercise struct {
 
 //go:embed solutions.go
 var solutionsSource string
+
+// Solutions are the teacher's solutions compiled, by function name (Exercise.Func): the checks'
+// tests (package nbkit) plant mistakes into them.
+var Solutions = map[string]any{
+	"gramMatrix":     gramMatrix,
+	"gramHW":         gramHW,
+	"contentLoss":    contentLoss,
+	"styleLayerLoss": styleLayerLoss,
+	"totalVariation": totalVariation,
+	"mmdLinear":      mmdLinear,
+}
 
 // Exercises lists the implement-and-check exercises, in the order of the notebooks.
 func Exercises() []Exercise {

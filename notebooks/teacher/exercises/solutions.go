@@ -1,4 +1,4 @@
-package nbkit
+package exercises
 
 // The teacher's solutions to the implement-and-check exercises, as the teacher's copy of the
 // notebooks shows them. They are compiled here so that they cannot rot: Exercises cuts each

@@ -1,4 +1,4 @@
-package nbkit
+package exercises
 
 import (
 	"go/parser"
@@ -10,20 +10,33 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/estil-nst/estil/explain"
+	"github.com/estil-nst/estil/notebooks/nbkit"
 	"github.com/estil-nst/estil/nst"
 )
+
+// inLanguages runs f with explain's language set to each of the two, as a notebook does.
+func inLanguages(t *testing.T, f func(t *testing.T, lang string)) {
+	t.Cleanup(func() { _ = explain.SetLanguage(explain.English) })
+	for _, lang := range []string{explain.English, explain.Catalan} {
+		if err := explain.SetLanguage(lang); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(lang, func(t *testing.T) { f(t, lang) })
+	}
+}
 
 // solved runs each exercise's check on the teacher's solution, as its Check cell does.
 var solved = map[string]struct {
 	check string // the Check cell's statement that run makes
 	run   func() error
 }{
-	"03-gram":             {"nbkit.CheckGram(nst.GramNormNone, gramMatrix)", func() error { return CheckGram(nst.GramNormNone, gramMatrix) }},
-	"03-gram-hw":          {"nbkit.CheckGram(nst.GramNormHW, gramHW)", func() error { return CheckGram(nst.GramNormHW, gramHW) }},
-	"04-content-loss":     {"nbkit.CheckContentLoss(contentLoss)", func() error { return CheckContentLoss(contentLoss) }},
-	"04-style-layer-loss": {"nbkit.CheckStyleLayerLoss(styleLayerLoss)", func() error { return CheckStyleLayerLoss(styleLayerLoss) }},
-	"06-total-variation":  {"nbkit.CheckTotalVariation(totalVariation)", func() error { return CheckTotalVariation(totalVariation) }},
-	"07-mmd-linear":       {"nbkit.CheckMMDLinear(mmdLinear)", func() error { return CheckMMDLinear(mmdLinear) }},
+	"03-gram":             {"nbkit.CheckGram(nst.GramNormNone, gramMatrix)", func() error { return nbkit.CheckGram(nst.GramNormNone, gramMatrix) }},
+	"03-gram-hw":          {"nbkit.CheckGram(nst.GramNormHW, gramHW)", func() error { return nbkit.CheckGram(nst.GramNormHW, gramHW) }},
+	"04-content-loss":     {"nbkit.CheckContentLoss(contentLoss)", func() error { return nbkit.CheckContentLoss(contentLoss) }},
+	"04-style-layer-loss": {"nbkit.CheckStyleLayerLoss(styleLayerLoss)", func() error { return nbkit.CheckStyleLayerLoss(styleLayerLoss) }},
+	"06-total-variation":  {"nbkit.CheckTotalVariation(totalVariation)", func() error { return nbkit.CheckTotalVariation(totalVariation) }},
+	"07-mmd-linear":       {"nbkit.CheckMMDLinear(mmdLinear)", func() error { return nbkit.CheckMMDLinear(mmdLinear) }},
 }
 
 // TestSolutionsPass: every teacher's solution passes its check, in both languages, and the table's
@@ -151,7 +164,7 @@ func TestExerciseCellsRun(t *testing.T) {
 	for copy := range copies {
 		want := ""
 		if copy == "student" {
-			want = strings.Repeat(string(MistakeTODO)+"\n", len(Exercises()))
+			want = strings.Repeat(string(nbkit.MistakeTODO)+"\n", len(Exercises()))
 		}
 		for _, lang := range []string{"en", "ca"} {
 			out, err := exec.Command(filepath.Join(bin, copy), lang).CombinedOutput()
