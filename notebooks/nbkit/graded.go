@@ -25,15 +25,16 @@ var exit = os.Exit
 
 // Graded is what a check cell does with its check's result: nothing more when err is nil, and,
 // when the check failed, nothing more either unless nbgrader is grading the notebook. Then the
-// cell must fail, since nbgrader counts an autograded cell as passed when it runs without an
-// error: Graded ends the cell's program with exit status 1, which GoNB reports as the cell's
-// error. Outside nbgrader a ✘ (already printed with its hint) does not stop "Run all": the
-// notebook goes on, and later cells use estil's own functions, not the student's.
+// cell must lose its points. nbgrader gives an autograded cell no points when its outputs hold an
+// error or anything on stderr; GoNB never turns a cell's failure at run time into an error output,
+// but writes a non-zero exit status to stderr. So Graded says why on stderr and ends the cell's
+// program with status 1. Outside nbgrader a ✘ (already printed with its hint) does not stop "Run
+// all": the notebook goes on, and later cells use estil's own functions, not the student's.
 func Graded(err error) {
 	if err == nil || !Grading() {
 		return
 	}
-	fmt.Println(say("(nbgrader: this check failed, so this cell fails.)", "(nbgrader: aquesta comprovació ha fallat, i per tant aquesta cel·la falla.)"))
+	fmt.Fprintln(os.Stderr, say("nbgrader: this check failed, so this cell gets no points.", "nbgrader: aquesta comprovació ha fallat, i per tant aquesta cel·la no suma punts."))
 	exit(1)
 }
 
