@@ -21,8 +21,11 @@ func exportHTML(t *testing.T, jupyter string, notebooks []string, dir string) []
 	t.Helper()
 	var pages []string
 	for _, nb := range notebooks {
-		lang := filepath.Base(filepath.Dir(nb))
-		name := lang + "_" + strings.TrimSuffix(filepath.Base(nb), ".ipynb")
+		dir := filepath.Dir(nb)
+		name := filepath.Base(dir) + "_" + strings.TrimSuffix(filepath.Base(nb), ".ipynb")
+		if filepath.Base(filepath.Dir(dir)) == "teacher" {
+			name = "teacher_" + name
+		}
 		cmd := exec.Command(jupyter, "nbconvert", "--to", "html", "--output-dir", dir, "--output", name, nb)
 		if log, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("jupyter nbconvert --to html %s: %v\n%s", nb, err, tail(string(log), 2000))
@@ -154,4 +157,40 @@ func open(browser context.Context, page string) (rendered, []byte, error) {
 		return rendered{}, nil, fmt.Errorf("screenshot of %s: %w", page, err)
 	}
 	return got, shot, nil
+}
+
+// markCell is a script that gives the id estil-shot to the first cell of an exported notebook
+// whose text holds %q (opening its <details> when %v), scrolls to it and says whether it found one.
+const markCell = `(() => {
+	const cell = [...document.querySelectorAll(".jp-Cell")].find(c => c.textContent.includes(%q));
+	if (!cell) return false;
+	cell.id = "estil-shot";
+	if (%v) cell.querySelectorAll("details").forEach(d => d.open = true);
+	cell.scrollIntoView();
+	return true;
+})()`
+
+// shootCell saves a screenshot of the first cell of page whose text holds text, with its folded
+// blocks opened if open, as file.
+func shootCell(browser context.Context, page, text string, open bool, file string) error {
+	tab, cancel := chromedp.NewContext(browser)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(tab, time.Minute)
+	defer cancelT()
+	abs, err := filepath.Abs(page)
+	if err != nil {
+		return err
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate((&url.URL{Scheme: "file", Path: abs}).String())); err != nil {
+		return fmt.Errorf("opening %s: %w", page, err)
+	}
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(markCell, text, open)))
+	if err != nil || !found {
+		return fmt.Errorf("%s: no cell holds %q (%v)", page, text, err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("estil-shot")))
+	if err != nil {
+		return fmt.Errorf("screenshot of a cell of %s: %w", page, err)
+	}
+	return os.WriteFile(file, shot, 0o644)
 }

@@ -16,32 +16,45 @@ import (
 	"github.com/estil-nst/estil/notebooks/nbkit"
 )
 
-// TestNotebooks executes every notebook in every language headless, as a student's "Run all"
-// would, then exports them to HTML and opens them, and the `estil explain` handout, in
-// headless Chromium (browser_test.go).
+// TestNotebooks executes every notebook in every language, the student's copy and the teacher's,
+// headless, as a student's "Run all" would, then exports them to HTML and opens them, and the
+// `estil explain` handout, in headless Chromium (browser_test.go). The teacher's copies run as
+// nbgrader's autograder runs them (NBGRADER_EXECUTION=autograde): every check cell must earn its
+// points with the teacher's solution; in the students' copies every check cell must say that its
+// function is not written yet, and "Run all" must go on past it.
 func TestNotebooks(t *testing.T) {
 	jupyter := needJupyter(t)
 	out := outDir(t)
 	var executed []string
-	for _, lang := range nbgen.Languages {
-		files, err := filepath.Glob(filepath.Join(lang, "*.ipynb"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no notebooks in %s/ (%v)", lang, err)
-		}
-		for _, nb := range files {
-			name := strings.TrimSuffix(filepath.Base(nb), ".ipynb")
-			t.Run(lang+"/"+name, func(t *testing.T) {
-				start := time.Now()
-				path, err := execute(t, jupyter, nb, filepath.Join(out, "executed", lang))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("executed in %.0f s", time.Since(start).Seconds())
-				executed = append(executed, path)
-				for _, p := range checkExecuted(path) {
-					t.Error(p)
-				}
-			})
+	for _, v := range nbgen.Variants {
+		for _, lang := range nbgen.Languages {
+			dir := filepath.FromSlash(v.Dir(lang))
+			files, err := filepath.Glob(filepath.Join(dir, "*.ipynb"))
+			if err != nil || len(files) == 0 {
+				t.Fatalf("no notebooks in %s/ (%v)", dir, err)
+			}
+			for _, nb := range files {
+				name := strings.TrimSuffix(filepath.Base(nb), ".ipynb")
+				t.Run(v.String()+"/"+lang+"/"+name, func(t *testing.T) {
+					start := time.Now()
+					var env []string
+					if v == nbgen.Teacher {
+						env = append(env, nbkit.GradingEnv+"=autograde")
+					}
+					path, err := execute(t, jupyter, nb, filepath.Join(out, "executed", filepath.FromSlash(v.Dir(lang))), env...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Logf("executed in %.0f s", time.Since(start).Seconds())
+					executed = append(executed, path)
+					for _, p := range checkExecuted(path) {
+						t.Error(p)
+					}
+					for _, p := range checkChecks(path, v) {
+						t.Error(p)
+					}
+				})
+			}
 		}
 	}
 	if len(executed) == 0 {
@@ -58,8 +71,9 @@ func TestNotebooks(t *testing.T) {
 	})
 }
 
-// execute runs one notebook with nbconvert and returns the path of the executed copy.
-func execute(t *testing.T, jupyter, nb, dir string) (string, error) {
+// execute runs one notebook with nbconvert, with the variables env added, and returns the path
+// of the executed copy.
+func execute(t *testing.T, jupyter, nb, dir string, env ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -70,12 +84,66 @@ func execute(t *testing.T, jupyter, nb, dir string) (string, error) {
 	// GOEXPERIMENT is left out: the cells must get it from GoNB's kernel.json (docker/install.sh
 	// puts it there), as they do when a student starts Jupyter; checkExecuted fails on the notice
 	// a build without it prints.
-	cmd.Env = append(withoutEnv(os.Environ(), "GOEXPERIMENT"), nbkit.TinyEnv+"=1", "GOMLX_NO_AUTO_INSTALL=1")
+	cmd.Env = append(withoutEnv(withoutEnv(os.Environ(), "GOEXPERIMENT"), nbkit.GradingEnv), nbkit.TinyEnv+"=1", "GOMLX_NO_AUTO_INSTALL=1")
+	cmd.Env = append(cmd.Env, env...)
 	log, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("jupyter nbconvert --execute %s: %v\n%s", nb, err, tail(cellErrors(string(log)), 4000))
 	}
 	return filepath.Join(dir, name+".ipynb"), nil
+}
+
+// nbgraderPoints is what nbgrader's autograder gives an autograded cell (its determine_grade):
+// nothing when an output is an error or anything on stderr, else all its points.
+func nbgraderPoints(outs []output, points float64) float64 {
+	for _, o := range outs {
+		if o.Type == "error" || o.Type == "stream" && o.Name == "stderr" {
+			return 0
+		}
+	}
+	return points
+}
+
+// checkChecks returns what is wrong with the check cells of an executed copy: in the teacher's,
+// a check that does not pass (✔) or would not earn its points from nbgrader; in the student's, a
+// check that does not say its function is still the stub, or that fails its cell.
+func checkChecks(path string, v nbgen.Variant) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var nb notebook
+	if err := json.Unmarshal(data, &nb); err != nil {
+		return []string{fmt.Sprintf("%s: %v", path, err)}
+	}
+	var problems []string
+	for i, c := range nb.Cells {
+		id := c.Metadata.Estil.Check
+		if id == "" {
+			continue
+		}
+		stdout := ""
+		for _, o := range c.Outputs {
+			if o.Type == "stream" && o.Name == "stdout" {
+				stdout += text(o.Text)
+			}
+		}
+		points := c.Metadata.Nbgrader.Points
+		if points <= 0 || !c.Metadata.Nbgrader.Grade {
+			problems = append(problems, fmt.Sprintf("cell %d (check %s) is not an autograded cell with points: %+v", i+1, id, c.Metadata.Nbgrader))
+		}
+		switch got := nbgraderPoints(c.Outputs, points); v {
+		case nbgen.Teacher:
+			if !strings.HasPrefix(stdout, "✔") || got != points {
+				problems = append(problems, fmt.Sprintf("cell %d: the teacher's solution of %s gets %v of %v points from nbgrader; it printed %q (%s)", i+1, id, got, points, stdout, summarize(c.Outputs)))
+			}
+		case nbgen.Student:
+			if !strings.HasPrefix(stdout, "✘") || !strings.Contains(stdout, "// TODO") || got != points {
+				problems = append(problems, fmt.Sprintf("cell %d: the student's stub of %s should print ✘ and point to the // TODO, without failing the cell outside nbgrader; it printed %q (%s)", i+1, id, stdout, summarize(c.Outputs)))
+			}
+		}
+	}
+	return problems
 }
 
 // withoutEnv returns env without the variable name.
@@ -96,8 +164,13 @@ type notebook struct {
 		Source   any    `json:"source"`
 		Metadata struct {
 			Estil struct {
-				Figure bool `json:"figure"`
+				Figure bool   `json:"figure"`
+				Check  string `json:"check"`
 			} `json:"estil"`
+			Nbgrader struct {
+				Grade  bool    `json:"grade"`
+				Points float64 `json:"points"`
+			} `json:"nbgrader"`
 		} `json:"metadata"`
 		Outputs []output `json:"outputs"`
 	} `json:"cells"`
