@@ -78,3 +78,40 @@ func Write(dir string) ([]string, error) {
 	sort.Strings(written)
 	return written, nil
 }
+
+// WriteNbgrader writes nbgrader's source version (Variant Nbgrader) of every notebook of dir in
+// lang into course/source/, one assignment per notebook (course/source/03_gram/03_gram.ipynb),
+// and returns the paths written. Their setup cell finds estil's module through $ESTIL_ROOT, which
+// the kernel of a classroom install sets (docker/install.sh --system).
+func WriteNbgrader(dir, lang, course string) ([]string, error) {
+	srcs, err := filepath.Glob(filepath.Join(dir, "src", "*.nb"))
+	if err != nil || len(srcs) == 0 {
+		return nil, fmt.Errorf("no notebook sources (*.nb) in %s", filepath.Join(dir, "src"))
+	}
+	sort.Strings(srcs)
+	var written []string
+	for _, path := range srcs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".nb")
+		s, err := Parse(name, data)
+		if err != nil {
+			return nil, err
+		}
+		nb, err := s.Render(lang, Nbgrader)
+		if err != nil {
+			return nil, err
+		}
+		out := filepath.Join(course, "source", name, name+".ipynb")
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(out, nb, 0o644); err != nil {
+			return nil, err
+		}
+		written = append(written, out)
+	}
+	return written, nil
+}

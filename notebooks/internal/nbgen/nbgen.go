@@ -40,16 +40,9 @@
 // without answers, teacher notes or solutions, and the teacher's (Teacher: notebooks/teacher/en,
 // ca) with all three. Both carry nbgrader's cell metadata (schema 3): the exercise cells are
 // solution cells, the check cells autograded tests with points, the prediction cells answers
-// graded by hand, the setup cell locked. The teacher's copy is what nbgrader calls the source
-// version: its // BEGIN SOLUTION … // END SOLUTION regions are what nbgrader's generate_assignment
-// replaces with a stub.
-//
-// In code, {{LANG}} is replaced by the notebook's language ("en" or "ca"), so that a cell can
-// call explain.SetLanguage("{{LANG}}") and print its explanations in the reader's language, and
-// {{English|Catalan}} by one of its two texts: for the captions and messages a cell prints,
-// which are prose, not code (e.g. nbkit.Picture{Caption: "{{result|resultat}}"}).
-// Lines before the first marker, and lines starting with "#!" anywhere, are comments for the
-// source's authors.
+// graded by hand, the setup cell locked. A third version, not committed, is nbgrader's source
+// version (Nbgrader): the student's text with the teacher's solutions between // BEGIN SOLUTION
+// and // END SOLUTION, which nbgrader's generate_assignment turns into the student's copy.
 package nbgen
 
 import (
@@ -93,6 +86,11 @@ type Variant int
 const (
 	Student Variant = iota // no answers, teacher notes or solutions
 	Teacher                // everything
+	// Nbgrader is nbgrader's source version of an assignment: the student's text with the
+	// teacher's solutions, which nbgrader's generate_assignment turns into the student's copy.
+	// (The teacher's copy cannot be: nbgrader releases markdown as it is, answers and all.) It is
+	// not committed; `go run ./notebooks/gen -nbgrader DIR` writes it.
+	Nbgrader
 )
 
 // Variants are the copies every notebook is generated in.
@@ -107,10 +105,7 @@ func (v Variant) Dir(lang string) string {
 }
 
 func (v Variant) String() string {
-	if v == Teacher {
-		return "teacher"
-	}
-	return "student"
+	return [...]string{"student", "teacher", "nbgrader"}[v]
 }
 
 // CellKind says what a cell holds.
@@ -339,7 +334,7 @@ func (s *Source) Render(lang string, v Variant) ([]byte, error) {
 			}
 		case Exercise:
 			e, _ := exerciseByID(c.Exercise)
-			if v == Teacher {
+			if v != Student {
 				source = e.Solution(lang)
 			} else {
 				source = e.Stub(lang)
@@ -367,10 +362,9 @@ func (s *Source) Render(lang string, v Variant) ([]byte, error) {
 		}
 		cells = append(cells, cell)
 	}
-	copyNote := "the student's copy: no answers, teacher notes or solutions"
-	if v == Teacher {
-		copyNote = "the teacher's copy: answers, teacher notes and solutions (nbgrader's source version)"
-	}
+	copyNote := [...]string{"the student's copy: no answers, teacher notes or solutions",
+		"the teacher's copy: answers, teacher notes and solutions",
+		"nbgrader's source version: the student's text with the teacher's solutions"}[v]
 	nb := map[string]any{
 		"cells": cells,
 		"metadata": map[string]any{
@@ -467,7 +461,7 @@ func renderBlocks(md, lang string, v Variant) (string, error) {
 		}
 		title := pick(lang, titles[0], titles[1])
 		switch {
-		case (kind == "answer" || kind == "teacher") && v == Student:
+		case (kind == "answer" || kind == "teacher") && v != Teacher:
 			// left out; drop the blank line before it too, if the block stood alone
 			for len(out) > 0 && strings.TrimSpace(out[len(out)-1]) == "" && i+1 < len(lines) && strings.TrimSpace(lines[i+1]) == "" {
 				out = out[:len(out)-1]

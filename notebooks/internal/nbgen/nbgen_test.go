@@ -214,6 +214,10 @@ func TestCopies(t *testing.T) {
 				t.Errorf("%s: the teacher's copy lacks %q", lang, want)
 			}
 		}
+		_, nAll := render(lang, Nbgrader)
+		if !strings.Contains(nAll, "// BEGIN SOLUTION") || strings.Contains(nAll, pick(lang, "Because.", "Perquè sí.")) || strings.Contains(nAll, pick(lang, "Ask why", "Pregunteu per què")) {
+			t.Errorf("%s: nbgrader's source version must have the solutions and no answers or teacher notes:\n%s", lang, nAll)
+		}
 		// The blocks inside the list item keep its indentation.
 		if !strings.Contains(sAll, `"   <details><summary>`) || !strings.Contains(sAll, `"   </details>`) {
 			t.Errorf("%s: a folded block lost its list item's indentation:\n%s", lang, sAll)
