@@ -184,6 +184,12 @@ func newClassroomHub(t *testing.T) *classroomHub {
 	if _, err := os.Stat(filepath.Join(h.prefix, "bin", "estil-session")); err != nil {
 		t.Fatalf("no system install at %s: %v", h.prefix, err)
 	}
+	// Students can read the install's copy of estil: it must hold no answers or solutions.
+	for _, leak := range []string{"notebooks/teacher", "notebooks/internal/nbgen"} {
+		if _, err := os.Stat(filepath.Join(h.prefix, "src", leak)); err == nil {
+			t.Errorf("the system install holds %s, which students can read", leak)
+		}
+	}
 	roster := "# the test's class\nadmin: estilhubt\n"
 	for i := 1; i <= 3; i++ {
 		roster += fmt.Sprintf("estilhub%d\n", i)
