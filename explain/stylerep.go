@@ -183,16 +183,16 @@ func init() {
 				"E<sub>l</sub> has its own scale; this factor brings it to about the Gram loss's at the start of a run, so that " +
 				"the same β weighs every style loss about equally. It was measured on the built-in pictures with random weights, " +
 				"so with the real network it is only roughly right.",
-			ca: "<b>Pes d'equilibri</b>: l'objectiu suma β·w<sub>l</sub>·%s·E<sub>l</sub> per a cada capa d'estil l. La " +
+			ca: "<b>Pes d'equilibri</b>: l'objectiu suma β·w<sub>l</sub>·%s·E<sub>l</sub> per a cada capa d'estil l. L'" +
 				"E<sub>l</sub> de cada pèrdua té la seva pròpia escala; aquest factor la porta a prop de la de la pèrdua de Gram " +
 				"a l'inici d'una execució, de manera que una mateixa β pesa aproximadament igual totes les pèrdues d'estil. Es va " +
 				"mesurar amb les imatges incorporades i pesos aleatoris, així que amb la xarxa real només és aproximat.",
 		},
 		"stylerep.identity": {
 			en: "<b>Gram loss = MMD²</b> (Li et al.): for two pictures with the same number of positions, the Gram loss is, up " +
-				"to a constant factor, the squared MMD with the kernel k(x, y) = (xᵀy)²:",
+				"to a factor that depends on the layer's N and M (so not the same across layers or sizes), the squared MMD with the kernel k(x, y) = (xᵀy)²:",
 			ca: "<b>Pèrdua de Gram = MMD²</b> (Li et al.): per a dues imatges amb el mateix nombre de posicions, la pèrdua de " +
-				"Gram és, llevat d'un factor constant, la MMD al quadrat amb el nucli k(x, y) = (xᵀy)²:",
+				"Gram és, llevat d'un factor que depèn de l'N i l'M de la capa (i que, per tant, canvia d'una capa o d'una mida a una altra), la MMD al quadrat amb el nucli k(x, y) = (xᵀy)²:",
 		},
 		"stylerep.reference": {en: "<b>Reference</b>:", ca: "<b>Referència</b>:"},
 
@@ -233,7 +233,7 @@ func init() {
 			en: "It keeps and loses exactly what the Gram matrix does. Only the scale differs: each layer's E<sub>l</sub> is d " +
 				"times the Gram loss's, so layers with more channels weigh more (conv5_1, with 512, 8 times more against " +
 				"conv1_1, with 64, than with the Gram loss).",
-			ca: "Conserva i perd exactament el mateix que la matriu de Gram. Només canvia l'escala: la E<sub>l</sub> de cada capa " +
+			ca: "Conserva i perd exactament el mateix que la matriu de Gram. Només canvia l'escala: l'E<sub>l</sub> de cada capa " +
 				"és d vegades la de la pèrdua de Gram, de manera que les capes amb més canals pesen més (conv5_1, amb 512, pesa " +
 				"8 vegades més respecte de conv1_1, amb 64, que amb la pèrdua de Gram).",
 		},
@@ -251,11 +251,11 @@ func init() {
 				"128 posicions.",
 		},
 		"stylerep.mmd-gauss.keeps": {
-			en: "It keeps more: it compares the whole distributions, not only their second moments, so it also sees how the " +
+			en: "It keeps more: over all pairs it compares the whole distributions, not only their second moments, so it also sees how the " +
 				"values are spread (e.g. rare, strong activations against frequent, weak ones). But the kernel's width σ sets " +
 				"the scale of differences it is most sensitive to, and it costs far more: it compares pairs of positions, " +
 				"not d×d matrices.",
-			ca: "En conserva més: compara les distribucions senceres, no només els seus moments de segon ordre, i per això també " +
+			ca: "En conserva més: sobre tots els parells compara les distribucions senceres, no només els seus moments de segon ordre, i per això també " +
 				"veu com es reparteixen els valors (per exemple, activacions rares i fortes enfront de freqüents i febles). Però " +
 				"l'amplada σ del nucli fixa l'escala de les diferències a què és més sensible, i costa molt més: compara parells " +
 				"de posicions, no matrius de d×d.",
@@ -273,7 +273,7 @@ func init() {
 			en: "It keeps each channel's level and spread (G's diagonal, Σ<sub>i</sub> F[c][i]², mixes the two into one number), " +
 				"but loses all of G's off-diagonal entries: which channels fire together. 2d numbers instead of d×d.",
 			ca: "Conserva el nivell i la dispersió de cada canal (la diagonal de G, Σ<sub>i</sub> F[c][i]², barreja totes dues " +
-				"coses en un sol nombre), però perd totes les entrades de G fora de la diagonal: quins canals s'activen junts. " +
+				"coses en un sol nombre), però perd tots els elements de G fora de la diagonal: quins canals s'activen junts. " +
 				"2d nombres en lloc de d×d.",
 		},
 

@@ -146,10 +146,10 @@ func init() {
 		},
 		"gram.order.greedy": {
 			en: "Channels are ordered so that those that fire together sit next to each other (starting from the strongest, each next " +
-				"channel is the one most correlated with the previous): groups of co-activating filters appear as bright blocks " +
+				"channel is the one with the largest normalised co-activation G[i][j]/√(G[i][i]·G[j][j]) with the previous, an uncentred cosine): groups of co-activating filters appear as bright blocks " +
 				"along the diagonal. The tick labels are the original channel numbers.",
 			ca: "Els canals estan ordenats perquè els que s'activen junts quedin l'un al costat de l'altre (es comença pel més fort i cada " +
-				"canal següent és el més correlacionat amb l'anterior): els grups de filtres que s'activen alhora apareixen com a blocs " +
+				"canal següent és el de coactivació normalitzada G[i][j]/√(G[i][i]·G[j][j]) més gran amb l'anterior, un cosinus no centrat): els grups de filtres que s'activen alhora apareixen com a blocs " +
 				"brillants al llarg de la diagonal. Les etiquetes són els números de canal originals.",
 		},
 		"gram.rank": {

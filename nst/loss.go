@@ -141,7 +141,9 @@ func ContentLoss(target, content *Node) *Node {
 //	layer_style_loss = torch.mean((target_gram - style_gram)**2)
 //	style_loss += style_weights[layer] * layer_style_loss / (d * h * w)
 //
-// The division by d·h·w (channels × pixels) keeps layers of different sizes comparable.
+// The division by d·h·w is the original's normalisation: it cancels one of the two h·w factors
+// of the squared Gram difference, but does not make layers comparable: E_l still scales with
+// h·w/d, so conv1_1 weighs far more than conv5_1 (notebook 04 measures by how much).
 // target is the layer's feature map [d, h, w]; styleGram is the style image's Gram matrix [d, d].
 func StyleLayerLoss(target, styleGram *Node) *Node {
 	d, h, w := target.Shape().Dim(0), target.Shape().Dim(1), target.Shape().Dim(2)

@@ -13,10 +13,13 @@ import (
 // grow with the number of positions. The original therefore gives the style picture exactly
 // the content's size, as PyTorch's tutorial requires too: the target's Gram matrices and the
 // style's then sum over as many positions, and the style term can go to zero. neural-style
-// instead keeps the style's aspect ratio and scales its long side (its -style_scale): with
-// unequal pixel counts the two Gram matrices differ in scale, and the style term never
-// vanishes. Both are offered; the original's is the default. (GramNorm is the other way out:
-// dividing G by the number of positions makes it an average, comparable across sizes.)
+// instead keeps the style's aspect ratio and scales its long side (its -style_scale), which is
+// harmless there because it normalises G by the layer's number of elements (C·H·W). Here the
+// long side is safe only with a normalised Gram matrix (GramNorm hw or chw): with the default
+// GramNormNone and unequal pixel counts the two Gram matrices differ in scale, and the style
+// term cannot reach zero unless the target's per-position statistics are M_S/M_T times the
+// style's, i.e. a distorted style (estil stylize warns of that combination). Both sizings are
+// offered; the original's is the default.
 
 // StyleSize says how a style picture is sized against the content (StyleSizing.Mode).
 type StyleSize string

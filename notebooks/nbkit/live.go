@@ -25,7 +25,7 @@ func Live(wait time.Duration, build func()) bool {
 		return true
 	case <-time.After(wait):
 		fmt.Fprintln(os.Stdout, say("(No browser is attached to this notebook, e.g. it runs headless: the sliders are not live. The result above used the default values.)",
-			"(Aquest quadern no té cap navegador connectat, per exemple perquè s'executa sense pantalla: els controls lliscants no funcionen. El resultat d'aquí dalt fa servir els valors per defecte.)"))
+			"(Aquest quadern no té cap navegador connectat, per exemple perquè s'executa sense navegador (en mode headless): els controls lliscants no funcionen. El resultat d'aquí dalt fa servir els valors per defecte.)"))
 		return false
 	}
 }
