@@ -27,3 +27,4 @@
 package notebooks
 
 //go:generate go run ./gen
+//go:generate go run ./guide
