@@ -52,8 +52,9 @@
 //     against the Gram matrix, its balance weight, and Li et al.'s identity Gram loss = MMD² with
 //     k(x, y) = (xᵀy)².
 //
-// Other helpers: HTMLText (a View of ready HTML) and Handout (every view above for one pair of
-// pictures, as `estil explain` writes it).
+// Other helpers: HTMLText (a View of ready HTML), Handout (every view above for one pair of
+// pictures, as `estil explain` writes it) and PipelineDiagram (the whole method as one SVG after
+// Gatys et al. 2016's figure 2, for the teacher's guide: notebooks/guide/pipeline.{en,ca}.svg).
 //
 // Charts are drawn with gonum.org/v1/plot (its fonts are embedded, so nothing is downloaded) and
 // pictures with the standard image packages.
