@@ -81,12 +81,12 @@ func tvExercise() *exercise {
 		mistakes: []mistake{{
 			kind: MistakeTransposed,
 			hint: text{"you took the differences along the wrong axes, as if x were [C, H, W] (PyTorch's order): estil's pictures are [H, W, C], so neighbours differ along axes 0 (rows) and 1 (columns).",
-				"heu pres les diferències en els eixos equivocats, com si x fos [C, H, W] (l'ordre de PyTorch): les imatges d'estil són [H, W, C], així que els veïns difereixen en els eixos 0 (files) i 1 (columnes)."},
+				"heu pres les diferències en els eixos equivocats, com si x fos [C, H, W] (l'ordre de PyTorch): les imatges del paquet nst són [H, W, C], així que els veïns difereixen en els eixos 0 (files) i 1 (columnes)."},
 			transform: func(in []*graph.Node) []*graph.Node { return []*graph.Node{graph.TransposeAllDims(in[0], 1, 2, 0)} },
 		}, {
 			kind: MistakeSumMean,
 			hint: text{"a mean where a sum is meant: estil's total variation sums the squared differences (its weight --tv-weight was chosen for the sum).",
-				"una mitjana on cal una suma: la variació total d'estil suma les diferències al quadrat (el seu pes --tv-weight s'ha triat per a la suma)."},
+				"una mitjana on cal una suma: la variació total del paquet nst suma les diferències al quadrat (el seu pes --tv-weight s'ha triat per a la suma)."},
 			scale: func(p probe) (float64, bool) {
 				n, ok := count(p)
 				return 1 / n, ok

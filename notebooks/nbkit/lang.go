@@ -2,8 +2,10 @@ package nbkit
 
 import "github.com/estil-nst/estil/explain"
 
-// say picks the message in the notebook's language (explain.SetLanguage, which every notebook
-// sets in its first code cell): the Catalan notebooks print Catalan.
+// say picks the message in the notebook's language (explain.SetLanguage): the Catalan notebooks
+// print Catalan. Each GoNB cell is a program of its own, so a cell that prints through nbkit must
+// set the language itself (the generated check cells do), or a GoNB init_ function declared in
+// an earlier cell must (GoNB runs those before every later cell).
 func say(en, ca string) string {
 	if explain.Language() == explain.Catalan {
 		return ca

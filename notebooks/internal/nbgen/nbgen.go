@@ -20,7 +20,8 @@
 //	--- exercise ID    An implement-and-check exercise's function (no body; ID is one of
 //	                   notebooks/teacher/exercises.Exercises): a stub in the student's copy,
 //	                   the solution in the teacher's.
-//	--- check ID       The check cell that follows it (no body): nbkit.Graded(the check).
+//	--- check ID       The check cell that follows it (no body): explain.SetLanguage, then
+//	                   nbkit.Graded(the check).
 //	--- prediction     A markdown cell where the student writes a prediction (no body).
 //
 // Markdown may hold fenced blocks, a line "::: kind" opening and a line ":::" closing each
@@ -344,7 +345,9 @@ func (s *Source) Render(lang string, v Variant) ([]byte, error) {
 			metadata["estil"] = map[string]any{"exercise": e.ID}
 		case Check:
 			e, _ := exerciseByID(c.Exercise)
-			source = "%%\nnbkit.Graded(" + e.Check + ")"
+			// Each GoNB cell is a program of its own: the check says its hints in the notebook's
+			// language only if the cell sets it.
+			source = "%%\nexplain.SetLanguage(\"" + lang + "\")\nnbkit.Graded(" + e.Check + ")"
 			metadata["nbgrader"] = nbgrader(e.ID+"-check", false, true, true, e.Points)
 			metadata["editable"], metadata["deletable"] = false, false
 			metadata["estil"] = map[string]any{"check": e.ID}
