@@ -47,7 +47,7 @@ func contentExercise() *exercise {
 			"1,1": {kind: MistakeSumMean, hint: text{"a sum where a mean is meant: the original's content loss is mean((T − C)²), the sum divided by the d·h·w elements.",
 				"una suma on cal una mitjana: la pèrdua de contingut de l'original és mean((T − C)²), la suma dividida pels d·h·w elements."}},
 			"1,1 0.5": {kind: MistakeSumMean, hint: text{"that is Gatys et al.'s L_content = ½·Σ(F − P)²; the original notebook (and estil) takes the mean, mean((T − C)²), with no ½.",
-				"això és la L_content de Gatys et al., ½·Σ(F − P)²; el quadern original (i estil) en pren la mitjana, mean((T − C)²), sense el ½."}},
+				"això és la L_content de Gatys et al., ½·Σ(F − P)²; el quadern original (i el paquet nst) en pren la mitjana, mean((T − C)²), sense el ½."}},
 		},
 	}
 }

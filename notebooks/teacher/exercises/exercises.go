@@ -69,14 +69,14 @@ func Exercises() []Exercise {
 		ID: "04-content-loss", Notebook: "04_losses", Func: "contentLoss", Points: 2,
 		Check: "nbkit.CheckContentLoss(contentLoss)",
 		doc: text{"contentLoss returns the original's content loss, mean((T − C)²) over the d·h·w elements of the target's and the content's feature maps [d, h, w].",
-			"contentLoss retorna la pèrdua de contingut de l'original, mean((T − C)²) sobre els d·h·w elements dels mapes del target i del contingut [d, h, w]."},
+			"contentLoss retorna la pèrdua de contingut de l'original, mean((T − C)²) sobre els d·h·w elements dels mapes de l'objectiu (target) i del contingut [d, h, w]."},
 		todo: text{"graph.Sub, graph.Square and a mean over all elements (graph.ReduceAllMean).",
 			"graph.Sub, graph.Square i una mitjana sobre tots els elements (graph.ReduceAllMean)."},
 	}, {
 		ID: "04-style-layer-loss", Notebook: "04_losses", Func: "styleLayerLoss", Points: 3,
 		Check: "nbkit.CheckStyleLayerLoss(styleLayerLoss)",
 		doc: text{"styleLayerLoss returns one layer's style term, the original's E_l = mean((G_T − G_S)²)/(d·h·w), for the target's feature map [d, h, w] and the style's Gram matrix [d, d]. nst.GramMatrix computes G = F·Fᵀ as you did in 03.",
-			"styleLayerLoss retorna el terme d'estil d'una capa, l'E_l de l'original, mean((G_T − G_S)²)/(d·h·w), per al mapa del target [d, h, w] i la matriu de Gram de l'estil [d, d]. nst.GramMatrix calcula G = F·Fᵀ com vau fer al 03."},
+			"styleLayerLoss retorna el terme d'estil d'una capa, l'E_l de l'original, mean((G_T − G_S)²)/(d·h·w), per al mapa de l'objectiu (target) [d, h, w] i la matriu de Gram de l'estil [d, d]. nst.GramMatrix calcula G = F·Fᵀ com vau fer al 03."},
 		todo: text{"G_T = nst.GramMatrix(target); then the mean of the squared differences, divided by d·h·w.",
 			"G_T = nst.GramMatrix(target); després, la mitjana de les diferències al quadrat, dividida per d·h·w."},
 	}, {
