@@ -480,7 +480,9 @@ func renderBlocks(md, lang string, v Variant) (string, error) {
 		default:
 			out = append(out, indent+"<details><summary>"+title+"</summary>", "")
 			out = append(out, strings.Split(text, "\n")...)
-			out = append(out, indent+"</details>")
+			// A blank line before </details> too: Jupyter's markdown renderers (marked in the
+			// notebook, mistune in nbconvert) leave the text raw, *Expected* and all, without it.
+			out = append(out, "", indent+"</details>")
 		}
 	}
 	return strings.Join(out, "\n"), nil
