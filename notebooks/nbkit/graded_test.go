@@ -46,6 +46,10 @@ func TestCall(t *testing.T) {
 	if _, err := Call(func(x *graph.Node) *graph.Node { return nil }, a); !errors.Is(err, ErrNotWritten) {
 		t.Errorf("the stub: %v, want ErrNotWritten", err)
 	}
+	// A two-input stub, as 07's mmdLinear(f, s) is in the student's copy.
+	if _, err := Call(func(x, y *graph.Node) *graph.Node { return nil }, a, b); !errors.Is(err, ErrNotWritten) {
+		t.Errorf("the two-input stub: %v, want ErrNotWritten", err)
+	}
 	if _, err := Call(func(x, y *graph.Node) *graph.Node { return graph.MatMul(x, y) }, tensors.FromValue([][]float32{{1, 2}}), a); err == nil {
 		t.Error("a [1,2]×[3] product gave no error")
 	}
