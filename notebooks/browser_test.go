@@ -26,13 +26,32 @@ func exportHTML(t *testing.T, jupyter string, notebooks []string, dir string) []
 		if filepath.Base(filepath.Dir(dir)) == "teacher" {
 			name = "teacher_" + name
 		}
-		cmd := exec.Command(jupyter, "nbconvert", "--to", "html", "--output-dir", dir, "--output", name, nb)
+		cmd := exec.Command(jupyter, "nbconvert", "--to", "html", "--config", detailsConfig(t), "--output-dir", dir, "--output", name, nb)
 		if log, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("jupyter nbconvert --to html %s: %v\n%s", nb, err, tail(string(log), 2000))
 		}
 		pages = append(pages, filepath.Join(dir, name+".html"))
 	}
 	return pages
+}
+
+// detailsConfig writes, once per test, an nbconvert configuration whose markdown filter also
+// renders the markdown inside HTML blocks, as Jupyter's own renderer (marked) does: nbconvert
+// 6.5's mistune leaves a folded block's text raw (*Expected* with its asterisks) otherwise.
+func detailsConfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "nbconvert_details.py")
+	const config = `from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+def markdown_in_details(source):
+    return MarkdownWithMath(renderer=IPythonRenderer(escape=False), parse_block_html=True).render(source)
+
+c.HTMLExporter.filters = {"markdown2html": markdown_in_details}
+`
+	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // handout writes the handout of `estil explain` for the built-in pictures, tiny and with
