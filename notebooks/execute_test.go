@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,45 +23,57 @@ import (
 // `estil explain` handout, in headless Chromium (browser_test.go). The teacher's copies run as
 // nbgrader's autograder runs them (NBGRADER_EXECUTION=autograde): every check cell must earn its
 // points with the teacher's solution; in the students' copies every check cell must say that its
-// function is not written yet, and "Run all" must go on past it.
+// function is not written yet, and "Run all" must go on past it. Notebooks run two at a time.
 func TestNotebooks(t *testing.T) {
 	jupyter := needJupyter(t)
 	out := outDir(t)
-	var executed []string
-	for _, v := range nbgen.Variants {
-		for _, lang := range nbgen.Languages {
-			dir := filepath.FromSlash(v.Dir(lang))
-			files, err := filepath.Glob(filepath.Join(dir, "*.ipynb"))
-			if err != nil || len(files) == 0 {
-				t.Fatalf("no notebooks in %s/ (%v)", dir, err)
-			}
-			for _, nb := range files {
-				name := strings.TrimSuffix(filepath.Base(nb), ".ipynb")
-				t.Run(v.String()+"/"+lang+"/"+name, func(t *testing.T) {
-					start := time.Now()
-					var env []string
-					if v == nbgen.Teacher {
-						env = append(env, nbkit.GradingEnv+"=autograde")
-					}
-					path, err := execute(t, jupyter, nb, filepath.Join(out, "executed", filepath.FromSlash(v.Dir(lang))), env...)
-					if err != nil {
-						t.Fatal(err)
-					}
-					t.Logf("executed in %.0f s", time.Since(start).Seconds())
-					executed = append(executed, path)
-					for _, p := range checkExecuted(path) {
-						t.Error(p)
-					}
-					for _, p := range checkChecks(path, v) {
-						t.Error(p)
-					}
-				})
+	// Two notebooks run at a time: a notebook's time is mostly GoNB compiling and linking its
+	// cells, one process at a time, so on CI's 2 cores two kernels take ~1.5× less wall time
+	// (go test's -parallel, GOMAXPROCS by default, bounds them).
+	var (
+		mu       sync.Mutex
+		executed []string
+	)
+	t.Run("execute", func(t *testing.T) {
+		for _, v := range nbgen.Variants {
+			for _, lang := range nbgen.Languages {
+				dir := filepath.FromSlash(v.Dir(lang))
+				files, err := filepath.Glob(filepath.Join(dir, "*.ipynb"))
+				if err != nil || len(files) == 0 {
+					t.Fatalf("no notebooks in %s/ (%v)", dir, err)
+				}
+				for _, nb := range files {
+					name := strings.TrimSuffix(filepath.Base(nb), ".ipynb")
+					t.Run(v.String()+"/"+lang+"/"+name, func(t *testing.T) {
+						t.Parallel()
+						start := time.Now()
+						var env []string
+						if v == nbgen.Teacher {
+							env = append(env, nbkit.GradingEnv+"=autograde")
+						}
+						path, err := execute(t, jupyter, nb, filepath.Join(out, "executed", filepath.FromSlash(v.Dir(lang))), env...)
+						if err != nil {
+							t.Fatal(err)
+						}
+						t.Logf("executed in %.0f s", time.Since(start).Seconds())
+						mu.Lock()
+						executed = append(executed, path)
+						mu.Unlock()
+						for _, p := range checkExecuted(path) {
+							t.Error(p)
+						}
+						for _, p := range checkChecks(path, v) {
+							t.Error(p)
+						}
+					})
+				}
 			}
 		}
-	}
+	})
 	if len(executed) == 0 {
 		t.Fatal("no notebook could be executed")
 	}
+	sort.Strings(executed)
 	t.Run("html", func(t *testing.T) {
 		pages := exportHTML(t, jupyter, executed, filepath.Join(out, "html"))
 		if page, err := handout(out); err != nil {
