@@ -21,9 +21,9 @@ func exportHTML(t *testing.T, jupyter string, notebooks []string, dir string) []
 	t.Helper()
 	var pages []string
 	for _, nb := range notebooks {
-		dir := filepath.Dir(nb)
-		name := filepath.Base(dir) + "_" + strings.TrimSuffix(filepath.Base(nb), ".ipynb")
-		if filepath.Base(filepath.Dir(dir)) == "teacher" {
+		from := filepath.Dir(nb) // en, ca, teacher/en, ... name the page; it goes to dir
+		name := filepath.Base(from) + "_" + strings.TrimSuffix(filepath.Base(nb), ".ipynb")
+		if filepath.Base(filepath.Dir(from)) == "teacher" {
 			name = "teacher_" + name
 		}
 		cmd := exec.Command(jupyter, "nbconvert", "--to", "html", "--config", detailsConfig(t), "--output-dir", dir, "--output", name, nb)
