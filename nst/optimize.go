@@ -24,11 +24,11 @@ import (
 // re-evaluates the x the previous one ended at, and L-BFGS's state carries over.)
 //
 // With t.Save, a cancelled ctx pauses the optimizer at the end of the current iteration, and the
-// state, with the paused Step's progress, is saved before returning ctx's error. With t.Resume,
-// the optimizer starts from the checkpoint's state.
+// state, with the paused Step's progress, is saved before returning ctx's error. With
+// start.resume, the optimizer starts from the checkpoint's state.
 func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective func(*Node, []*Node) (*Node, []*Node),
 	inputs []*tensors.Tensor, observe func(total float64, extras []float64, iteration int) error,
-	save func(x *tensors.Tensor, done, left int, opt optim.Optimizer) error) (*tensors.Tensor, int, optim.StopReason, error) {
+	save func(x *tensors.Tensor, done, left int, opt optim.Optimizer) error, start runStart) (*tensors.Tensor, int, optim.StopReason, error) {
 
 	fn := optim.Autodiff(objective)
 	lr := t.LearningRate
@@ -38,8 +38,8 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 	// The iteration an evaluation belongs to: L-BFGS says so through OnIteration (it may evaluate
 	// several times per iteration); Adam and gradient descent evaluate once per iteration.
 	x, done, left := x0, 0, 0 // left: iterations a paused Step has left
-	if t.Resume != nil {
-		done, left = t.Resume.Iterations, t.Resume.StepLeft
+	if start.resume != nil {
+		done, left = start.resume.Iterations, start.resume.StepLeft
 	}
 	iteration, counted := done, t.Optimizer == optim.LBFGSName
 	opt, err := optim.New(t.Optimizer, t.Model.Backend, fn, optim.Options{
@@ -63,8 +63,8 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 		return x0, 0, "", err
 	}
 	defer opt.Finalize()
-	if t.Resume != nil {
-		if err := opt.Restore(t.Resume.Optimizer); err != nil {
+	if start.resume != nil {
+		if err := opt.Restore(start.resume.Optimizer); err != nil {
 			return x0, done, "", fmt.Errorf("resuming: %w", err)
 		}
 	}
@@ -122,7 +122,7 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 			}
 		}
 	}
-	if t.Save != nil && t.SaveAtEnd && (t.scales == nil || t.scales.index == len(t.scales.sides)-1) {
+	if t.Save != nil && t.SaveAtEnd && (start.scale == nil || start.scale.index == len(start.scale.sides)-1) {
 		if err := save(x, done, 0, opt); err != nil {
 			return x, done, stopped, err
 		}

@@ -84,7 +84,7 @@ type ScaleReport struct {
 	Result image.Image `json:"-"`
 }
 
-// scaleRun is what Run needs to know of the RunScales it is part of, for checkpoints.
+// scaleRun is what a run needs to know of the RunScales it is part of, for checkpoints.
 type scaleRun struct {
 	sides  []int
 	sizing StyleSizing
@@ -99,9 +99,7 @@ type scaleRun struct {
 // from t's Init at the first scale and from the previous result, upsampled, at the others.
 // onScale, if not nil, is called after each scale; its error stops the run. The Result is the
 // last scale's (its Iterations and Evaluations are summed over the scales); when a scale fails,
-// its Result (if any) is returned with the error, as Run does.
-//
-// t's Init and InitImage are restored before returning.
+// its Result (if any) is returned with the error, as Run does. t is not changed.
 func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []Style, scales []int,
 	sizing StyleSizing, onScale func(ScaleReport) error) (*Result, error) {
 	if err := CheckScales(scales); err != nil {
@@ -110,30 +108,30 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 	if err := sizing.Check(scales[len(scales)-1]); err != nil {
 		return nil, err
 	}
-	init, initImage, resume := t.Init, t.InitImage, t.Resume
+	resume := t.Resume
 	if resume != nil && (resume.Scale < 0 || resume.Scale >= len(scales)) {
 		// Every scale would be skipped, and nothing checked or computed.
 		return nil, fmt.Errorf("cannot resume from this checkpoint: it is at scale %d, and this run has %d", resume.Scale+1, len(scales))
 	}
-	defer func() { t.Init, t.InitImage, t.Resume, t.scales = init, initImage, resume, nil }()
-	sr := &scaleRun{sides: scales, sizing: sizing, init: init}
-	if t.Save != nil || t.Resume != nil {
+	sr := &scaleRun{sides: scales, sizing: sizing, init: t.Init}
+	if t.Save != nil || resume != nil {
 		var userInit image.Image
-		if init == "" {
-			userInit = initImage
+		if t.Init == "" {
+			userInit = t.InitImage
 		}
 		sr.inputs = inputsDigest(content, styles, userInit)
 	}
-	t.scales = sr
 
 	var total Result
 	var prev image.Image
 	for i, side := range scales {
-		sr.index = i
 		if resume != nil && i < resume.Scale {
 			continue // done before the checkpoint
 		}
+		// Each scale is a run of its own; they share sr, which only the loop changes.
+		start := runStart{init: t.Init, initImage: t.InitImage, scale: sr}
 		if resume != nil && i == resume.Scale {
+			start.resume = resume // used at its own scale only
 			total.Iterations, total.Evaluations = resume.Before.Iterations, resume.Before.Evaluations
 		}
 		c, err := Resize(content, side)
@@ -152,16 +150,15 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		rep := ScaleReport{Scale: side, Width: w, Height: h}
 		if prev != nil {
 			// Continue from the previous result: upsampled to this scale's size.
-			t.Init, t.InitImage = "", images.ResizeTo(prev, w, h)
-			rep.Start = t.InitImage
-		} else if init == InitContent && i == 0 {
+			start.init, start.initImage = "", images.ResizeTo(prev, w, h)
+			rep.Start = start.initImage
+		} else if t.Init == InitContent && i == 0 {
 			rep.Start = c
 		}
-		sr.before = total
-		start := time.Now()
-		res, err := t.Run(ctx, c, scaled)
-		t.Resume = nil // used at its own scale only
-		rep.Seconds = time.Since(start).Seconds()
+		sr.index, sr.before = i, total
+		began := time.Now()
+		res, err := t.run(ctx, c, scaled, start)
+		rep.Seconds = time.Since(began).Seconds()
 		if res != nil {
 			total.Image, total.Loss, total.Converged = res.Image, res.Loss, res.Converged
 			total.Iterations += res.Iterations

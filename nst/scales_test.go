@@ -2,6 +2,8 @@ package nst
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -102,4 +104,58 @@ func TestParseScales(t *testing.T) {
 	if _, err := NewTransfer(nil).RunScales(context.Background(), nil, nil, []int{64, 32}, StyleSizing{}, nil); err == nil {
 		t.Error("RunScales accepted decreasing scales")
 	}
+}
+
+// TestRunScalesLeavesTheTransferAlone checks that RunScales does not change the Transfer it runs,
+// not even while it runs (it once rewrote Init per scale and restored it at the end): a
+// Transfer is a description, and each scale a run of its own.
+func TestRunScalesLeavesTheTransferAlone(t *testing.T) {
+	content, style := images.Lighthouse(64, 48), images.Swirls(40, 40)
+	tr := NewTransfer(tinyModel(t, NativeLowering))
+	tr.Iterations, tr.Init, tr.Seed = 2, InitNoise, 7
+	var saves int
+	tr.Save, tr.SaveEvery, tr.SaveAtEnd = func(*Checkpoint) error { saves++; return nil }, 1, true
+	var before []string
+	check := func(when string) {
+		t.Helper()
+		for i, now := range transferFields(tr) {
+			if now != before[i] {
+				t.Errorf("%s, the Transfer changed: %s, was %s", when, now, before[i])
+			}
+		}
+	}
+	tr.OnEvaluation = func(Evaluation) error { check("during a scale"); return nil }
+	before = transferFields(tr)
+	_, err := tr.RunScales(context.Background(), content, []Style{{style, 1}}, []int{32, 48}, StyleSizing{}, func(r ScaleReport) error {
+		check(fmt.Sprintf("after scale %d", r.Scale))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after RunScales")
+	if saves == 0 {
+		t.Error("no checkpoint was saved")
+	}
+}
+
+// transferFields lists every field of tr, exported or not, as text: funcs by their address.
+func transferFields(tr *Transfer) []string {
+	v := reflect.ValueOf(tr).Elem()
+	out := make([]string, v.NumField())
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		if f.Kind() == reflect.Interface && !f.IsNil() {
+			f = f.Elem() // InitImage: which picture, not its pixels
+		}
+		switch {
+		case f.Kind() == reflect.Interface: // a nil one
+			out[i] = name + "=nil"
+		case f.Kind() == reflect.Func || f.Kind() == reflect.Pointer:
+			out[i] = fmt.Sprintf("%s=%s@%#x", name, f.Type(), f.Pointer())
+		default:
+			out[i] = fmt.Sprintf("%s=%#v", name, f)
+		}
+	}
+	return out
 }

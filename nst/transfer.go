@@ -80,9 +80,16 @@ type Transfer struct {
 	SaveEvery int
 	SaveAtEnd bool
 	Resume    *Checkpoint
+}
 
-	// scales is set while RunScales runs a scale.
-	scales *scaleRun
+// runStart is where one run of the optimizer starts. Run takes it from the Transfer's Init,
+// InitImage and Resume; RunScales gives each scale its own, so that a Transfer is a description
+// that no run changes.
+type runStart struct {
+	init      Init
+	initImage image.Image
+	resume    *Checkpoint
+	scale     *scaleRun // nil unless the run is a scale of RunScales
 }
 
 // Evaluation is one evaluation of the loss during a transfer.
@@ -123,7 +130,12 @@ var ErrNotFinite = errors.New("the loss is not a finite number")
 // caller; styles may differ in size from content. Cancelling ctx stops after the current
 // evaluation and returns the current image with ctx's error.
 func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style) (*Result, error) {
-	if err := t.validate(styles); err != nil {
+	return t.run(ctx, content, styles, runStart{init: t.Init, initImage: t.InitImage, resume: t.Resume})
+}
+
+// run is Run from start instead of t's Init, InitImage and Resume.
+func (t *Transfer) run(ctx context.Context, content image.Image, styles []Style, start runStart) (*Result, error) {
+	if err := t.validate(styles, start.init, start.initImage); err != nil {
 		return nil, err
 	}
 	m := t.Model
@@ -135,13 +147,14 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 	}
 
 	// A checkpoint to resume from must belong to this run.
-	ck, err := t.checkpointing(content, styles)
+	ck, err := t.checkpointing(content, styles, start)
 	if err != nil {
 		return nil, err
 	}
-	if t.Resume != nil {
-		if !t.Resume.Image.Shape().Equal(contentT.Shape()) {
-			return nil, fmt.Errorf("cannot resume: the checkpoint's picture is %s, this run's %s", t.Resume.Image.Shape(), contentT.Shape())
+	resume := start.resume
+	if resume != nil {
+		if !resume.Image.Shape().Equal(contentT.Shape()) {
+			return nil, fmt.Errorf("cannot resume: the checkpoint's picture is %s, this run's %s", resume.Image.Shape(), contentT.Shape())
 		}
 	}
 
@@ -151,9 +164,9 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 		return nil, err
 	}
 	var x0 *tensors.Tensor
-	if t.Resume != nil {
-		x0 = t.Resume.Image
-	} else if x0, err = t.initialImage(contentT, styles); err != nil {
+	if resume != nil {
+		x0 = resume.Image
+	} else if x0, err = t.initialImage(contentT, styles, start.init, start.initImage); err != nil {
 		return nil, err
 	}
 
@@ -161,8 +174,8 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 	inputs := append(m.parameters(), targets...)
 	var evals int
 	var lastFinite = math.Inf(1)
-	if t.Resume != nil {
-		evals, lastFinite = t.Resume.Evaluations, t.Resume.Loss
+	if resume != nil {
+		evals, lastFinite = resume.Evaluations, resume.Loss
 	}
 	observe := func(total float64, extras []float64, iteration int) error {
 		evals++
@@ -189,14 +202,14 @@ func (t *Transfer) Run(ctx context.Context, content image.Image, styles []Style)
 		}
 		c := &Checkpoint{Settings: ck.settings, Inputs: ck.inputs, Weights: ck.weights, Iterations: done,
 			Evaluations: evals, StepLeft: left, Loss: lastFinite, Image: x, Optimizer: state}
-		if t.scales != nil {
-			c.Scale = t.scales.index
-			c.Before.Iterations, c.Before.Evaluations = t.scales.before.Iterations, t.scales.before.Evaluations
+		if sr := start.scale; sr != nil {
+			c.Scale = sr.index
+			c.Before.Iterations, c.Before.Evaluations = sr.before.Iterations, sr.before.Evaluations
 		}
 		return t.Save(c)
 	}
 
-	x, iterations, converged, runErr := t.optimize(ctx, x0, objective, inputs, observe, save)
+	x, iterations, converged, runErr := t.optimize(ctx, x0, objective, inputs, observe, save, start)
 	img, err := t.toImage(x)
 	if err != nil {
 		if runErr != nil {
@@ -218,26 +231,26 @@ type checkpointing struct {
 	inputs, weights string
 }
 
-func (t *Transfer) checkpointing(content image.Image, styles []Style) (*checkpointing, error) {
-	if t.Save == nil && t.Resume == nil {
+func (t *Transfer) checkpointing(content image.Image, styles []Style, start runStart) (*checkpointing, error) {
+	if t.Save == nil && start.resume == nil {
 		return nil, nil
 	}
 	ck := &checkpointing{weights: t.Model.WeightsDigest(), settings: Settings{Loss: t.Loss, Optimizer: t.Optimizer,
-		Iterations: t.Iterations, LearningRate: t.LearningRate, LineSearch: t.LineSearch, Init: t.Init, Seed: t.Seed,
+		Iterations: t.Iterations, LearningRate: t.LearningRate, LineSearch: t.LineSearch, Init: start.init, Seed: t.Seed,
 		Pooling: t.Model.Pooling.String()}}
 	scale := 0
-	if sr := t.scales; sr != nil {
+	if sr := start.scale; sr != nil {
 		ck.inputs, scale = sr.inputs, sr.index
 		ck.settings.Scales, ck.settings.StyleSizing, ck.settings.Init = sr.sides, sr.sizing, sr.init
 	} else {
 		var initImage image.Image
-		if t.Init == "" {
-			initImage = t.InitImage
+		if start.init == "" {
+			initImage = start.initImage
 		}
 		ck.inputs = inputsDigest(content, styles, initImage)
 	}
-	if t.Resume != nil {
-		if err := t.Resume.matches(ck.settings, ck.inputs, ck.weights, scale); err != nil {
+	if start.resume != nil {
+		if err := start.resume.matches(ck.settings, ck.inputs, ck.weights, scale); err != nil {
 			return nil, fmt.Errorf("cannot resume from this checkpoint: %w", err)
 		}
 	}
@@ -252,7 +265,8 @@ func styleNames(s []StyleLayer) []string {
 	return names
 }
 
-func (t *Transfer) validate(styles []Style) error {
+// validate checks t's settings and styles, and the start of a run from init (or initImage).
+func (t *Transfer) validate(styles []Style, init Init, initImage image.Image) error {
 	if t.Model == nil {
 		return errors.New("transfer: no model")
 	}
@@ -287,14 +301,14 @@ func (t *Transfer) validate(styles []Style) error {
 	if len(styles) > 0 && sum == 0 {
 		return errors.New("the style blend weights add up to 0")
 	}
-	switch t.Init {
+	switch init {
 	case InitContent, InitNoise, InitStyle:
 	case "":
-		if t.InitImage == nil {
+		if initImage == nil {
 			return errors.New("transfer: Init is empty and no InitImage given")
 		}
 	default:
-		return fmt.Errorf("unknown init %q: use content, noise, style, or give an image", t.Init)
+		return fmt.Errorf("unknown init %q: use content, noise, style, or give an image", init)
 	}
 	return nil
 }
@@ -416,24 +430,25 @@ func (t *Transfer) styleInfos(h, w int, styleLayers []Layer) []styleLayerInfo {
 	return infos
 }
 
-// initialImage returns the starting point of the optimization, normalized like the network's input.
-func (t *Transfer) initialImage(content *tensors.Tensor, styles []Style) (*tensors.Tensor, error) {
+// initialImage returns the starting point of the optimization from init (or initImage),
+// normalized like the network's input.
+func (t *Transfer) initialImage(content *tensors.Tensor, styles []Style, init Init, initImage image.Image) (*tensors.Tensor, error) {
 	h, w := content.Shape().Dim(0), content.Shape().Dim(1)
 	var start *tensors.Tensor
 	switch {
-	case t.Init == InitContent:
+	case init == InitContent:
 		start = content
-	case t.Init == InitNoise:
+	case init == InitNoise:
 		r := rand.New(rand.NewPCG(t.Seed, 0x5eed))
 		data := make([]float32, h*w*3)
 		for i := range data {
 			data[i] = r.Float32()
 		}
 		start = tensors.FromFlatDataAndDimensions(data, h, w, 3)
-	case t.Init == InitStyle:
+	case init == InitStyle:
 		start = ImageTensor(images.ResizeTo(styles[0].Image, w, h))
 	default:
-		start = ImageTensor(images.ResizeTo(t.InitImage, w, h))
+		start = ImageTensor(images.ResizeTo(initImage, w, h))
 	}
 	exec, err := t.Model.exec("normalize", func(in []*Node) []*Node { return []*Node{t.Model.normalize(in[0])} })
 	if err != nil {
@@ -505,7 +520,7 @@ func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, i
 // returns its parts as numbers: α·content, β·w_l·E_l for each style layer, and tv·TV. It is the
 // objective Run minimizes, evaluated once, for notebooks that show per-layer losses.
 func (t *Transfer) Evaluate(target, content image.Image, styles []Style) (Evaluation, error) {
-	if err := t.validate(styles); err != nil {
+	if err := t.validate(styles, t.Init, t.InitImage); err != nil {
 		return Evaluation{}, err
 	}
 	m := t.Model
