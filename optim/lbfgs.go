@@ -11,37 +11,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// StopReason says why a Step ended (Result.Stopped): one of torch's loop conditions, or an error.
-// Its value describes it in torch's terms, for reports.
-type StopReason string
-
-// Why a Step ended: torch's loop conditions (the Stopped field of Result).
-const (
-	StopOptimalAtStart        StopReason = "tolerance_grad at start: max|g| <= tolerance_grad before any iteration"
-	StopDirectionalDerivative StopReason = "tolerance_change: directional derivative g·d > -tolerance_change"
-	StopMaxIter               StopReason = "max_iter: iterations reached max_iter"
-	StopMaxEval               StopReason = "max_eval: function evaluations reached max_eval"
-	StopToleranceGrad         StopReason = "tolerance_grad: max|g| <= tolerance_grad"
-	StopStepSize              StopReason = "tolerance_change: max|t·d| <= tolerance_change"
-	StopLossChange            StopReason = "tolerance_change: |loss - prev_loss| < tolerance_change"
-	StopNotFinite             StopReason = "error: loss or gradient not finite"
-	StopObserver              StopReason = "error: an observer returned an error"
-	StopError                 StopReason = "error"
-	StopIterations            StopReason = "iterations: all requested iterations done" // Adam
-)
-
-// Converged reports whether a Step ended because one of torch's tolerances was met rather than
-// because it used up its iterations or evaluations, or was paused or failed: the gradient was
-// already ~0 at the start (StopOptimalAtStart) or became so, or the direction, the step or the
-// loss stopped changing. Another Step from the same state would stop the same way at once.
-func (r StopReason) Converged() bool {
-	switch r {
-	case StopOptimalAtStart, StopToleranceGrad, StopDirectionalDerivative, StopStepSize, StopLossChange:
-		return true
-	}
-	return false
-}
-
 // Iteration describes one L-BFGS iteration (one step x ← x + t·d), given to the OnIteration observer
 // after the step and its evaluation(s), before torch's stopping tests.
 //

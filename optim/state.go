@@ -37,10 +37,6 @@ type State struct {
 	Tensors map[string]*tensors.Tensor
 }
 
-// StopPaused ends a Step whose pause function asked it to stop at the end of an iteration; the
-// next Step continues it.
-const StopPaused StopReason = "paused: the pause function asked to stop after this iteration; the next Step continues it"
-
 // hostCopy copies a device tensor to a new host tensor.
 func hostCopy(t *tensors.Tensor) (*tensors.Tensor, error) {
 	if t == nil {

@@ -74,7 +74,7 @@ func (r *report) finish(res *nst.Result, err error, d time.Duration) {
 	if res != nil {
 		r.Iterations, r.FinalLoss = res.Iterations, res.Loss
 		if res.Converged != "" {
-			r.Stopped = "converged: " + string(res.Converged)
+			r.Stopped = "converged: " + res.Converged.String()
 		}
 	}
 	if err != nil {
