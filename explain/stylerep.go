@@ -54,7 +54,7 @@ func styleLossReferences(s nst.StyleLoss) []string {
 // styleLossFormulas are the formulas of one layer's term E_l of each loss (HTML), in the
 // handout's notation: T the target (the picture being made), S the style, t_i and s_j their
 // feature vectors (d numbers, one per channel) at positions i and j, M = h·w positions, μ a
-// picture's mean feature vector, Ĝ = F·Fᵀ/M. They follow nst/styleloss.go's doc comments.
+// picture's mean feature vector, Ĝ = F·Fᵀ/M. They follow package styleloss's doc comments.
 var styleLossFormulas = map[nst.StyleLoss][]string{
 	nst.StyleLossMMDLinear: {
 		"k(x, y) = xᵀy",

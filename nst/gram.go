@@ -2,6 +2,8 @@ package nst
 
 import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+
+	"github.com/estil-nst/estil/nst/styleloss"
 )
 
 // GramMatrix is the style representation of one layer (Gatys et al.): with the layer's feature
@@ -16,16 +18,6 @@ import (
 // As in the original notebook (`gram = torch.mm(tensor, tensor.t())` on the features viewed as
 // [d, h·w]), G is not normalized; the style loss divides by d·h·w instead. feature is [C, H, W],
 // channels first as in PyTorch; the result is [C, C].
-func GramMatrix(feature *Node) *Node {
-	d, h, w := feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)
-	f := Reshape(feature, d, h*w) // tensor.view(d, h * w)
-	// F·Fᵀ contracts the positions of F with those of F: written as such, not with a transposed
-	// copy of F.
-	//
-	// Its gradient: for a loss L(G) with V = ∂L/∂G, ∂L/∂F = (V + Vᵀ)·F. Differentiated through
-	// its first factor only (the second under StopGradient) the product gives V·F, one matrix
-	// product with no transposed copy of F (GoMLX's gradient through the second factor transposes
-	// F on the Go backend); so the gradient that arrives is first replaced by V + Vᵀ, a d×d sum.
-	g := Dot(f, StopGradient(f)).General([]int{1}, nil, []int{1}, nil)
-	return IdentityWithCustomGradient(g, func(_, v *Node) *Node { return Add(v, Transpose(v, 0, 1)) })
-}
+//
+// Its gradient is written by hand (styleloss.GramMatrix), so that it costs one matrix product.
+func GramMatrix(feature *Node) *Node { return styleloss.GramMatrix(feature) }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+
+	"github.com/estil-nst/estil/nst/styleloss"
 )
 
 // StyleLayer is a layer whose Gram matrix enters the style loss, with its weight w_l.
@@ -146,9 +148,7 @@ func ContentLoss(target, content *Node) *Node {
 // h·w/d, so conv1_1 weighs far more than conv5_1 (notebook 04 measures by how much).
 // target is the layer's feature map [d, h, w]; styleGram is the style image's Gram matrix [d, d].
 func StyleLayerLoss(target, styleGram *Node) *Node {
-	d, h, w := target.Shape().Dim(0), target.Shape().Dim(1), target.Shape().Dim(2)
-	layerStyleLoss := ReduceAllMean(Square(Sub(GramMatrix(target), styleGram)))
-	return DivScalar(layerStyleLoss, float64(d*h*w))
+	return styleloss.GramLayerLoss(target, styleGram)
 }
 
 // GramNorm is what the Gram matrices are divided by before they are compared.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/nst/styleloss"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -153,7 +153,7 @@ var byHand = map[StyleLoss]func(f, s features) float64{
 	// (1/N)·Σ_c [(μ_F,c − μ_S,c)² + (σ_F,c − σ_S,c)²].
 	StyleLossMeanStd: func(f, s features) float64 {
 		muF, muS := f.mean(), s.mean()
-		cf, cs := f.cov(MeanStdEpsilon), s.cov(MeanStdEpsilon)
+		cf, cs := f.cov(styleloss.MeanStdEpsilon), s.cov(styleloss.MeanStdEpsilon)
 		var e float64
 		for c := range f.n() {
 			e += (muF[c]-muS[c])*(muF[c]-muS[c]) + math.Pow(math.Sqrt(cf[c][c])-math.Sqrt(cs[c][c]), 2)
@@ -162,7 +162,7 @@ var byHand = map[StyleLoss]func(f, s features) float64{
 	},
 	// (1/N)·(‖μ_F − μ_S‖² + tr(Σ_F + Σ_S − 2(Σ_S^½ Σ_F Σ_S^½)^½)), square roots by eigendecomposition.
 	StyleLossW2: func(f, s features) float64 {
-		cf, cs := f.cov(W2Epsilon), s.cov(W2Epsilon)
+		cf, cs := f.cov(styleloss.W2Epsilon), s.cov(styleloss.W2Epsilon)
 		rs := sqrtmByEigen(cs)
 		root := sqrtmByEigen(matMul(matMul(rs, cf), rs))
 		e := sqDist(f.mean(), s.mean())
@@ -174,7 +174,7 @@ var byHand = map[StyleLoss]func(f, s features) float64{
 	// (1/(L·M))·Σ_d Σ_k (sort(V_d·F)_k − sort(V_d·S)_k)², with the style's sorted values taken at
 	// ranks ⌊(k+½)·M_S/M⌋.
 	StyleLossSliced: func(f, s features) float64 {
-		v := slicedDirections(f.n(), 11)
+		v := styleloss.SlicedDirections(f.n(), 11)
 		var e float64
 		for _, d := range v {
 			pf, ps := make([]float64, f.m()), make([]float64, s.m())
@@ -214,13 +214,13 @@ func mmdByHand(f, s features, k func(x, y []float64) float64) float64 {
 // the style's statistics, finished, then E_l, all in one graph.
 func layerLoss(loss StyleLoss, positions int) func(target, style *Node) *Node {
 	impl := loss.impl(GramNormNone)
-	info := styleLayerInfo{positions: positions, seed: 11}
+	info := styleloss.Layer{Positions: positions, Seed: 11}
 	return func(target, style *Node) *Node {
-		st := impl.stats(style, info)
-		if impl.finish != nil {
-			st = impl.finish(st)
+		st := impl.Stats(style, info)
+		if impl.Finish != nil {
+			st = impl.Finish(st)
 		}
-		return impl.layer(target, st, info)
+		return impl.LayerLoss(target, st, info)
 	}
 }
 
@@ -262,25 +262,10 @@ func TestStyleLossesVanishOnTheStyle(t *testing.T) {
 	}
 }
 
-// TestMMDPolyWithC checks the polynomial kernel's c term (estil's MMDPolyC is 0, Li et al.'s
-// default) against Σ_ij [(f_iᵀf_j + c)² + (s_iᵀs_j + c)² − 2(f_iᵀs_j + c)²]/(N²·M).
-func TestMMDPolyWithC(t *testing.T) {
-	f, s := randomFeatures(3, 5, 1, 0), randomFeatures(3, 5, 2, 1)
-	const c = 0.7
-	got := eval64(t, func(in []*Node) []*Node {
-		st := flatFeatures(in[1])
-		return []*Node{mmdPolyLayerLoss(in[0], secondMoment(st), featureMean(st), c)}
-	}, f.tensor(false), s.tensor(false))[0]
-	want := mmdByHand(f, s, polyKernel(c)) / float64(3*3*5)
-	if !closeTo(got, want, 1e-9) {
-		t.Errorf("E_l with c = %v: %.12g, by hand %.12g", c, got, want)
-	}
-}
-
 // TestMMDGaussOtherStyleSize checks the exact Gaussian MMD with M ≠ M_S: the means over pairs.
 func TestMMDGaussOtherStyleSize(t *testing.T) {
 	f, s := randomFeatures(3, 5, 1, 0), randomFeatures(3, 4, 2, 1)
-	got := eval64(t, func(in []*Node) []*Node { return []*Node{MMDGaussLayerLoss(in[0], in[1], 0)} },
+	got := eval64(t, func(in []*Node) []*Node { return []*Node{styleloss.MMDGaussLayerLoss(in[0], in[1], 0)} },
 		f.tensor(false), s.tensor(true))[0]
 	meanPairs := func(a, b features, k func(x, y []float64) float64) float64 {
 		var sum float64
@@ -299,65 +284,6 @@ func TestMMDGaussOtherStyleSize(t *testing.T) {
 	}
 }
 
-// TestMMDGaussBlocks checks the linear-time Gaussian MMD (used above MMDGaussQuadraticMax)
-// against its formula by hand, with the same blocks, and that it is close to the value over all
-// pairs on many positions.
-func TestMMDGaussBlocks(t *testing.T) {
-	defer func(q, b int) { MMDGaussQuadraticMax, MMDGaussBlock = q, b }(MMDGaussQuadraticMax, MMDGaussBlock)
-	f, s := randomFeatures(3, 10, 1, 0), randomFeatures(3, 4, 2, 1)
-	MMDGaussQuadraticMax, MMDGaussBlock = 0, 3
-	got := eval64(t, func(in []*Node) []*Node { return []*Node{MMDGaussLayerLoss(in[0], in[1], 5)} },
-		f.tensor(false), s.tensor(true))[0]
-	x, y := gaussBlocks(10, 4, 3, 5)
-	if len(x) != 9 || len(y) != 9 {
-		t.Fatalf("blocks of %d and %d positions for M = 10, M_S = 4, B = 3; want 9 each", len(x), len(y))
-	}
-	seen := map[int]bool{}
-	for _, i := range x {
-		seen[i] = true
-	}
-	if len(seen) != 9 {
-		t.Errorf("F's positions %v repeat", x)
-	}
-	// 2σ² = (D̄_FF + D̄_SS + 2·D̄_FS)/4 over all pairs within the blocks.
-	var dff, dss, dfs float64
-	for k := range 3 {
-		for i := range 3 {
-			for j := range 3 {
-				dff += sqDist(f.col(x[3*k+i]), f.col(x[3*k+j])) / 27
-				dss += sqDist(s.col(y[3*k+i]), s.col(y[3*k+j])) / 27
-				dfs += sqDist(f.col(x[3*k+i]), s.col(y[3*k+j])) / 27
-			}
-		}
-	}
-	twoSigma2 := (dff + dss + 2*dfs) / 4
-	kern := func(a, b []float64) float64 { return math.Exp(-sqDist(a, b) / twoSigma2) }
-	var want float64
-	for k := range 3 {
-		for i := range 3 {
-			for j := range 3 {
-				xi, xj, yi, yj := f.col(x[3*k+i]), f.col(x[3*k+j]), s.col(y[3*k+i]), s.col(y[3*k+j])
-				want += (kern(xi, xj) + kern(yi, yj) - 2*kern(xi, yj)) / 9 / 3 / (2 * 3)
-			}
-		}
-	}
-	if !closeTo(got, want, 1e-9) {
-		t.Errorf("linear-time E_l = %.12g, by hand %.12g", got, want)
-	}
-
-	// On 3000 positions, blocks of 128 give nearly the value over all pairs (a 1.5-σ shift in mean).
-	MMDGaussBlock = 128
-	f, s = randomFeatures(3, 3000, 3, 0), randomFeatures(3, 3000, 4, 1.5)
-	fn := func(in []*Node) []*Node { return []*Node{MMDGaussLayerLoss(in[0], in[1], 1)} }
-	estimate := eval64(t, fn, f.tensor(false), s.tensor(true))[0]
-	MMDGaussQuadraticMax = 4096 * 4096
-	exact := eval64(t, fn, f.tensor(false), s.tensor(true))[0]
-	if math.Abs(estimate-exact) > 0.1*exact {
-		t.Errorf("linear-time %.6g, over all pairs %.6g: more than 10%% apart", estimate, exact)
-	}
-	t.Logf("over all pairs %.6g, in blocks of 128 %.6g", exact, estimate)
-}
-
 // TestGramLossIsMMD checks Li et al.'s identity on random features: with k(x,y) = (xᵀy)²,
 //
 //	Σ_ij [(f_iᵀf_j)² + (s_iᵀs_j)² − 2(f_iᵀs_j)²] = ‖F·Fᵀ‖² + ‖S·Sᵀ‖² − 2⟨F·Fᵀ, S·Sᵀ⟩ = ‖G_F − G_S‖²_F
@@ -369,8 +295,8 @@ func TestGramLossIsMMD(t *testing.T) {
 		n, m := 4, 6
 		f, s := randomFeatures(n, m, 10+seed, 0), randomFeatures(n, m, 20+seed, 1)
 		out := eval64(t, func(in []*Node) []*Node {
-			st := flatFeatures(in[1])
-			return []*Node{StyleLayerLoss(in[0], GramMatrix(in[1])), MMDPolyLayerLoss(in[0], secondMoment(st), featureMean(st))}
+			st := styleloss.MMDPoly().Stats(in[1], styleloss.Layer{}) // Ĝ_S, μ_S
+			return []*Node{StyleLayerLoss(in[0], GramMatrix(in[1])), styleloss.MMDPolyLayerLoss(in[0], st[0], st[1])}
 		}, f.tensor(false), s.tensor(false))
 		mmd := mmdByHand(f, s, polyKernel(0))
 		if want := mmd / float64(n*n*n*m); !closeTo(out[0], want, 1e-9) {
@@ -385,11 +311,11 @@ func TestGramLossIsMMD(t *testing.T) {
 // TestStyleLossGradients checks each loss's gradient with respect to the target's features
 // against central finite differences, in float64.
 func TestStyleLossGradients(t *testing.T) {
-	defer func(q, b int) { MMDGaussQuadraticMax, MMDGaussBlock = q, b }(MMDGaussQuadraticMax, MMDGaussBlock)
+	defer func(sizes styleloss.MMDGaussSizes) { mmdGaussSizes = sizes }(mmdGaussSizes)
 	for _, loss := range append(nonGramLosses(), "mmd-gauss-linear-time") {
 		name := loss
 		if loss == "mmd-gauss-linear-time" {
-			loss, MMDGaussQuadraticMax, MMDGaussBlock = StyleLossMMDGauss, 0, 2
+			loss, mmdGaussSizes = StyleLossMMDGauss, styleloss.MMDGaussSizes{QuadraticMax: 0, Block: 2}
 		}
 		t.Run(string(name), func(t *testing.T) {
 			const n, m = 3, 6
@@ -506,7 +432,7 @@ func TestSqrtmNewtonSchulz(t *testing.T) {
 			flat = append(flat, row...)
 		}
 		e, err := NewExec(goBackend(), func(in []*Node) []*Node {
-			return []*Node{SqrtmNewtonSchulz(in[0], NewtonSchulzIterations)}
+			return []*Node{styleloss.SqrtmNewtonSchulz(in[0], styleloss.NewtonSchulzIterations)}
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -685,7 +611,7 @@ func TestTransferFallsWithEachStyleLoss(t *testing.T) {
 // TestStyleLossBlendsAndRefuses: losses whose statistics blend take several styles; mmd-gauss
 // takes one; the linear-time Gaussian estimator runs in a transfer; bad settings are refused.
 func TestStyleLossBlendsAndRefuses(t *testing.T) {
-	defer func(q, b int) { MMDGaussQuadraticMax, MMDGaussBlock = q, b }(MMDGaussQuadraticMax, MMDGaussBlock)
+	defer func(sizes styleloss.MMDGaussSizes) { mmdGaussSizes = sizes }(mmdGaussSizes)
 	m := tinyModel(t, NativeLowering)
 	content := images.Lighthouse(32, 24)
 	styles := []Style{{images.ResizeTo(images.Swirls(32, 32), 32, 24), 1}, {images.Lighthouse(32, 24), 2}}
@@ -703,7 +629,7 @@ func TestStyleLossBlendsAndRefuses(t *testing.T) {
 	}
 	// Blocks of 16 from conv1_1 (768 positions at 32×24) to conv4_1 (48): the linear-time form
 	// at every layer but conv5_1; its style terms never go negative, and fall.
-	MMDGaussQuadraticMax, MMDGaussBlock = 100, 16
+	mmdGaussSizes = styleloss.MMDGaussSizes{QuadraticMax: 100, Block: 16}
 	tr := NewTransfer(m)
 	tr.Loss.StyleLoss, tr.Iterations = StyleLossMMDGauss, 8
 	var evals []Evaluation
@@ -819,13 +745,13 @@ func TestStyleLossBalances(t *testing.T) {
 //
 // mmd-gauss-linear-time is mmd-gauss in its linear-time form (blocks of 128) at every layer.
 func BenchmarkStyleLoss(b *testing.B) {
-	defer func(v int) { MMDGaussQuadraticMax = v }(MMDGaussQuadraticMax)
+	defer func(sizes styleloss.MMDGaussSizes) { mmdGaussSizes = sizes }(mmdGaussSizes)
 	for _, loss := range append(StyleLosses(), "mmd-gauss-linear-time") {
 		b.Run(string(loss), func(b *testing.B) {
 			m := fullRandom(b)
 			tr := NewTransfer(m)
 			if tr.Loss.StyleLoss = loss; loss == "mmd-gauss-linear-time" {
-				tr.Loss.StyleLoss, MMDGaussQuadraticMax = StyleLossMMDGauss, 0
+				tr.Loss.StyleLoss, mmdGaussSizes.QuadraticMax = StyleLossMMDGauss, 0
 			}
 			content := ImageTensor(images.Lighthouse(64, 48))
 			style := ImageTensor(images.ResizeTo(images.Swirls(64, 64), 64, 48))
@@ -897,7 +823,7 @@ func TestMMDGaussFloat32IsAccurate(t *testing.T) {
 			s[c][i] += 0.05 * r.NormFloat64()
 		}
 	}
-	want := eval64(t, func(in []*Node) []*Node { return []*Node{MMDGaussLayerLoss(in[0], in[1], 0)} },
+	want := eval64(t, func(in []*Node) []*Node { return []*Node{styleloss.MMDGaussLayerLoss(in[0], in[1], 0)} },
 		f.tensor(false), s.tensor(true))[0]
 	to32 := func(x *tensors.Tensor) *tensors.Tensor {
 		d := tensors.MustCopyFlatData[float64](x)
@@ -907,7 +833,7 @@ func TestMMDGaussFloat32IsAccurate(t *testing.T) {
 		}
 		return tensors.FromFlatDataAndDimensions(v, x.Shape().Dimensions...)
 	}
-	e, err := NewExec(goBackend(), func(in []*Node) *Node { return MMDGaussLayerLoss(in[0], in[1], 0) })
+	e, err := NewExec(goBackend(), func(in []*Node) *Node { return styleloss.MMDGaussLayerLoss(in[0], in[1], 0) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -916,54 +842,5 @@ func TestMMDGaussFloat32IsAccurate(t *testing.T) {
 	t.Logf("E_l in float64 %.6g, in float32 %.6g", want, got)
 	if !(want > 0) || math.Abs(got-want) > 0.01*want {
 		t.Errorf("E_l in float32 is %.6g, in float64 %.6g: more than 1%% apart", got, want)
-	}
-}
-
-// TestSortRows checks the bitonic network against sort.Float64s on rows of lengths that are and
-// are not powers of two, with ties, and that the gradient of Σ_k c_k·sorted_k sends c_k to the
-// element that landed at k.
-func TestSortRows(t *testing.T) {
-	r := rand.New(rand.NewPCG(8, 8))
-	for _, m := range []int{1, 2, 3, 5, 8, 13, 64, 100} {
-		const l = 3
-		data := make([]float64, l*m)
-		for i := range data {
-			data[i] = float64(r.IntN(7)) + 0.001*float64(i%2) // ties, and near-ties
-		}
-		weights := make([]float64, l*m)
-		for i := range weights {
-			weights[i] = float64(i + 1)
-		}
-		e, err := NewExec(goBackend(), func(x, c *Node) []*Node {
-			sorted := sortRows(x)
-			return []*Node{sorted, Gradient(ReduceAllSum(Mul(sorted, c)), x)[0]}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := e.MustExec(tensors.FromFlatDataAndDimensions(data, l, m), tensors.FromFlatDataAndDimensions(weights, l, m))
-		e.Finalize()
-		got, grad := tensors.MustCopyFlatData[float64](out[0]), tensors.MustCopyFlatData[float64](out[1])
-		for row := range l {
-			want := slices.Clone(data[row*m : (row+1)*m])
-			sort.Float64s(want)
-			if !slices.Equal(got[row*m:(row+1)*m], want) {
-				t.Fatalf("m=%d row %d: sorted %v, want %v", m, row, got[row*m:(row+1)*m], want)
-			}
-			// Each weight c_k reaches exactly one element, one whose value is sorted_k.
-			gs := slices.Clone(grad[row*m : (row+1)*m])
-			ws := slices.Clone(weights[row*m : (row+1)*m])
-			sort.Float64s(gs)
-			sort.Float64s(ws)
-			if !slices.Equal(gs, ws) {
-				t.Fatalf("m=%d row %d: the gradient %v is not a permutation of the weights", m, row, grad[row*m:(row+1)*m])
-			}
-			for i, gv := range grad[row*m : (row+1)*m] {
-				k := slices.Index(weights[row*m:(row+1)*m], gv)
-				if data[row*m+i] != got[row*m+k] {
-					t.Fatalf("m=%d row %d: element %d (%g) got the weight of sorted place %d (%g)", m, row, i, data[row*m+i], k, got[row*m+k])
-				}
-			}
-		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/nst/styleloss"
 	"github.com/estil-nst/estil/optim"
 )
 
@@ -285,7 +286,7 @@ func (t *Transfer) validate(styles []Style, init Init, initImage image.Image) er
 	if len(t.Loss.StyleLayers) > 0 && len(styles) == 0 {
 		return errors.New("transfer: no style image")
 	}
-	if len(styles) > 1 && t.Loss.StyleLoss.impl(t.Loss.GramNorm).oneStyle {
+	if len(styles) > 1 && t.Loss.StyleLoss.impl(t.Loss.GramNorm).OneStyle {
 		return fmt.Errorf("the %s style loss takes one style picture, got %d (its statistics are the style's feature vectors, which do not blend)", t.Loss.StyleLoss, len(styles))
 	}
 	var sum float64
@@ -341,14 +342,14 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 	impl := loss.impl(t.Loss.GramNorm)
 	infos := t.styleInfos(content.Shape().Dim(0), content.Shape().Dim(1), styleLayers)
 	key := fmt.Sprintf("style-stats:%v:%s:%s", styleNames(t.Loss.StyleLayers), loss, t.Loss.GramNorm)
-	if impl.statsUseInfo {
+	if impl.StatsUseLayer {
 		key += fmt.Sprintf(":%v", infos)
 	}
 	exec, err := m.exec(key, func(inputs []*Node) []*Node {
 		feats := m.forward(m.normalize(inputs[0]), inputs[1:], styleLayers)
 		var stats []*Node
 		for i, l := range styleLayers {
-			stats = append(stats, impl.stats(feats[l.Index], infos[i])...)
+			stats = append(stats, impl.Stats(feats[l.Index], infos[i])...)
 		}
 		return stats
 	})
@@ -390,13 +391,13 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 	for k, g := range blended {
 		stats[k] = tensors.FromFlatDataAndDimensions(g, dims[k]...)
 	}
-	if impl.finish == nil {
+	if impl.Finish == nil {
 		return append(out, stats...), nil
 	}
 	finish, err := m.exec(fmt.Sprintf("style-finish:%s:%d", loss, len(styleLayers)), func(in []*Node) []*Node {
 		var targets []*Node
 		for l := range styleLayers {
-			targets = append(targets, impl.finish(in[l*impl.numStats:(l+1)*impl.numStats])...)
+			targets = append(targets, impl.Finish(in[l*impl.NumStats:(l+1)*impl.NumStats])...)
 		}
 		return targets
 	})
@@ -416,8 +417,8 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 
 // styleInfos is what the style loss knows of each style layer for a content picture of h×w
 // pixels: the positions of the target's feature map there, and a seed from t.Seed and the layer.
-func (t *Transfer) styleInfos(h, w int, styleLayers []Layer) []styleLayerInfo {
-	infos := make([]styleLayerInfo, len(styleLayers))
+func (t *Transfer) styleInfos(h, w int, styleLayers []Layer) []styleloss.Layer {
+	infos := make([]styleloss.Layer, len(styleLayers))
 	for i, l := range styleLayers {
 		fh, fw := h, w
 		for _, o := range VGG19[:l.Index] {
@@ -425,7 +426,7 @@ func (t *Transfer) styleInfos(h, w int, styleLayers []Layer) []styleLayerInfo {
 				fh, fw = fh/2, fw/2
 			}
 		}
-		infos[i] = styleLayerInfo{positions: fh * fw, seed: t.Seed*uint64(len(VGG19)) + uint64(l.Index)}
+		infos[i] = styleloss.Layer{Positions: fh * fw, Seed: t.Seed*uint64(len(VGG19)) + uint64(l.Index)}
 	}
 	return infos
 }
@@ -498,7 +499,7 @@ func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, i
 		infos := t.styleInfos(x.Shape().Dim(0), x.Shape().Dim(1), styleLayers)
 		styleTerms := make([]*Node, len(styleLayers))
 		for i, l := range styleLayers {
-			e := impl.layer(features[l.Index], styleTargets[i*impl.numTargets:(i+1)*impl.numTargets], infos[i])
+			e := impl.LayerLoss(features[l.Index], styleTargets[i*impl.NumTargets:(i+1)*impl.NumTargets], infos[i])
 			styleTerms[i] = MulScalar(e, cfg.StyleWeight*cfg.StyleLayers[i].Weight*balance)
 		}
 		// total_loss = content_weight·content_loss + style_weight·style_loss (+ tv·TV)

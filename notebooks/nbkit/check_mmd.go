@@ -6,11 +6,11 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/styleloss"
 )
 
 // CheckMMDLinear checks a student's mmd-linear style term against estil's
-// (nst.MMDLinearLayerLoss), prints pass or a hint, and returns nil or a *CheckError.
+// (styleloss.MMDLinearLayerLoss), prints pass or a hint, and returns nil or a *CheckError.
 //
 // loss receives the target's and the style's feature maps at one layer, target and style, both
 // [d, h, w] (float32): N = d channels, M = h·w positions, f_i and s_i the feature vectors at
@@ -39,7 +39,7 @@ func mmdExercise() *exercise {
 		reference: func(in []*graph.Node) *graph.Node {
 			s := in[1]
 			n, m := s.Shape().Dim(0), s.Shape().Dim(1)*s.Shape().Dim(2)
-			return nst.MMDLinearLayerLoss(in[0], graph.ReduceMean(graph.Reshape(s, n, m), 1)) // μ_S
+			return styleloss.MMDLinearLayerLoss(in[0], graph.ReduceMean(graph.Reshape(s, n, m), 1)) // μ_S
 		},
 		// The style's features are larger on average, so that μ_F − μ_S is not small against the
 		// means (the formula's sums then cancel little in float32).
