@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -32,7 +33,7 @@ type Settings struct {
 	Script    string  // a PyTorch script to run instead of the built-in bench/pytorch_reference.py (CheckScript)
 	Device    string  // PyTorch's: cpu or cuda
 	Threads   int     // PyTorch's CPU threads
-	Backend   string  // estil's (nst.OpenBackend)
+	Backend   string  // estil's (backend.Open)
 	Weights   string  // a weights file both read; "": random ones the script writes
 	Seed      int     // of the random weights
 	Tolerance float64 // largest relative difference of the losses at the same points
@@ -94,7 +95,7 @@ func newReport(s *Settings) *Report {
 		FLOPsCounted: "2 × the forward 3×3 convolution FLOPs to conv5_1 per evaluation (forward + gradient w.r.t. the image; multiply-add = 2)",
 	}
 	rep.Host, _ = os.Hostname()
-	rep.SIMD, _ = nst.SIMDBuild()
+	rep.SIMD = backend.SIMDBuild()
 	return rep
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/internal/rss"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -55,7 +56,7 @@ func CoarseToFine(ctx context.Context, s *Settings, stdout, stderr io.Writer) er
 		Backend: model.Backend.Name() + " (" + model.Lowering.String() + ")",
 		Weights: w.Source, RandomWeights: w.Random, Iterations: s.Iters,
 	}
-	rep.SIMD, _ = nst.SIMDBuild()
+	rep.SIMD = backend.SIMDBuild()
 	fmt.Fprintf(stderr, "estil bench: coarse to fine %v, %d iterations per scale, on %s …\n", s.Scales, s.Iters, rep.Backend)
 	_, err = t.RunScales(ctx, content, []nst.Style{{Image: style, Weight: 1}}, s.Scales, nst.StyleSizing{}, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = rss.Peak()

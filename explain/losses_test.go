@@ -10,6 +10,7 @@ import (
 
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 )
 
 var (
@@ -22,7 +23,7 @@ var (
 func testModel(t *testing.T) *nst.Model {
 	t.Helper()
 	modelOnce.Do(func() {
-		model, modelErr = nst.LoadModel(context.Background(), nst.LoadOptions{Weights: "random", Backend: nst.BackendGo})
+		model, modelErr = nst.LoadModel(context.Background(), nst.LoadOptions{Weights: "random", Backend: backend.Go})
 	})
 	if modelErr != nil {
 		t.Fatal(modelErr)

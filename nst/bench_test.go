@@ -35,7 +35,7 @@ func BenchmarkForwardBackward(b *testing.B) {
 var fullModel = map[Lowering]*Model{}
 
 func benchmarkVGG(b *testing.B, size int, backward bool) {
-	lowering := NativeLowering // what OpenBackend gives every backend
+	lowering := NativeLowering // what every backend runs (backend.Open)
 	m := fullModel[lowering]
 	if m == nil {
 		var err error

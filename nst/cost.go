@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/optim"
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -38,7 +39,7 @@ func ConvFLOPs(w, h int, channels []int, upTo int) float64 {
 // 8.8 GFLOP/s on a 2-core machine at 128 px (87 and 9.3 at 256 px). Used only to warn about long
 // runs.
 func pureGoFLOPsPerCore() float64 {
-	if simd, _ := SIMDBuild(); simd {
+	if backend.SIMDBuild() {
 		return 35e9
 	}
 	return 4.4e9

@@ -7,13 +7,14 @@ import (
 
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 )
 
 // Open VGG19 (here with random weights, which need no download), look at a picture's feature
 // maps and the Gram matrix of one layer, and evaluate the original's loss for a target picture.
 // Real runs leave Weights empty: the torchvision weights are downloaded on first use.
 func Example() {
-	model, err := nst.LoadModel(context.Background(), nst.LoadOptions{Weights: "random", Backend: nst.BackendGo})
+	model, err := nst.LoadModel(context.Background(), nst.LoadOptions{Weights: "random", Backend: backend.Go})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -20,7 +21,8 @@ type LoadOptions struct {
 	// Set, where not nil, are the weights to use as they are (Model, Weights and Seed are then
 	// ignored, and no random-weights warning is written: the caller knows what it passed).
 	Set *weights.Set
-	// Backend is "auto" (default), "go", "xla:cpu", "xla:cuda" or "xla:/path/to/plugin.so".
+	// Backend is "auto" (default), "go", "xla:cpu", "xla:cuda" or "xla:/path/to/plugin.so"
+	// (backend.Open).
 	Backend string
 	// OfflineFallback, where not nil, is called when the default weights (Weights "") cannot be
 	// had, with the reason; LoadModel then goes on with random weights instead of failing. A
@@ -40,7 +42,7 @@ func LoadModel(ctx context.Context, o LoadOptions) (*Model, error) {
 	if o.Notice == nil {
 		o.Notice = io.Discard
 	}
-	backend, lowering, err := OpenBackend(o.Backend, o.Notice)
+	b, err := backend.Open(o.Backend, o.Notice)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +55,7 @@ func LoadModel(ctx context.Context, o LoadOptions) (*Model, error) {
 			fmt.Fprintln(o.Notice, RandomWeightsWarning)
 		}
 	}
-	return NewModel(backend, w, lowering)
+	return NewModel(b, w, NativeLowering)
 }
 
 // loadWeights gets o's weights, falling back to random ones where o allows it.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/estil-nst/estil/bench"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 )
 
 const benchUsage = `Usage: estil bench [--size 64,128] [--evals 10] [--device cpu|cuda] [flags]
@@ -107,7 +108,7 @@ func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes, scales *str
 	fs.StringVar(&s.Script, "script", "", "a PyTorch script to run instead of estil's built-in copy of bench/pytorch_reference.py; it and its folder must be yours (or root's) and writable by no one else")
 	fs.StringVar(&s.Device, "device", "cpu", "PyTorch's device: cpu or cuda")
 	fs.IntVar(&s.Threads, "threads", 2, "PyTorch's CPU threads (torch.set_num_threads)")
-	fs.StringVar(&s.Backend, "backend", nst.BackendAuto, "estil's backend: auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
+	fs.StringVar(&s.Backend, "backend", backend.Auto, "estil's backend: auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
 	fs.StringVar(&s.Weights, "weights", "", "weights file for both (default: random, written by the PyTorch script; with --no-pytorch, estil's own random weights)")
 	fs.IntVar(&s.Seed, "seed", 0, "seed of the random weights")
 	fs.Float64Var(&s.Tolerance, "tolerance", 0.01, "largest relative difference of the losses at the same points (start, probe picture) and of the first step's decrease")

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/estil-nst/estil/images"
-	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 )
 
 const demoUsage = `Usage: estil demo [flags]
@@ -55,11 +55,11 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if n := len(s.scaleList); n > 0 {
 		s.size, explicit["size"] = s.scaleList[n-1], true
 	}
-	if nst.IsPureGo(model.Backend) && (!explicit["size"] || !explicit["iters"]) {
+	if backend.IsPureGo(model.Backend) && (!explicit["size"] || !explicit["iters"]) {
 		// About two minutes on 2 cores: 256 px and 120 iterations with GOEXPERIMENT=simd (60 took
 		// 58 s); a build without it is ~7× slower (it says so at start-up): 128 px and 40.
 		size, iters := 256, 120
-		if simd, _ := nst.SIMDBuild(); !simd {
+		if !backend.SIMDBuild() {
 			size, iters = 128, 40
 		}
 		if !explicit["size"] {

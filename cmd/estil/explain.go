@@ -14,6 +14,7 @@ import (
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
 )
@@ -133,7 +134,7 @@ func (f *explainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.styleLoss, "style-loss", string(nst.StyleLossGram), styleLossUsage+"; the handout states which, and explains any but gram in a section of its own")
 	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
 	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache (random if offline, with a warning), a .pth or .safetensors file, or 'random'")
-	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
+	fs.StringVar(&s.backend, "backend", backend.Auto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
 	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --weights random)")
 	fs.StringVar(&s.colorControl, "color-control", string(images.ColorControlNone), colorControlUsage+"; the handout says which was used, and shows the network's own picture beside the result")
 	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
 )
@@ -94,7 +95,7 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.resume, "resume", "", "continue the run saved in this --checkpoint file: give the same flags as the run that wrote it (--iters may be larger, to go on after a finished run kept with --keep-checkpoint); it goes on checkpointing to the same file unless --checkpoint says otherwise")
 	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
 	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache, a .pth or .safetensors file, or 'random' (offline, results are meaningless)")
-	fs.StringVar(&s.backend, "backend", nst.BackendAuto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
+	fs.StringVar(&s.backend, "backend", backend.Auto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
 	fs.StringVar(&s.pooling, "pooling", "max", "pooling: max (VGG19's) or avg")
 	fs.StringVar(&s.colorControl, "color-control", string(images.ColorControlNone), colorControlUsage)
 	fs.BoolVar(&s.origColors, "original-colors", false, "the same as --color-control original-colors (neural-style's -original_colors): transfer in colour, then swap the result's chroma for the content's; not Gatys et al.'s luminance-only transfer, which is --color-control luminance")

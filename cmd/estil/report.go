@@ -8,6 +8,7 @@ import (
 
 	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/optim"
 )
 
@@ -60,7 +61,7 @@ func newReport(s *settings, j job, m *nst.Model, w, h int, styles []nst.Style) *
 		b := st.Image.Bounds()
 		r.Styles = append(r.Styles, styleReport{Width: b.Dx(), Height: b.Dy(), Weight: st.Weight})
 	}
-	r.SIMD, _ = nst.SIMDBuild()
+	r.SIMD = backend.SIMDBuild()
 	if m.Weights.Random {
 		r.Warning = "random weights: the network has learned nothing; this is not a style transfer"
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/internal/atomicfile"
 	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/optim"
 )
 
@@ -42,7 +43,7 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	}
 	cw, ch := content.Bounds().Dx(), content.Bounds().Dy()
 	t := newTransfer(model, s, j, content)
-	if nst.IsPureGo(model.Backend) {
+	if backend.IsPureGo(model.Backend) {
 		if est := nst.EstimateSeconds(cw, ch, s.iters, s.optimizer); est > 120 {
 			fmt.Fprintf(stderr, "estil: on the pure-Go backend this %d×%d run of %d iterations may take about %s; "+
 				"lower --size or --iters for a quicker result\n", cw, ch, s.iters, roundDuration(est))

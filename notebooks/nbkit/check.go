@@ -15,7 +15,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/estil-nst/estil/nst"
+	"github.com/estil-nst/estil/nst/backend"
 )
 
 // Mistake is what a check recognised in a student's function (CheckError.Mistake).
@@ -109,7 +109,7 @@ type exercise struct {
 const checkTolerance = 1e-3
 
 var checkBackend = sync.OnceValues(func() (compute.Backend, error) {
-	b, _, err := nst.OpenBackend(nst.BackendGo, nil)
+	b, err := backend.Open(backend.Go, nil)
 	return b, err
 })
 

@@ -1,4 +1,7 @@
-package nst
+// Package backend opens the GoMLX backend estil runs on: XLA through a PJRT plugin where one
+// loads, GoMLX's pure-Go backend otherwise, and says what the Go backend lacks in this build
+// (SIMD).
+package backend
 
 import (
 	"fmt"
@@ -11,54 +14,55 @@ import (
 	_ "github.com/gomlx/go-xla/compute/xla" // XLA through a PJRT plugin: CPU, CUDA.
 )
 
-// Backend names accepted by OpenBackend (and the CLI's --backend).
+// Backend names accepted by Open (and the CLI's --backend).
 const (
-	BackendAuto    = "auto"
-	BackendGo      = "go"
-	BackendXLACPU  = "xla:cpu"
-	BackendXLACUDA = "xla:cuda"
+	Auto    = "auto"
+	Go      = "go"
+	XLACPU  = "xla:cpu"
+	XLACUDA = "xla:cuda"
 )
 
-// OpenBackend returns the GoMLX backend named by spec and the lowering that suits it:
+// Open returns the GoMLX backend named by spec:
 //
 //   - "go": GoMLX's pure-Go backend.
 //   - "xla:cpu", "xla:cuda", or "xla:/absolute/path/to/pjrt_plugin.so": XLA through that PJRT
 //     plugin.
-//
-// Both get the native lowering (GoMLX's Convolve), fast on each since estil's patch to the Go
-// backend (third_party/PATCHES.md).
 //   - "auto" (or ""): $GOMLX_BACKEND if set; else XLA's CUDA plugin, else XLA's CPU plugin, else
 //     the pure-Go backend. GoMLX itself does not fall back: where no plugin loads,
 //     backends.New() returns an error and no backend. When auto falls back it writes one line
 //     to notice saying so.
-func OpenBackend(spec string, notice io.Writer) (compute.Backend, Lowering, error) {
+//
+// On the pure-Go backend, a build without GOEXPERIMENT=simd also writes SIMDNotice to notice.
+// Every backend runs the network with GoMLX's own convolution (nst.NativeLowering), fast on each
+// since estil's patch to the Go backend (third_party/PATCHES.md).
+func Open(spec string, notice io.Writer) (compute.Backend, error) {
 	if spec == "" {
-		spec = BackendAuto
+		spec = Auto
 	}
-	if spec == BackendAuto {
+	if spec == Auto {
 		if env := os.Getenv(compute.ConfigEnvVar); env != "" {
-			b, l, err := openBackend(env)
-			return b, l, noticeSIMD(b, err, notice)
+			b, err := open(env)
+			return b, noticeSIMD(b, err, notice)
 		}
 		var reason string
-		for _, candidate := range []string{BackendXLACUDA, BackendXLACPU} {
-			b, l, err := openBackend(candidate)
+		for _, candidate := range []string{XLACUDA, XLACPU} {
+			b, err := open(candidate)
 			if err == nil {
-				return b, l, nil
+				return b, nil
 			}
 			if reason == "" {
 				reason = oneLineSummary(err.Error())
 			}
 		}
-		b, l, err := openBackend(BackendGo)
+		b, err := open(Go)
 		if err == nil && notice != nil {
 			fmt.Fprintf(notice, "estil: no XLA PJRT plugin loaded (%s); using GoMLX's pure-Go backend (CPU, slower). "+
 				"To use XLA: set PJRT_PLUGIN_LIBRARY_PATH, or --backend xla:/path/to/pjrt_plugin.so\n", reason)
 		}
-		return b, l, noticeSIMD(b, err, notice)
+		return b, noticeSIMD(b, err, notice)
 	}
-	b, l, err := openBackend(spec)
-	return b, l, noticeSIMD(b, err, notice)
+	b, err := open(spec)
+	return b, noticeSIMD(b, err, notice)
 }
 
 // noticeSIMD writes SIMDNotice to notice when b is the Go backend, and passes err through.
@@ -69,13 +73,12 @@ func noticeSIMD(b compute.Backend, err error, notice io.Writer) error {
 	return err
 }
 
-func openBackend(spec string) (b compute.Backend, l Lowering, err error) {
+func open(spec string) (b compute.Backend, err error) {
 	name, _, _ := strings.Cut(spec, ":")
 	switch name {
 	case "go", "xla", "stablehlo", "hlo", "shlo":
-		l = NativeLowering
 	default:
-		return nil, 0, fmt.Errorf("unknown backend %q: use auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so", spec)
+		return nil, fmt.Errorf("unknown backend %q: use auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so", spec)
 	}
 	// GoMLX panics on some configuration errors; report them as errors.
 	defer func() {
@@ -84,7 +87,7 @@ func openBackend(spec string) (b compute.Backend, l Lowering, err error) {
 		}
 	}()
 	config := spec
-	if spec == BackendGo {
+	if spec == Go {
 		// Operations one at a time; each convolution and matrix product still uses every core
 		// inside. GoMLX v0.26's Go backend deadlocked with parallel operations (each small
 		// product held a worker slot while waiting for more; ~1 run in 5 on 2 cores). With v0.28
@@ -94,9 +97,9 @@ func openBackend(spec string) (b compute.Backend, l Lowering, err error) {
 	}
 	b, err = compute.NewWithConfig(config)
 	if err != nil {
-		return nil, 0, fmt.Errorf("backend %q: %w", spec, err)
+		return nil, fmt.Errorf("backend %q: %w", spec, err)
 	}
-	return b, l, nil
+	return b, nil
 }
 
 // IsPureGo reports whether b is GoMLX's pure-Go backend, where estil warns about long runs.
@@ -104,6 +107,8 @@ func IsPureGo(b compute.Backend) bool {
 	return b.String() == gobackend.BackendName
 }
 
+// oneLineSummary is the first line of a backend's error message, without the long advice GoMLX
+// appends, at most 160 bytes: what a one-line notice can hold.
 func oneLineSummary(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	s, _, _ = strings.Cut(s, " -- ") // GoMLX appends long advice after " -- "
