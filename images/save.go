@@ -35,7 +35,7 @@ func SavePNG(path string, img image.Image) error {
 
 // CheckWritable reports, before any work is done, whether [SavePNG] can
 // write path: its name must end in .png, it must not be a directory, and its
-// directory must exist and let a file be created in it (CheckWritable
+// directory must exist and let a file be created in it (atomicfile.CheckWritable
 // creates and removes a temporary file there to be sure).
 func CheckWritable(path string) error {
 	if path == "" {
@@ -62,13 +62,8 @@ func CheckWritable(path string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("image %q: %q is not a directory", path, dir)
 	}
-	tmp, err := os.CreateTemp(dir, ".estil-check-*.tmp")
-	if err != nil {
+	if err := atomicfile.CheckWritable(path); err != nil {
 		return fmt.Errorf("image %q: cannot create files in %q: %w", path, dir, explainCreate(err))
-	}
-	tmp.Close()
-	if err := os.Remove(tmp.Name()); err != nil {
-		return fmt.Errorf("image %q: cannot remove test file %q: %v", path, tmp.Name(), err)
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/estil-nst/estil/internal/atomicfile"
 )
 
 // CacheEnv is the environment variable that overrides the cache directory.
@@ -354,14 +356,7 @@ const staleAge = time.Hour
 // removeStale deletes the cache's temporary files older than staleAge (issue 10, finding 10:
 // nothing ever removed them).
 func removeStale(dir string, cfg *config) {
-	for _, pattern := range []string{".*.tmp", ".*.part"} {
-		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
-		for _, m := range matches {
-			if fi, err := os.Stat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleAge {
-				if os.Remove(m) == nil {
-					cfg.logf("removed %s, left behind by an interrupted download or conversion", filepath.Base(m))
-				}
-			}
-		}
-	}
+	atomicfile.RemoveStaleOlder(dir, staleAge, func(name string) {
+		cfg.logf("removed %s, left behind by an interrupted download or conversion", name)
+	}, ".*.part")
 }

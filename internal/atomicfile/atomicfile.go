@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 )
 
 // Mode is the permission of every file Write creates: readable by everyone, as a file created by
@@ -121,15 +122,64 @@ var temporaryName = regexp.MustCompile(`^\.(.+)\.[0-9]+\.tmp$`)
 // each one's path, dir/NAME. Nothing else is touched: only regular files named as Write names
 // its temporaries. Failures are ignored: a stale temporary file costs only disk space.
 func RemoveStale(dir string, ours func(dest string) bool) {
+	sweep(dir, func(name string, _ os.FileInfo) bool {
+		m := temporaryName.FindStringSubmatch(name)
+		return m != nil && ours(filepath.Join(dir, m[1]))
+	}, nil)
+}
+
+// RemoveStaleOlder is RemoveStale for a folder that other processes may be writing in at the
+// same time (a shared cache): it removes Write's temporary files, and those matching legacy
+// (filepath.Match patterns: temporaries of older writers), that were last modified more than age
+// ago, since one being written is modified continuously. removed, if not nil, is given the name
+// of each file removed.
+func RemoveStaleOlder(dir string, age time.Duration, removed func(name string), legacy ...string) {
+	sweep(dir, func(name string, fi os.FileInfo) bool {
+		if time.Since(fi.ModTime()) <= age {
+			return false
+		}
+		if temporaryName.MatchString(name) {
+			return true
+		}
+		for _, pattern := range legacy {
+			if ok, _ := filepath.Match(pattern, name); ok {
+				return true
+			}
+		}
+		return false
+	}, removed)
+}
+
+// sweep removes the regular files of dir that stale accepts, telling removed.
+func sweep(dir string, stale func(name string, fi os.FileInfo) bool, removed func(name string)) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		m := temporaryName.FindStringSubmatch(e.Name())
-		if m == nil || !e.Type().IsRegular() || !ours(filepath.Join(dir, m[1])) {
+		if !e.Type().IsRegular() {
 			continue
 		}
-		_ = os.Remove(filepath.Join(dir, e.Name()))
+		fi, err := e.Info()
+		if err != nil || !stale(e.Name(), fi) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil && removed != nil {
+			removed(e.Name())
+		}
 	}
+}
+
+// CheckWritable reports whether Write could replace path, before any work is done: it creates
+// and removes a temporary file, named as Write names them, in the folder of the file Write
+// would replace (for a link, its target's). The error is the file system's, for the caller to
+// explain in its own terms.
+func CheckWritable(path string) error {
+	dir, base := filepath.Split(Target(path))
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
 }

@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 )
 
 func TestWriteReplacesWholeFile(t *testing.T) {
@@ -196,5 +198,48 @@ func onlyFile(t *testing.T, dir, name string) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("folder holds %v, want only %s", names, name)
+	}
+}
+
+// TestRemoveStaleOlder: in a shared folder only the old temporaries go, Write's and the legacy
+// patterns', each reported; a fresh one (perhaps being written) and other files stay.
+func TestRemoveStaleOlder(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-2 * time.Hour)
+	for _, name := range []string{".a.bin.123.tmp", ".b.bin.part", "c.bin", ".d.bin.456.tmp"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if name != ".d.bin.456.tmp" {
+			if err := os.Chtimes(path, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var removed []string
+	RemoveStaleOlder(dir, time.Hour, func(name string) { removed = append(removed, name) }, ".*.part")
+	entries, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if !slices.Equal(left, []string{".d.bin.456.tmp", "c.bin"}) || !slices.Equal(removed, []string{".a.bin.123.tmp", ".b.bin.part"}) {
+		t.Errorf("left %v, removed %v; want the fresh temporary and c.bin left, the old .tmp and .part removed", left, removed)
+	}
+}
+
+// TestCheckWritable: the probe passes in a folder Write can write in, through a link too, and
+// leaves nothing behind; it fails where the folder does not exist.
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := CheckWritable(filepath.Join(dir, "out.json")); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the probe left %v", entries)
+	}
+	if err := CheckWritable(filepath.Join(dir, "missing", "out.json")); err == nil {
+		t.Error("a file in a missing folder passed")
 	}
 }
