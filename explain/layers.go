@@ -65,7 +65,8 @@ func LayerTable(height, width int, loss nst.LossConfig) (*LayerTableView, error)
 	// Receptive field: each 3×3 convolution (stride 1) widens it by 2·jump, each 2×2 pooling
 	// (stride 2) by jump and doubles the jump (the distance, in input pixels, between neighbours).
 	rf, jump, conv := 1, 1, 0
-	for _, l := range nst.VGG19 {
+	layers := nst.VGG19Layers()
+	for _, l := range layers {
 		row := LayerRow{Layer: l}
 		switch l.Kind {
 		case nst.Conv:
@@ -85,7 +86,7 @@ func LayerTable(height, width int, loss nst.LossConfig) (*LayerTableView, error)
 		row.Content = content[l.Index]
 		row.StyleWeight = style[l.Index]
 		// The ReLU right after the deepest loss conv is still computed: that is what is read.
-		row.Computed = l.Index <= deepest || (l.Kind == nst.ReLU && l.Index == deepest+1 && nst.VGG19[deepest].Kind == nst.Conv)
+		row.Computed = l.Index <= deepest || (l.Kind == nst.ReLU && l.Index == deepest+1 && layers[deepest].Kind == nst.Conv)
 		v.TotalParams += row.Params
 		v.Rows = append(v.Rows, row)
 	}

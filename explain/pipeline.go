@@ -23,7 +23,7 @@ import (
 // are drawn with every convolution named; at conv4_2 the content loss mean((T − C)²); at
 // conv1_1 … conv5_1 the Gram matrices G = F·Fᵀ and the style errors E_l with the weights w_l of
 // nst.DefaultLoss; the total L = α·content + β·style; its gradient back to T's pixels, which L-BFGS
-// updates. The layers, their blocks and the weights are read from nst (nst.VGG19,
+// updates. The layers, their blocks and the weights are read from nst (nst.VGG19Layers,
 // nst.DefaultLoss), so the diagram says what the code does.
 //
 // The text is drawn in Liberation Sans (gonum's embedded font, which measures it), and the SVG
@@ -403,7 +403,7 @@ func (d *diagram) pictures() {
 // convs lists the convolutions of VGG19 by block.
 func convs() map[int][]nst.Layer {
 	out := map[int][]nst.Layer{}
-	for _, l := range nst.VGG19 {
+	for _, l := range nst.VGG19Layers() {
 		if l.Kind == nst.Conv {
 			out[l.Block] = append(out[l.Block], l)
 		}
@@ -440,7 +440,7 @@ func (d *diagram) network() map[string]layerRow {
 	for _, s := range d.loss.StyleLayers {
 		style[s.Name] = true
 	}
-	for _, l := range nst.VGG19 {
+	for _, l := range nst.VGG19Layers() {
 		if content[l.Name] || style[l.Name] {
 			deepest = max(deepest, l.Index)
 		}

@@ -13,7 +13,7 @@ import (
 func ConvFLOPs(w, h int, channels []int, upTo int) float64 {
 	var flops float64
 	conv, in := 0, 3
-	for _, l := range VGG19[:upTo+1] {
+	for _, l := range vgg19[:upTo+1] {
 		switch l.Kind {
 		case Conv:
 			out := channels[conv]

@@ -109,19 +109,19 @@ func (m *Model) forward(x *Node, params []*Node, want []Layer) map[int]*Node {
 		return slices.ContainsFunc(want, func(w Layer) bool { return w.Index == l.Index })
 	}
 	last := deepest(want)
-	if VGG19[last].Kind == Conv {
+	if vgg19[last].Kind == Conv {
 		last++ // its value is read after its ReLU
 	}
 	x = TransposeAllDims(x, 2, 0, 1) // [H, W, 3] → [3, H, W]
 	conv := 0
-	for _, l := range VGG19[:last+1] {
+	for _, l := range vgg19[:last+1] {
 		switch l.Kind {
 		case Conv:
 			x = m.Lowering.conv3x3(x, kernels[conv], biases[conv])
 			conv++
 		case ReLU:
 			x = relu(x)
-			if prev := VGG19[l.Index-1]; wanted(prev) {
+			if prev := vgg19[l.Index-1]; wanted(prev) {
 				out[prev.Index] = x
 			}
 		case Pool:

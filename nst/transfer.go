@@ -421,12 +421,12 @@ func (t *Transfer) styleInfos(h, w int, styleLayers []Layer) []styleloss.Layer {
 	infos := make([]styleloss.Layer, len(styleLayers))
 	for i, l := range styleLayers {
 		fh, fw := h, w
-		for _, o := range VGG19[:l.Index] {
+		for _, o := range vgg19[:l.Index] {
 			if o.Kind == Pool {
 				fh, fw = fh/2, fw/2
 			}
 		}
-		infos[i] = styleloss.Layer{Positions: fh * fw, Seed: t.Seed*uint64(len(VGG19)) + uint64(l.Index)}
+		infos[i] = styleloss.Layer{Positions: fh * fw, Seed: t.Seed*uint64(len(vgg19)) + uint64(l.Index)}
 	}
 	return infos
 }

@@ -43,7 +43,7 @@ type Layer struct {
 	Block, Position int
 }
 
-// VGG19 lists the 37 layers of torchvision's `vgg19().features`: 16 convolutions (each followed by a
+// VGG19Layers lists the 37 layers of torchvision's `vgg19().features`: 16 convolutions (each followed by a
 // ReLU) in five blocks of 2, 2, 4, 4, 4, each block ended by a 2×2 pooling.
 //
 //	0 conv1_1   5 conv2_1  10 conv3_1  19 conv4_1  28 conv5_1
@@ -54,8 +54,11 @@ type Layer struct {
 //
 // It is built from the one description of the network, weights.VGG19Layout (names, indices and
 // channels of the convolutions) and weights.VGG19PoolIndices, which the weights are checked
-// against too.
-var VGG19 = buildVGG19(weights.VGG19Layout, weights.VGG19PoolIndices)
+// against too. It returns a copy: the table the model runs stays as it was built.
+func VGG19Layers() []Layer { return slices.Clone(vgg19) }
+
+// vgg19 is the table VGG19Layers copies.
+var vgg19 = buildVGG19(weights.VGG19Layout, weights.VGG19PoolIndices)
 
 func buildVGG19(convs []weights.ConvSpec, pools []int) []Layer {
 	var layers []Layer
@@ -86,7 +89,7 @@ func VGG19Channels() []int {
 // LayerByName finds a layer by its name ("conv4_2") or by its torchvision index written as a
 // string ("21"), the way the original notebook's dictionary names them.
 func LayerByName(name string) (Layer, error) {
-	for _, l := range VGG19 {
+	for _, l := range vgg19 {
 		if l.Name == name || fmt.Sprint(l.Index) == name {
 			return l, nil
 		}
@@ -97,7 +100,7 @@ func LayerByName(name string) (Layer, error) {
 // ConvNames lists the 16 convolution names in order.
 func ConvNames() []string {
 	var names []string
-	for _, l := range VGG19 {
+	for _, l := range vgg19 {
 		if l.Kind == Conv {
 			names = append(names, l.Name)
 		}
@@ -108,7 +111,7 @@ func ConvNames() []string {
 // ConvIndices lists the torchvision indices of the 16 convolutions in order: 0, 2, 5, 7, 10, ...
 func ConvIndices() []int {
 	var idx []int
-	for _, l := range VGG19 {
+	for _, l := range vgg19 {
 		if l.Kind == Conv {
 			idx = append(idx, l.Index)
 		}
