@@ -11,15 +11,19 @@
 //  3. Style as a Gram matrix (gram.go). G = F·Fᵀ of a layer's feature maps: which filters fire
 //     together, with where they fire summed away.
 //  4. The loss (loss.go). content = mean((T − C)²) at conv4_2; style = Σ_l w_l·mean((G_T − G_S)²)/(d·h·w)
-//     over conv1_1 … conv5_1 with w = 1, .75, .2, .2, .2; total = α·content + β·style.
+//     over conv1_1 … conv5_1 with w = 1, .75, .2, .2, .2; total = α·content + β·style. The
+//     Gram matrices are one style loss among seven (LossConfig.StyleLoss, styleloss.go): gram
+//     (the original's), mmd-linear, mmd-poly and mmd-gauss (Li et al.'s maximum mean
+//     discrepancies), mean-std, w2 (Wasserstein-2 between fitted Gaussians) and sliced (Heitz et
+//     al.'s sliced Wasserstein). Their graph functions and formulas are package nst/styleloss.
 //  5. The optimization (transfer.go, optimize.go). L-BFGS (package optim) changes the pixels of
 //     the target image, starting from the content image, until it keeps the content and takes
 //     the style. Long runs go coarse to fine (scales.go), and a checkpoint (checkpoint.go) keeps
 //     the optimizer's whole state so that a stopped run resumes on the very same path.
 //
-// A notebook uses it in a few lines: LoadModel opens VGG19 on the best backend, Model.Features
-// and Model.Gram show what it sees, Transfer.Evaluate gives the original's loss term by term and
-// Transfer.Run does the whole transfer. The package's Example is a compiled, runnable version
+// A notebook uses it in a few lines: LoadModel opens VGG19 on the best backend (package
+// nst/backend chooses it), Model.Features and Model.Gram show what it sees, Transfer.Evaluate
+// gives the original's loss term by term and Transfer.Run does the whole transfer. The package's Example is a compiled, runnable version
 // (go doc -all ./nst, or pkg.go.dev).
 //
 // # Two lowerings, one network
@@ -29,5 +33,6 @@
 // convolutions become graph operations is a Lowering: GoMLX's native Convolve, which XLA compiles
 // for CPU or GPU and which GoMLX's pure-Go backend runs as im2col plus its SIMD matrix product
 // (estil's patch, third_party/PATCHES.md), gradient included; or the same im2col written in graph
-// ops (Gather + matrix product), kept as an independent check. OpenBackend picks the native one.
+// ops (Gather + matrix product), kept as an independent check. LoadModel uses the native one on
+// every backend.
 package nst

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestOpenBackend(t *testing.T) {
+func TestOpen(t *testing.T) {
 	b, err := Open(Go, nil)
 	if err != nil || !IsPureGo(b) {
 		t.Fatalf("Open(go) = %v, %v; want the pure-Go backend", b, err)
