@@ -1,14 +1,14 @@
 package nst
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+
+	"github.com/estil-nst/estil/internal/enum"
 )
 
 // Style losses.
@@ -58,14 +58,7 @@ func StyleLosses() []StyleLoss {
 
 // ParseStyleLoss checks a --style-loss value.
 func ParseStyleLoss(s string) (StyleLoss, error) {
-	names := make([]string, 0, len(StyleLosses()))
-	for _, l := range StyleLosses() {
-		if string(l) == s {
-			return l, nil
-		}
-		names = append(names, string(l))
-	}
-	return "", fmt.Errorf("unknown style loss %q: use %s", s, strings.Join(names, ", "))
+	return enum.Parse("style loss", s, StyleLosses())
 }
 
 // OrGram is l, the empty name (LossConfig's default) meaning StyleLossGram.
