@@ -35,6 +35,18 @@ func (m StyleSize) String() string { return string(m) }
 // Set parses a style sizing's name (flag.Value).
 func (m *StyleSize) Set(s string) error { return set(m, ParseStyleSize, s) }
 
+// Inits lists the built-in starting pictures, the original's (content) first. (The CLI's --init
+// also takes a picture file, Transfer.InitImage.)
+func Inits() []Init { return []Init{InitContent, InitNoise, InitStyle} }
+
+// ParseInit reads a built-in starting picture's name.
+func ParseInit(s string) (Init, error) { return enum.Parse("init", s, Inits()) }
+
+func (i Init) String() string { return string(i) }
+
+// Set parses a built-in starting picture's name (flag.Value).
+func (i *Init) Set(s string) error { return set(i, ParseInit, s) }
+
 // poolings are the pools' names, in Pooling's order.
 var poolings = []string{MaxPooling: "max", AveragePooling: "avg"}
 

@@ -41,6 +41,13 @@ func TestFlagValues(t *testing.T) {
 			t.Errorf("Set(%q) changed %s to %s", c.bad, before, c.v.String())
 		}
 	}
+	init := InitContent
+	if err := init.Set("noise"); err != nil || init != InitNoise {
+		t.Errorf("Init.Set(noise): %v, %v", init, err)
+	}
+	if err := init.Set("zeros"); err == nil || err.Error() != `unknown init "zeros": must be one of content, noise or style` || init != InitNoise {
+		t.Errorf("Init.Set(zeros): %v, %v", init, err)
+	}
 	for _, p := range []Pooling{MaxPooling, AveragePooling} {
 		if got, err := ParsePooling(p.String()); err != nil || got != p {
 			t.Errorf("ParsePooling(%q) = %v, %v", p, got, err)

@@ -16,9 +16,9 @@ var benchCmd = &command{
 	Long:      benchLong,
 	Flag: func(fs *flag.FlagSet) func(context.Context, io.Writer, io.Writer) error {
 		s := new(bench.Settings)
-		sizes, scales := registerBenchFlags(fs, s)
+		sizes := registerBenchFlags(fs, s)
 		return func(ctx context.Context, stdout, stderr io.Writer) error {
-			return benchRun(ctx, fs, s, *sizes, *scales, stdout, stderr)
+			return benchRun(ctx, fs, s, *sizes, stdout, stderr)
 		}
 	},
 }
@@ -54,9 +54,9 @@ drawn pictures): per scale the size, iterations, evaluations, seconds and peak m
 alone: the original notebook runs at one size.
 `
 
-// benchRun checks estil bench's flags, parsed by fs into s (--size and --scales as text), and
-// runs package bench.
-func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes, scales string, stdout, stderr io.Writer) error {
+// benchRun checks estil bench's flags, parsed by fs into s (--size as text), and runs package
+// bench.
+func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes string, stdout, stderr io.Writer) error {
 	var err error
 	if s.Sizes, err = bench.ParseSizes(sizes); err != nil {
 		return usagef("--size: %v", err)
@@ -73,7 +73,7 @@ func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes, s
 	case !(s.Tolerance >= 0) || math.IsInf(s.Tolerance, 0):
 		return usagef("--tolerance must be a finite number ≥ 0, got %v", s.Tolerance)
 	}
-	if scales != "" {
+	if len(s.Scales) > 0 {
 		var clash string
 		fs.Visit(func(f *flag.Flag) {
 			if f.Name == "size" || f.Name == "evals" || f.Name == "no-estil" {
@@ -82,9 +82,6 @@ func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes, s
 		})
 		if clash != "" {
 			return usagef("--scales times estil's coarse to fine at its own sizes: leave out --%s", clash)
-		}
-		if s.Scales, err = nst.ParseScales(scales); err != nil {
-			return usagef("--scales: %v", err)
 		}
 		if s.Iters < 1 {
 			return usagef("--iters must be ≥ 1, got %d", s.Iters)
@@ -99,10 +96,10 @@ func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes, s
 	return bench.SideBySide(ctx, s, stdout, stderr)
 }
 
-// registerBenchFlags defines estil bench's flags on fs, into s; --size and --scales come back as
-// text, parsed by benchCommand.
-func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes, scales *string) {
-	sizes, scales = new(string), new(string)
+// registerBenchFlags defines estil bench's flags on fs, into s; --size comes back as text, parsed
+// by benchRun (bench.ParseSizes).
+func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes *string) {
+	sizes = new(string)
 	fs.StringVar(sizes, "size", "64,128", "comma-separated image sizes (square, pixels)")
 	fs.IntVar(&s.Evals, "evals", 10, "L-BFGS evaluations of the loss per size (≥ 2)")
 	fs.StringVar(&s.Python, "python", bench.DefaultPython(), "python interpreter with torch")
@@ -117,7 +114,7 @@ func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes, scales *str
 	fs.BoolVar(&s.NoEstil, "no-estil", false, "time PyTorch alone (e.g. when estil's backend does not load)")
 	fs.BoolVar(&s.Control, "float64-control", true, "also run PyTorch in float64, to show float rounding's drift")
 	fs.BoolVar(&s.JSON, "json", false, "print the results as JSON")
-	fs.StringVar(scales, "scales", "", "instead: time estil's coarse to fine at these sizes, e.g. 256,512,1024")
+	fs.Var((*scaleList)(&s.Scales), "scales", "instead: time estil's coarse to fine at these sizes, e.g. 256,512,1024")
 	fs.IntVar(&s.Iters, "iters", 5, "with --scales: L-BFGS iterations per scale")
-	return sizes, scales
+	return sizes
 }

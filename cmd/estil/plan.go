@@ -164,8 +164,8 @@ func (s *settings) picturesPlan(size int) (pictures, error) {
 	if err := p.styleSizing.Check(size); err != nil {
 		return p, usagef("%v: lower --style-scale or --size", err)
 	}
-	if !isBuiltinInit(s.init) {
-		p.init, p.initFile = "", s.init
+	if _, err := nst.ParseInit(s.init); err != nil {
+		p.init, p.initFile = "", s.init // a picture file
 	}
 	return p, nil
 }
@@ -173,14 +173,6 @@ func (s *settings) picturesPlan(size int) (pictures, error) {
 // pixelLimit is --max-megapixels as a load option. A limit under one pixel is one pixel: rounded
 // down to 0 it would have meant "no limit" (issue 10, finding 8).
 func (p pictures) pixelLimit() images.LoadOption { return images.MaxPixels(p.maxPixels) }
-
-func isBuiltinInit(init string) bool {
-	switch nst.Init(init) {
-	case nst.InitContent, nst.InitNoise, nst.InitStyle:
-		return true
-	}
-	return false
-}
 
 // lossConfig is the loss the flags ask for, checked.
 func (s *settings) lossConfig() (nst.LossConfig, error) {

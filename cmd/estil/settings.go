@@ -105,7 +105,7 @@ var settingFlags = []settingFlag{
 		fs.Float64Var(&s.styleScale, n, s.styleScale, "with --style-size long-side: the style's long side over --size")
 	}},
 	{"init", func(fs *flag.FlagSet, s *settings, n string) {
-		fs.StringVar(&s.init, n, s.init, "starting picture: content, noise, style or a file")
+		fs.StringVar(&s.init, n, s.init, "starting picture: "+enum.List(append(nst.Inits(), "a picture file")))
 	}},
 	{"max-megapixels", func(fs *flag.FlagSet, s *settings, n string) {
 		fs.Float64Var(&s.maxMP, n, s.maxMP, "refuse input pictures larger than this")
