@@ -13,6 +13,7 @@ import (
 	"github.com/estil-nst/estil/explain"
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/internal/atomicfile"
+	"github.com/estil-nst/estil/internal/enum"
 	"github.com/estil-nst/estil/nst"
 	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
@@ -47,12 +48,14 @@ func (f *explainSettings) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.lang, "lang", f.lang, "the handout's language: en or ca")
 	fs.Var(&f.layers, "layer", "layers whose feature maps and Gram matrices are shown (default conv1_1,conv3_1,conv5_1)")
 	fs.IntVar(&f.channels, "channels", f.channels, "feature maps shown per layer (the most active)")
-	fs.Func("order", "order of the Gram matrices' channels: none, energy or greedy (default greedy)", func(v string) error {
-		f.order = explain.Ordering(v)
-		return nil
+	fs.Func("order", "order of the Gram matrices' channels: "+enum.List(orderings)+" (default greedy)", func(v string) error {
+		return enum.Set(&f.order, "order", v, orderings)
 	})
 	fs.IntVar(&f.raceEvals, "race-evals", f.raceEvals, "loss evaluations of each optimizer in the race")
 }
+
+// orderings are the orders explain.GramOrder knows.
+var orderings = []explain.Ordering{explain.OrderNone, explain.OrderEnergy, explain.OrderGreedy}
 
 // explainPlan is what estil explain does, decided once from its flags.
 type explainPlan struct {
@@ -139,9 +142,6 @@ func newExplainPlan(f explainSettings) (explainPlan, error) {
 	}
 	if err := explain.SetLanguage(f.lang); err != nil {
 		return explainPlan{}, usagef("--lang must be en or ca, got %q", f.lang)
-	}
-	if _, err := explain.GramOrder(nil, f.order); err != nil {
-		return explainPlan{}, usagef("--order must be none, energy or greedy, got %q", f.order)
 	}
 	for _, l := range f.layers {
 		if _, err := nst.LayerByName(l); err != nil {
