@@ -15,7 +15,7 @@
 // # Views
 //
 //   - LayerTable: the original's print(vgg19), richer: torchvision index, name, kind, output shape
-//     for an input size, parameter count, receptive field, and which layers feed the content and
+//     for an input of width×height pixels, parameter count, receptive field, and which layers feed the content and
 //     style losses of an nst.LossConfig.
 //
 //   - FeatureMaps (or FeatureMapsOf on a tensor): a grid of a layer's N most active channels (by

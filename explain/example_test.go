@@ -14,7 +14,7 @@ import (
 // it in a notebook, WritePage saves it as a page).
 func ExampleLayerTable() {
 	loss := nst.DefaultLoss() // the original's layers and weights
-	table, err := explain.LayerTable(96, 128, loss)
+	table, err := explain.LayerTable(128, 96, loss)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 
 	h := &HandoutView{RandomWeights: model.Weights.Random}
 	b := o.Content.Bounds()
-	table, err := LayerTable(b.Dy(), b.Dx(), o.Loss)
+	table, err := LayerTable(b.Dx(), b.Dy(), o.Loss)
 	if err != nil {
 		return nil, err
 	}

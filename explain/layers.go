@@ -32,13 +32,13 @@ type LayerTableView struct {
 	TotalParams int
 }
 
-// LayerTable describes VGG19's `features` for an input of height×width pixels: for each of the 37
+// LayerTable describes VGG19's `features` for an input of width×height pixels: for each of the 37
 // layers its torchvision index and name, its kind, its output shape, its number of parameters,
 // its receptive field, and whether it feeds the content or the style loss of loss (as names like
 // conv4_2 or indices like "21"). Unknown layer names in loss are an error.
-func LayerTable(height, width int, loss nst.LossConfig) (*LayerTableView, error) {
+func LayerTable(width, height int, loss nst.LossConfig) (*LayerTableView, error) {
 	if height < 1 || width < 1 {
-		return nil, fmt.Errorf("explain: layer table: the input size must be positive, got %d×%d", height, width)
+		return nil, fmt.Errorf("explain: layer table: the input size must be positive, got %d×%d", width, height)
 	}
 	content := map[int]bool{}
 	style := map[int]float64{}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestLayerTable(t *testing.T) {
-	v, err := LayerTable(64, 48, nst.DefaultLoss())
+	v, err := LayerTable(48, 64, nst.DefaultLoss())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestLayerTable(t *testing.T) {
 	if _, err := LayerTable(64, 64, nst.LossConfig{ContentLayers: []string{"conv9_9"}}); err == nil {
 		t.Error("an unknown layer gave no error")
 	}
-	if _, err := LayerTable(0, 64, nst.DefaultLoss()); err == nil {
+	if _, err := LayerTable(64, 0, nst.DefaultLoss()); err == nil {
 		t.Error("a zero size gave no error")
 	}
 }

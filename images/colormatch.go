@@ -55,6 +55,8 @@ import (
 	"image"
 	"math"
 	"strings"
+
+	"github.com/estil-nst/estil/internal/enum"
 )
 
 // ColorMatch names a way of matching the style picture's colours to the
@@ -74,14 +76,10 @@ const colorMatchEps = 1e-5
 
 // ParseColorMatch reads a method's name: none (or empty), pca, chol or sym.
 func ParseColorMatch(s string) (ColorMatch, error) {
-	switch m := ColorMatch(strings.ToLower(strings.TrimSpace(s))); m {
-	case "", ColorMatchNone:
+	if s = strings.ToLower(strings.TrimSpace(s)); s == "" {
 		return ColorMatchNone, nil
-	case ColorMatchPCA, ColorMatchChol, ColorMatchSym:
-		return m, nil
 	}
-	return "", fmt.Errorf("unknown colour match %q: use none, pca, chol or sym "+
-		"(pca: Image Analogies' Σ_t^½·Σ_s^-½; chol: Cholesky factors; sym: the symmetric, least-moving map)", s)
+	return enum.Parse("colour match", s, ColorMatches())
 }
 
 // MatchColors returns the style picture recoloured so that the mean and the

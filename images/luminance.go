@@ -31,10 +31,11 @@
 package images
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"strings"
+
+	"github.com/estil-nst/estil/internal/enum"
 )
 
 // ColorControl names how a transfer keeps the content's colours, if it does.
@@ -55,14 +56,10 @@ const (
 // ParseColorControl reads a colour control's name: none (or empty), luminance or
 // original-colors.
 func ParseColorControl(s string) (ColorControl, error) {
-	switch c := ColorControl(strings.ToLower(strings.TrimSpace(s))); c {
-	case "", ColorControlNone:
+	if s = strings.ToLower(strings.TrimSpace(s)); s == "" {
 		return ColorControlNone, nil
-	case ColorControlLuminance, ColorControlOriginalColors:
-		return c, nil
 	}
-	return "", fmt.Errorf("unknown colour control %q: use none, luminance (Gatys et al.'s luminance-only transfer: "+
-		"the network sees luminance only) or original-colors (neural-style's: a colour transfer, then the content's chroma)", s)
+	return enum.Parse("colour control", s, ColorControls())
 }
 
 // luma is Y = 0.299 R + 0.587 G + 0.114 B of one pixel.

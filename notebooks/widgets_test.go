@@ -9,13 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/estil-nst/estil/internal/testutil"
 	"github.com/estil-nst/estil/notebooks/nbkit"
 )
 
@@ -202,21 +202,5 @@ type liveState struct {
 	Done   bool
 }
 
-// syncBuffer is a bytes.Buffer that the server's output can be written into while the test
-// reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer is a bytes.Buffer safe to read while a process writes into it.
+type syncBuffer = testutil.SyncBuffer

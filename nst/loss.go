@@ -7,6 +7,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 
+	"github.com/estil-nst/estil/internal/enum"
 	"github.com/estil-nst/estil/nst/styleloss"
 )
 
@@ -173,11 +174,7 @@ const (
 
 // ParseGramNorm checks a --gram-norm value.
 func ParseGramNorm(s string) (GramNorm, error) {
-	switch GramNorm(s) {
-	case GramNormNone, GramNormHW, GramNormCHW:
-		return GramNorm(s), nil
-	}
-	return "", fmt.Errorf("unknown Gram normalisation %q: use none (the original's), hw or chw", s)
+	return enum.Parse("Gram normalisation", s, GramNorms())
 }
 
 // divisor is what n divides a Gram matrix of a [d, h, w] feature map by.

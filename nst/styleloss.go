@@ -1,11 +1,9 @@
 package nst
 
 import (
-	"fmt"
-	"strings"
-
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 
+	"github.com/estil-nst/estil/internal/enum"
 	"github.com/estil-nst/estil/nst/styleloss"
 )
 
@@ -48,14 +46,7 @@ func StyleLosses() []StyleLoss {
 
 // ParseStyleLoss checks a --style-loss value.
 func ParseStyleLoss(s string) (StyleLoss, error) {
-	names := make([]string, 0, len(StyleLosses()))
-	for _, l := range StyleLosses() {
-		if string(l) == s {
-			return l, nil
-		}
-		names = append(names, string(l))
-	}
-	return "", fmt.Errorf("unknown style loss %q: use %s", s, strings.Join(names, ", "))
+	return enum.Parse("style loss", s, StyleLosses())
 }
 
 // OrGram is l, the empty name (LossConfig's default) meaning StyleLossGram.

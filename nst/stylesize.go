@@ -5,6 +5,7 @@ import (
 	"image"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/enum"
 )
 
 // The style picture's size.
@@ -42,12 +43,7 @@ type StyleSizing struct {
 
 // ParseStyleSize checks a --style-size value.
 func ParseStyleSize(s string) (StyleSize, error) {
-	switch StyleSize(s) {
-	case StyleSizeContent, StyleSizeLongSide:
-		return StyleSize(s), nil
-	}
-	return "", fmt.Errorf("unknown style size %q: use %s (the original's: the content's width and height) or %s (keep the style's shape)",
-		s, StyleSizeContent, StyleSizeLongSide)
+	return enum.Parse("style size", s, StyleSizes())
 }
 
 func (s StyleSizing) scale() float64 {

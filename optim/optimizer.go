@@ -1,12 +1,10 @@
 package optim
 
 import (
-	"fmt"
-	"slices"
-	"strings"
-
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/estil-nst/estil/internal/enum"
 )
 
 // Optimizer is what L-BFGS, Adam and gradient descent have in common: Step moves x by up to
@@ -102,14 +100,7 @@ func Names() []Name {
 
 // ParseName checks that s names an optimizer.
 func ParseName(s string) (Name, error) {
-	if slices.Contains(Names(), Name(s)) {
-		return Name(s), nil
-	}
-	var all []string
-	for _, n := range Names() {
-		all = append(all, string(n))
-	}
-	return "", fmt.Errorf("optim: unknown optimizer %q: use %s", s, strings.Join(all, ", "))
+	return enum.Parse("optimizer", s, Names())
 }
 
 // New makes the optimizer called name, for f on backend, with the options o.

@@ -3,18 +3,27 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"math"
 
 	"github.com/estil-nst/estil/bench"
-	"github.com/estil-nst/estil/nst"
 	"github.com/estil-nst/estil/nst/backend"
 )
 
-const benchUsage = `Usage: estil bench [--size 64,128] [--evals 10] [--device cpu|cuda] [flags]
-       estil bench --scales 256,512,1024 [--iters 5] [flags]
+var benchCmd = &command{
+	UsageLine: "bench [--size 64,128] [--evals 10] [--device cpu|cuda] [flags]\n       estil bench --scales 256,512,1024 [--iters 5] [flags]",
+	Short:     "time estil against the PyTorch original",
+	Long:      benchLong,
+	Flag: func(fs *flag.FlagSet) func(context.Context, io.Writer, io.Writer) error {
+		s := new(bench.Settings)
+		sizes := registerBenchFlags(fs, s)
+		return func(ctx context.Context, stdout, stderr io.Writer) error {
+			return benchRun(ctx, fs, s, *sizes, stdout, stderr)
+		}
+	},
+}
 
+const benchLong = `
 Times the same work in estil and in the PyTorch original (bench/pytorch_reference.py, built in):
 VGG19 to conv5_1 with the original's loss (content at conv4_2, Gram matrices of conv1_1 …
 conv5_1), N evaluations of L-BFGS (lr 1, history 100, strong Wolfe) from the content image,
@@ -43,21 +52,13 @@ present); --no-pytorch times estil alone, --no-estil PyTorch alone.
 With --scales, it times estil's coarse to fine instead (what stylize --scales does, on the same
 drawn pictures): per scale the size, iterations, evaluations, seconds and peak memory. estil
 alone: the original notebook runs at one size.
-
-Flags (one or two dashes):
 `
 
-// benchCommand parses estil bench's flags and runs package bench.
-func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	var s bench.Settings
-	sizes, scales := registerBenchFlags(fs, &s)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), benchUsage); fs.PrintDefaults() }
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
+// benchRun checks estil bench's flags, parsed by fs into s (--size as text), and runs package
+// bench.
+func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes string, stdout, stderr io.Writer) error {
 	var err error
-	if s.Sizes, err = bench.ParseSizes(*sizes); err != nil {
+	if s.Sizes, err = bench.ParseSizes(sizes); err != nil {
 		return usagef("--size: %v", err)
 	}
 	switch {
@@ -72,7 +73,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case !(s.Tolerance >= 0) || math.IsInf(s.Tolerance, 0):
 		return usagef("--tolerance must be a finite number ≥ 0, got %v", s.Tolerance)
 	}
-	if *scales != "" {
+	if len(s.Scales) > 0 {
 		var clash string
 		fs.Visit(func(f *flag.Flag) {
 			if f.Name == "size" || f.Name == "evals" || f.Name == "no-estil" {
@@ -82,41 +83,38 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if clash != "" {
 			return usagef("--scales times estil's coarse to fine at its own sizes: leave out --%s", clash)
 		}
-		if s.Scales, err = nst.ParseScales(*scales); err != nil {
-			return usagef("--scales: %v", err)
-		}
 		if s.Iters < 1 {
 			return usagef("--iters must be ≥ 1, got %d", s.Iters)
 		}
-		return bench.CoarseToFine(ctx, &s, stdout, stderr)
+		return bench.CoarseToFine(ctx, s, stdout, stderr)
 	}
 	if !s.NoTorch {
 		if err := bench.CheckTorch(ctx, s.Python); err != nil {
 			return err
 		}
 	}
-	return bench.SideBySide(ctx, &s, stdout, stderr)
+	return bench.SideBySide(ctx, s, stdout, stderr)
 }
 
-// registerBenchFlags defines estil bench's flags on fs, into s; --size and --scales come back as
-// text, parsed by benchCommand.
-func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes, scales *string) {
-	sizes, scales = new(string), new(string)
+// registerBenchFlags defines estil bench's flags on fs, into s; --size comes back as text, parsed
+// by benchRun (bench.ParseSizes).
+func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes *string) {
+	sizes = new(string)
 	fs.StringVar(sizes, "size", "64,128", "comma-separated image sizes (square, pixels)")
 	fs.IntVar(&s.Evals, "evals", 10, "L-BFGS evaluations of the loss per size (≥ 2)")
 	fs.StringVar(&s.Python, "python", bench.DefaultPython(), "python interpreter with torch")
-	fs.StringVar(&s.Script, "script", "", "a PyTorch script to run instead of estil's built-in copy of bench/pytorch_reference.py; it and its folder must be yours (or root's) and writable by no one else")
+	fs.StringVar(&s.Script, "script", "", "a PyTorch script to run instead of the built-in one (yours, writable by no one else)")
 	fs.StringVar(&s.Device, "device", "cpu", "PyTorch's device: cpu or cuda")
 	fs.IntVar(&s.Threads, "threads", 2, "PyTorch's CPU threads (torch.set_num_threads)")
 	fs.StringVar(&s.Backend, "backend", backend.Auto, "estil's backend: auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
-	fs.StringVar(&s.Weights, "weights", "", "weights file for both (default: random, written by the PyTorch script; with --no-pytorch, estil's own random weights)")
+	fs.StringVar(&s.Weights, "weights", "", "weights file for both (default: random weights)")
 	fs.IntVar(&s.Seed, "seed", 0, "seed of the random weights")
-	fs.Float64Var(&s.Tolerance, "tolerance", 0.01, "largest relative difference of the losses at the same points (start, probe picture) and of the first step's decrease")
+	fs.Float64Var(&s.Tolerance, "tolerance", 0.01, "largest relative difference of the losses at the same points")
 	fs.BoolVar(&s.NoTorch, "no-pytorch", false, "time estil alone")
 	fs.BoolVar(&s.NoEstil, "no-estil", false, "time PyTorch alone (e.g. when estil's backend does not load)")
-	fs.BoolVar(&s.Control, "float64-control", true, "also run PyTorch in float64, to show how far float rounding alone moves the trajectory")
+	fs.BoolVar(&s.Control, "float64-control", true, "also run PyTorch in float64, to show float rounding's drift")
 	fs.BoolVar(&s.JSON, "json", false, "print the results as JSON")
-	fs.StringVar(scales, "scales", "", "instead: time estil's coarse to fine (stylize --scales), e.g. 256,512,1024, and report time and peak memory per scale (estil alone: the original has no coarse to fine)")
+	fs.Var((*scaleList)(&s.Scales), "scales", "instead: time estil's coarse to fine at these sizes, e.g. 256,512,1024")
 	fs.IntVar(&s.Iters, "iters", 5, "with --scales: L-BFGS iterations per scale")
-	return sizes, scales
+	return sizes
 }

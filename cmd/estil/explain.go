@@ -13,82 +13,118 @@ import (
 	"github.com/estil-nst/estil/explain"
 	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/internal/atomicfile"
+	"github.com/estil-nst/estil/internal/enum"
 	"github.com/estil-nst/estil/nst"
-	"github.com/estil-nst/estil/nst/backend"
 	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
 )
 
-const explainUsage = `Usage: estil explain --content C --style S --out handout.html [flags]
+var explainCmd = &command{
+	UsageLine: "explain --content C --style S --out handout.html [flags]",
+	Short:     "write an HTML handout that explains a transfer",
+	Long:      explainLong,
+	Flag: func(fs *flag.FlagSet) func(context.Context, io.Writer, io.Writer) error {
+		f := explainSettings{settings: defaultSettings(), lang: explain.English, channels: 8, order: explain.OrderGreedy, raceEvals: 15}
+		f.size, f.iters = 64, 20
+		f.gramNorm = "" // the handout's transfer is the original's, unnamed
+		f.register(fs)
+		return func(ctx context.Context, stdout, stderr io.Writer) error { return explainRun(ctx, f, stdout, stderr) }
+	},
+}
 
-Runs a small style transfer of C in the style of S and writes ONE self-contained HTML handout
-that explains it, for students: VGG19's layers, feature maps and Gram matrices of the chosen
-layers, the losses over the run, L-BFGS from inside, and L-BFGS against Adam and gradient
-descent. It states the style loss used; with a --style-loss other than gram, a section explains
-that style representation: its formula, its paper, what it keeps and loses against the Gram
-matrix. Pictures are inlined: the file can be mailed or opened offline. English or Catalan.
-The default size runs in a minute or two on the pure-Go backend (CPU) with the gram loss;
-w2, sliced and mmd-gauss cost over ten times more per evaluation and take several minutes.
+// explainSettings are estil explain's flags: the transfer's (a subset of stylize's) and the
+// handout's own.
+type explainSettings struct {
+	settings
+	lang                string
+	order               explain.Ordering
+	layers              stringList
+	channels, raceEvals int
+}
 
-Examples:
-  estil explain --content photo.jpg --style painting.jpg --out handout.html
-  estil explain --content photo.jpg --style painting.jpg --lang ca --layer conv2_1,conv4_1 --out full.html
-  estil explain --content photo.jpg --style painting.jpg --style-loss w2 --out w2.html   (another style representation, explained)
-  estil explain --content photo.jpg --style painting.jpg --color-control luminance --out lum.html   (Gatys et al.'s luminance-only transfer)
-  estil explain --weights random ...   (offline; the handout says loudly that the network is random)
+func (f *explainSettings) register(fs *flag.FlagSet) {
+	f.settings.register(fs, "content", "style", "out", "size", "iters", "content-weight", "style-weight", "content-layers",
+		"style-layers", "style-loss", "model", "weights", "backend", "seed", "color-control", "max-megapixels")
+	fs.StringVar(&f.lang, "lang", f.lang, "the handout's language: en or ca")
+	fs.Var(&f.layers, "layer", "layers whose feature maps and Gram matrices are shown (default conv1_1,conv3_1,conv5_1)")
+	fs.IntVar(&f.channels, "channels", f.channels, "feature maps shown per layer (the most active)")
+	fs.Func("order", "order of the Gram matrices' channels: "+enum.List(orderings)+" (default greedy)", func(v string) error {
+		return enum.Set(&f.order, "order", v, orderings)
+	})
+	fs.IntVar(&f.raceEvals, "race-evals", f.raceEvals, "loss evaluations of each optimizer in the race")
+}
 
-Flags (one or two dashes):
-`
+// orderings are the orders explain.GramOrder knows.
+var orderings = []explain.Ordering{explain.OrderNone, explain.OrderEnergy, explain.OrderGreedy}
 
-func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	var f explainFlags
-	f.register(fs)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), explainUsage); fs.PrintDefaults() }
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	loss, err := f.check()
+// explainPlan is what estil explain does, decided once from its flags.
+type explainPlan struct {
+	content, style, out string
+	size, maxPixels     int
+	handout             explain.HandoutOptions // without the pictures
+	model               modelPlan
+}
+
+// explainRun checks the flags, reads the pictures, opens the model, and writes the handout.
+func explainRun(ctx context.Context, f explainSettings, stdout, stderr io.Writer) error {
+	p, err := newExplainPlan(f)
 	if err != nil {
 		return err
 	}
-	s := &f.s
 	// Check the output before reading or computing anything.
-	if err := checkWritableFile(s.out); err != nil {
+	if err := checkWritableFile(p.out); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	if err := notAnInput("--out", s.out, f.content, f.style, s.weights); err != nil {
+	if err := notAnInput("--out", p.out, p.content, p.style, p.model.weights); err != nil {
 		return err
 	}
-	s.removeStaleTemporaries()
-	var c, st image.Image
-	if err := unlessCancelled(ctx, func() (err error) { c, st, err = f.pictures(); return err }); err != nil {
+	atomicfile.RemoveStale(filepath.Dir(atomicfile.Target(p.out)), func(dest string) bool { return sameFile(dest, p.out) })
+	var content, style image.Image
+	if err := unlessCancelled(ctx, func() (err error) { content, style, err = p.pictures(); return err }); err != nil {
 		return err
 	}
 	// Offline in a classroom, a handout with a random network (saying so everywhere) is still
 	// worth having.
-	model, err := openModel(ctx, s, stderr, "explain")
+	model, err := openModel(ctx, p.model, stderr, "explain")
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	h, err := explain.Handout(ctx, model, explain.HandoutOptions{
-		Content: c, Style: st, Loss: loss, Iterations: s.iters, Layers: f.layers, Channels: f.channels, Order: f.order,
-		RaceBudget: f.raceEvals, Progress: stderr, ColorControl: s.colorCtl,
-	})
+	h, err := explain.Handout(ctx, model, p.handoutOptions(content, style, stderr))
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(s.out, h.WritePage); err != nil {
+	if err := atomicfile.Write(p.out, h.WritePage); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	styleLoss := ""
-	if loss.StyleLoss != "" && loss.StyleLoss != nst.StyleLossGram {
-		styleLoss = ", style loss " + string(loss.StyleLoss)
+	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations%s, %s)%s\n", p.out, content.Bounds().Dx(), content.Bounds().Dy(),
+		len(h.Iterations), p.describe(), roundDuration(time.Since(start).Seconds()), handoutNote(h))
+	return nil
+}
+
+// handoutOptions are the plan's handout of the pictures content and style, its progress
+// written to progress.
+func (p *explainPlan) handoutOptions(content, style image.Image, progress io.Writer) explain.HandoutOptions {
+	o := p.handout // a copy: the plan stays as it is
+	o.Content, o.Style, o.Progress = content, style, progress
+	return o
+}
+
+// describe is what the handout's transfer does besides the original's, for its last line.
+func (p *explainPlan) describe() string {
+	d := ""
+	if l := p.handout.Loss.StyleLoss; l != "" && l != nst.StyleLossGram {
+		d = ", style loss " + string(l)
 	}
-	if s.colorCtl != images.ColorControlNone {
-		styleLoss += ", colour control " + string(s.colorCtl)
+	if c := p.handout.ColorControl; c != images.ColorControlNone {
+		d += ", colour control " + string(c)
 	}
+	return d
+}
+
+// handoutNote warns, on the last line, of a handout made with random weights or whose transfer
+// had nothing to do.
+func handoutNote(h *explain.HandoutView) string {
 	note := ""
 	if h.RandomWeights {
 		note = " — RANDOM weights: not a real style transfer"
@@ -96,112 +132,81 @@ func explainCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if h.Converged == optim.StopOptimalAtStart {
 		note += " — already optimal: the gradient is 0 at the start (is the content also the style?)"
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations%s, %s)%s\n", s.out, c.Bounds().Dx(), c.Bounds().Dy(),
-		len(h.Iterations), styleLoss, roundDuration(time.Since(start).Seconds()), note)
-	return nil
+	return note
 }
 
-// explainFlags are estil explain's flags: the transfer's settings and the handout's own.
-type explainFlags struct {
-	s                    settings
-	content, style, lang string
-	order                explain.Ordering
-	layers               stringList
-	channels, raceEvals  int
-}
-
-func (f *explainFlags) register(fs *flag.FlagSet) {
-	s := &f.s
-	fs.StringVar(&f.content, "content", "", "content image (required)")
-	fs.StringVar(&f.style, "style", "", "style image (required)")
-	fs.StringVar(&s.out, "out", "", "output HTML file (required, .html or .htm)")
-	fs.IntVar(&s.size, "size", 64, "long side of the pictures in pixels")
-	fs.IntVar(&s.iters, "iters", 20, "L-BFGS iterations of the transfer")
-	fs.StringVar(&f.lang, "lang", explain.English, "language of the handout: en or ca")
-	fs.Var(&f.layers, "layer", "layers whose feature maps and Gram matrices are shown; repeat or separate with commas (default conv1_1,conv3_1,conv5_1)")
-	fs.IntVar(&f.channels, "channels", 8, "feature maps shown per layer (the most active ones)")
-	f.order = explain.OrderGreedy
-	fs.Func("order", "order of the Gram matrices' channels: none, energy or greedy (default greedy)", func(v string) error {
-		f.order = explain.Ordering(v)
-		return nil
-	})
-	fs.IntVar(&f.raceEvals, "race-evals", 15, "loss evaluations each optimizer gets in the style-transfer race")
-	def := nst.DefaultLoss()
-	fs.Float64Var(&s.contentWeight, "content-weight", def.ContentWeight, "α, the weight of the content loss")
-	fs.Float64Var(&s.styleWeight, "style-weight", def.StyleWeight, "β, the weight of the style loss")
-	fs.StringVar(&s.contentLayers, "content-layers", strings.Join(def.ContentLayers, ","), "comma-separated content layers")
-	fs.StringVar(&s.styleLayers, "style-layers", formatStyleLayers(def.StyleLayers), "comma-separated style layers with weights, layer:weight")
-	fs.StringVar(&s.styleLoss, "style-loss", string(nst.StyleLossGram), styleLossUsage+"; the handout states which, and explains any but gram in a section of its own")
-	fs.StringVar(&s.model, "model", weights.DefaultModel.Name, "network: "+strings.Join(weights.ModelNames(), " or "))
-	fs.StringVar(&s.weights, "weights", "", "weights: empty = download/cache (random if offline, with a warning), a .pth or .safetensors file, or 'random'")
-	fs.StringVar(&s.backend, "backend", backend.Auto, "auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
-	fs.Uint64Var(&s.seed, "seed", 0, "random seed (for --weights random)")
-	fs.StringVar(&s.colorControl, "color-control", string(images.ColorControlNone), colorControlUsage+"; the handout says which was used, and shows the network's own picture beside the result")
-	fs.Float64Var(&s.maxMP, "max-megapixels", 50, "refuse input images larger than this (decompression-bomb guard)")
-}
-
-// check refuses bad flags with a usage error, sets the language, and returns the loss.
-func (f *explainFlags) check() (nst.LossConfig, error) {
-	s := &f.s
-	s.pooling = "max"
-	switch {
-	case f.content == "":
-		return nst.LossConfig{}, usagef("--content is required")
-	case f.style == "":
-		return nst.LossConfig{}, usagef("--style is required")
-	case s.out == "":
-		return nst.LossConfig{}, usagef("--out is required")
-	case !isHTMLName(s.out):
-		return nst.LossConfig{}, usagef("--out must end in .html or .htm (the handout is a web page), got %q", s.out)
-	case s.size < nst.MinImageSide || s.size > 1024:
-		return nst.LossConfig{}, usagef("--size must be between %d and 1024, got %d", nst.MinImageSide, s.size)
-	case s.iters <= 0 || s.iters > 10000:
-		return nst.LossConfig{}, usagef("--iters must be between 1 and 10000, got %d", s.iters)
-	case f.channels <= 0 || f.channels > 512:
-		return nst.LossConfig{}, usagef("--channels must be between 1 and 512, got %d", f.channels)
-	case f.raceEvals <= 0 || f.raceEvals > 1000:
-		return nst.LossConfig{}, usagef("--race-evals must be between 1 and 1000, got %d", f.raceEvals)
-	case !(s.maxMP > 0):
-		return nst.LossConfig{}, usagef("--max-megapixels must be > 0, got %v", s.maxMP)
+// newExplainPlan refuses bad flags with a usage error, sets the language, and makes the plan.
+func newExplainPlan(f explainSettings) (explainPlan, error) {
+	if err := f.checkNumbers(); err != nil {
+		return explainPlan{}, err
 	}
 	if err := explain.SetLanguage(f.lang); err != nil {
-		return nst.LossConfig{}, usagef("--lang must be en or ca, got %q", f.lang)
-	}
-	if _, err := explain.GramOrder(nil, f.order); err != nil {
-		return nst.LossConfig{}, usagef("--order must be none, energy or greedy, got %q", f.order)
+		return explainPlan{}, usagef("--lang must be en or ca, got %q", f.lang)
 	}
 	for _, l := range f.layers {
 		if _, err := nst.LayerByName(l); err != nil {
-			return nst.LossConfig{}, usagef("--layer: %v", err)
+			return explainPlan{}, usagef("--layer: %v", err)
 		}
 	}
-	if _, err := weights.ModelByName(s.model); err != nil {
-		return nst.LossConfig{}, usageError{err.Error()}
+	if _, err := weights.ModelByName(f.model); err != nil {
+		return explainPlan{}, usageError{err.Error()}
 	}
-	if err := s.checkColorControl(); err != nil {
-		return nst.LossConfig{}, err
-	}
-	loss, err := s.loss()
+	color, err := f.colorPlan()
 	if err != nil {
-		return nst.LossConfig{}, usageError{err.Error()}
+		return explainPlan{}, err
 	}
-	return loss, nil
+	loss, err := f.lossConfig()
+	if err != nil {
+		return explainPlan{}, usageError{err.Error()}
+	}
+	return explainPlan{
+		content: f.content, style: f.styles[0], out: f.out, size: f.size, maxPixels: max(1, int(f.maxMP*1e6)),
+		handout: explain.HandoutOptions{Loss: loss, Iterations: f.iters, Layers: f.layers, Channels: f.channels, Order: f.order,
+			RaceBudget: f.raceEvals, ColorControl: color.control},
+		model: modelPlan{name: f.model, weights: f.weights, backend: f.backend, seed: f.seed, pooling: nst.MaxPooling},
+	}, nil
 }
 
-// pictures loads the content and the style at --size.
-func (f *explainFlags) pictures() (content, style image.Image, err error) {
-	s := &f.s
-	limit := s.pixelLimit()
-	contentImg, err := images.Load(f.content, limit)
+// checkNumbers refuses missing pictures and numbers out of range.
+func (f *explainSettings) checkNumbers() error {
+	switch {
+	case f.content == "":
+		return usagef("--content is required")
+	case len(f.styles) == 0:
+		return usagef("--style is required")
+	case len(f.styles) > 1:
+		return usagef("--style: a handout explains one style picture, got %d", len(f.styles))
+	case f.out == "":
+		return usagef("--out is required")
+	case !isHTMLName(f.out):
+		return usagef("--out must end in .html or .htm (the handout is a web page), got %q", f.out)
+	case f.size < nst.MinImageSide || f.size > 1024:
+		return usagef("--size must be between %d and 1024, got %d", nst.MinImageSide, f.size)
+	case f.iters <= 0 || f.iters > 10000:
+		return usagef("--iters must be between 1 and 10000, got %d", f.iters)
+	case f.channels <= 0 || f.channels > 512:
+		return usagef("--channels must be between 1 and 512, got %d", f.channels)
+	case f.raceEvals <= 0 || f.raceEvals > 1000:
+		return usagef("--race-evals must be between 1 and 1000, got %d", f.raceEvals)
+	case !(f.maxMP > 0):
+		return usagef("--max-megapixels must be > 0, got %v", f.maxMP)
+	}
+	return nil
+}
+
+// pictures loads the content and the style at the plan's size.
+func (p *explainPlan) pictures() (content, style image.Image, err error) {
+	limit := images.MaxPixels(p.maxPixels)
+	contentImg, err := images.Load(p.content, limit)
 	if err != nil {
 		return nil, nil, err
 	}
-	styleImg, err := images.Load(f.style, limit)
+	styleImg, err := images.Load(p.style, limit)
 	if err != nil {
 		return nil, nil, err
 	}
-	if content, err = nst.Resize(contentImg, s.size); err != nil {
-		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", s.size, err)
+	if content, err = nst.Resize(contentImg, p.size); err != nil {
+		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", p.size, err)
 	}
 	// The style gets the content's size, as in the original.
 	style, err = nst.StyleSizing{}.Size(styleImg, content.Bounds().Dx(), content.Bounds().Dy())

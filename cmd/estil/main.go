@@ -19,21 +19,6 @@ import (
 	"unicode/utf8"
 )
 
-const usage = `estil: neural style transfer with VGG19 (Gatys et al.), on GoMLX.
-
-Usage:
-  estil stylize --content C --style S --out O.png [flags]   paint the content of C in the style of S
-  estil demo [flags]                                         stylize a built-in pair of pictures
-  estil explain --content C --style S --out H.html [flags]   an HTML handout that explains a transfer
-  estil bench [--size 64,128] [--evals 10] [flags]           time estil against the PyTorch original
-  estil weights [--model vgg19]                              download and verify the weights into the cache, once
-  estil help [command]                                       this help, or a command's flags
-
-The network's weights are downloaded on first use into the user's cache directory
-(or $ESTIL_CACHE_DIR); --weights random runs offline with a random network.
-The backend is XLA (GPU or CPU) when a PJRT plugin loads, else GoMLX's pure-Go backend.
-`
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -41,35 +26,22 @@ func main() {
 // run is main without the exit, for tests: it returns the process's exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		return helpCommand(args[1:], stdout, stderr)
+	}
+	cmd := lookup(args[0])
+	if cmd == nil {
+		fmt.Fprintf(stderr, "estil: unknown command %q\n\n", args[0])
+		usage(stderr)
 		return 2
 	}
 	ctx, stop := interruptible(stderr)
 	defer stop()
-
-	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "stylize":
-		err = stylizeCommand(ctx, rest, stdout, stderr)
-	case "demo":
-		err = demoCommand(ctx, rest, stdout, stderr)
-	case "explain":
-		err = explainCommand(ctx, rest, stdout, stderr)
-	case "bench":
-		err = benchCommand(ctx, rest, stdout, stderr)
-	case "weights":
-		err = weightsCommand(ctx, rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		if len(rest) > 0 {
-			return run([]string{rest[0], "--help"}, stdout, stderr)
-		}
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "estil: unknown command %q\n\n%s", cmd, usage)
-		return 2
-	}
-	code := exitCode(err, stderr)
+	code := exitCode(cmd.Run(ctx, args[1:], stdout, stderr), stderr)
 	if sig, ok := context.Cause(ctx).(signalled); ok && code == 130 {
 		code = 128 + int(sig.Signal) // as a shell reports a process its signal ended: 130, 143
 	}

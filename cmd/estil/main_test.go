@@ -14,12 +14,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/internal/testutil"
 	"github.com/estil-nst/estil/weights/weightstest"
 )
 
@@ -289,22 +289,7 @@ func readPNG(t *testing.T, path string) image.Image {
 func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes into it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // TestNonFiniteLossKeepsLastImage: a style weight that overflows float32 makes the first loss
 // infinite; the run stops with a message and exits non-zero. No iteration ran, so there is no

@@ -15,43 +15,45 @@ import (
 // checkOutputs makes sure, before the run, that every file it will write (--out, --report,
 // --checkpoint and --save-every's pictures) can be written, and that none of them is one of the
 // inputs (the content, the styles, --init's picture, the weights file: compared as files, so
-// links count) or another output. inputs may hold names that are not files ("random", "noise",
-// ""): they are skipped. --resume's file is an input too, but one that --checkpoint may name (and
-// does by default): going on checkpointing into it is the point of it.
-func checkOutputs(s *settings, inputs ...string) error {
-	base := filepath.Base(s.out)
+// links count) or another output. Inputs that are not files ("random", "") are skipped.
+// --resume's file is an input too, but one that --checkpoint may name (and does by default):
+// going on checkpointing into it is the point of it.
+func checkOutputs(p *plan) error {
+	o := &p.outputs
+	base := filepath.Base(o.out)
 	if strings.TrimSuffix(base, filepath.Ext(base)) == "" {
-		return usagef("--out %q has no name before %s: give one, e.g. result.png", s.out, filepath.Ext(base))
+		return usagef("--out %q has no name before %s: give one, e.g. result.png", o.out, filepath.Ext(base))
 	}
-	if err := images.CheckWritable(s.out); err != nil {
+	if err := images.CheckWritable(o.out); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	outs := []sideOutput{{"--out", s.out, true}}
-	for _, o := range s.sideOutputs() {
-		if err := o.check(s, outs); err != nil {
+	outs := []sideOutput{{"--out", o.out, true}}
+	for _, side := range o.sideOutputs() {
+		if err := side.check(p, outs); err != nil {
 			return err
 		}
-		outs = append(outs, o)
+		outs = append(outs, side)
 	}
+	inputs := append([]string{p.pictures.content, p.pictures.initFile, p.model.weights}, p.pictures.styles...)
 	for _, in := range inputs {
-		if err := s.notOverwritten(in, outs); err != nil {
+		if err := p.notOverwritten(in, outs); err != nil {
 			return err
 		}
 	}
-	if s.resume != "" {
+	if o.resume != "" {
 		var others []sideOutput
-		for _, o := range outs {
-			if o.flag != "--checkpoint" {
-				others = append(others, o)
+		for _, side := range outs {
+			if side.flag != "--checkpoint" {
+				others = append(others, side)
 			}
 		}
-		return s.notOverwritten(s.resume, others)
+		return p.notOverwritten(o.resume, others)
 	}
 	return nil
 }
 
 // notOverwritten refuses the outputs outs, and --save-every's pictures, that are the input in.
-func (s *settings) notOverwritten(in string, outs []sideOutput) error {
+func (p *plan) notOverwritten(in string, outs []sideOutput) error {
 	if !isFile(in) {
 		return nil
 	}
@@ -60,7 +62,7 @@ func (s *settings) notOverwritten(in string, outs []sideOutput) error {
 			return err
 		}
 	}
-	if n, ok := s.checkpointNumber(in); ok {
+	if n, ok := p.checkpointNumber(in); ok {
 		return usagef("--save-every would write its picture %d over the input %q: choose another --out", n, in)
 	}
 	return nil
@@ -73,11 +75,11 @@ type sideOutput struct {
 }
 
 // sideOutputs are the files the flags ask for besides --out.
-func (s *settings) sideOutputs() []sideOutput {
+func (o *outputs) sideOutputs() []sideOutput {
 	var outs []sideOutput
-	for _, o := range []sideOutput{{"--report", s.report, false}, {"--preview", s.preview, true}, {"--checkpoint", s.checkpoint, false}} {
-		if o.path != "" {
-			outs = append(outs, o)
+	for _, side := range []sideOutput{{"--report", o.report, false}, {"--preview", o.preview, true}, {"--checkpoint", o.checkpoint, false}} {
+		if side.path != "" {
+			outs = append(outs, side)
 		}
 	}
 	return outs
@@ -85,7 +87,7 @@ func (s *settings) sideOutputs() []sideOutput {
 
 // check makes sure o can be written, is none of the outputs before it, and is not one of
 // --save-every's pictures.
-func (o sideOutput) check(s *settings, before []sideOutput) error {
+func (o sideOutput) check(p *plan, before []sideOutput) error {
 	check := checkWritableFile
 	if o.picture {
 		check = images.CheckWritable
@@ -98,7 +100,7 @@ func (o sideOutput) check(s *settings, before []sideOutput) error {
 			return usagef("%s and %s are the same file %q: one would replace the other; give %s its own name", o.flag, b.flag, o.path, o.flag)
 		}
 	}
-	if n, ok := s.checkpointNumber(o.path); ok {
+	if n, ok := p.checkpointNumber(o.path); ok {
 		return usagef("--save-every would write its picture %d over %s %q: choose another %s", n, o.flag, o.path, o.flag)
 	}
 	return nil
@@ -116,21 +118,22 @@ func notAnInput(flag, out string, inputs ...string) error {
 
 // checkpointNumber tells whether path is one of the pictures --save-every will write
 // (checkpointPath(out, n) for n = every, 2·every, … below the iterations), and which.
-func (s *settings) checkpointNumber(path string) (int, bool) {
-	if s.saveEvery <= 0 || path == "" {
+func (p *plan) checkpointNumber(path string) (int, bool) {
+	o := &p.outputs
+	if o.saveEvery <= 0 || path == "" {
 		return 0, false
 	}
-	ext := filepath.Ext(s.out)
-	stem := strings.TrimSuffix(filepath.Base(s.out), ext)
+	ext := filepath.Ext(o.out)
+	stem := strings.TrimSuffix(filepath.Base(o.out), ext)
 	m := regexp.MustCompile(`^` + regexp.QuoteMeta(stem) + `-([0-9]+)` + regexp.QuoteMeta(ext) + `$`).FindStringSubmatch(filepath.Base(path))
 	if m == nil {
 		return 0, false
 	}
 	n, err := strconv.Atoi(m[1])
-	if err != nil || n%s.saveEvery != 0 || n <= 0 || n >= s.iters {
+	if err != nil || n%o.saveEvery != 0 || n <= 0 || n >= p.optimizer.iters {
 		return 0, false
 	}
-	return n, sameFile(path, checkpointPath(s.out, n))
+	return n, sameFile(path, checkpointPath(o.out, n))
 }
 
 // isFile reports whether name is a file that exists (not "", "random", "noise"…).
@@ -157,17 +160,18 @@ func sameFile(a, b string) bool {
 // removeStaleTemporaries removes what runs killed while they wrote this run's outputs (kill -9, a
 // power cut) left beside them: atomicfile's temporaries of --out, --report, --preview,
 // --checkpoint and --save-every's pictures, and nothing else.
-func (s *settings) removeStaleTemporaries() {
-	outs := []string{s.out}
-	for _, o := range s.sideOutputs() {
-		outs = append(outs, o.path)
+func removeStaleTemporaries(p *plan) {
+	o := &p.outputs
+	outs := []string{o.out}
+	for _, side := range o.sideOutputs() {
+		outs = append(outs, side.path)
 	}
 	folders := map[string]bool{}
 	for _, p := range outs {
 		folders[filepath.Dir(atomicfile.Target(p))] = true
 	}
-	if s.saveEvery > 0 { // OUT-N.png, beside the name --out gave
-		folders[atomicfile.Target(filepath.Dir(s.out))] = true
+	if o.saveEvery > 0 { // OUT-N.png, beside the name --out gave
+		folders[atomicfile.Target(filepath.Dir(o.out))] = true
 	}
 	ours := func(dest string) bool {
 		for _, p := range outs {
@@ -175,7 +179,7 @@ func (s *settings) removeStaleTemporaries() {
 				return true
 			}
 		}
-		_, ok := s.checkpointNumber(dest)
+		_, ok := p.checkpointNumber(dest)
 		return ok
 	}
 	for dir := range folders {

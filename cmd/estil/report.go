@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"time"
 
@@ -49,13 +50,12 @@ type styleReport struct {
 	Weight float64 `json:"weight"`
 }
 
-func newReport(s *settings, j job, m *nst.Model, w, h int, styles []nst.Style) *report {
-	loss, _ := s.loss()
+func newReport(p *plan, j job, m *nst.Model, size image.Rectangle, styles []nst.Style) *report {
 	r := &report{
-		Content: j.description, Width: w, Height: h, Styles: []styleReport{},
+		Content: j.description, Width: size.Dx(), Height: size.Dy(), Styles: []styleReport{},
 		Model: m.Weights.Model.Name, Weights: m.Weights.Source, RandomWeights: m.Weights.Random,
 		Backend: m.Backend.Name(), Lowering: m.Lowering.String(),
-		Optimizer: s.optimizer, Loss: loss, ColorMatch: string(s.colorMethod), ColorControl: string(s.colorCtl),
+		Optimizer: p.optimizer.name, Loss: p.loss, ColorMatch: string(p.color.match), ColorControl: string(p.color.control),
 	}
 	for _, st := range styles {
 		b := st.Image.Bounds()

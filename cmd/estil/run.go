@@ -20,72 +20,85 @@ import (
 	"github.com/estil-nst/estil/optim"
 )
 
-// runTransfer loads the backend, the weights and the model, runs the transfer of j with the
-// settings s, and writes the result (also when stopped by Ctrl-C or a non-finite loss after an
-// iteration at least: then the last good image is written, and the error returned).
-func runTransfer(ctx context.Context, s *settings, j job, stdout, stderr io.Writer) error {
-	model, err := openModel(ctx, s, stderr, "")
+// runTransfer loads the backend, the weights and the model, runs the plan's transfer of j, and
+// writes the result (also when stopped by Ctrl-C or a non-finite loss after an iteration at
+// least: then the last good image is written, and the error returned).
+func runTransfer(ctx context.Context, p *plan, j job, stdout, stderr io.Writer) error {
+	model, err := openModel(ctx, p.model, stderr, "")
 	if err != nil {
 		return err
 	}
-	return runTransferWith(ctx, model, s, j, stdout, stderr)
+	return runTransferWith(ctx, model, p, j, stdout, stderr)
 }
 
 // runTransferWith is runTransfer with the model already open.
-func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, stdout, stderr io.Writer) error {
-	if n := len(s.scaleList); n > 0 {
-		s.size = s.scaleList[n-1] // with --scales the last scale is the size (even if demo picked another)
-	}
-	s.removeStaleTemporaries()
-	content, styles, err := jobPictures(s, j)
+func runTransferWith(ctx context.Context, model *nst.Model, p *plan, j job, stdout, stderr io.Writer) error {
+	removeStaleTemporaries(p)
+	content, styles, err := jobPictures(p, j)
 	if err != nil {
 		return err
 	}
-	cw, ch := content.Bounds().Dx(), content.Bounds().Dy()
-	t := newTransfer(model, s, j, content)
-	if backend.IsPureGo(model.Backend) {
-		if est := nst.EstimateSeconds(cw, ch, s.iters, s.optimizer); est > 120 {
-			fmt.Fprintf(stderr, "estil: on the pure-Go backend this %d×%d run of %d iterations may take about %s; "+
-				"lower --size or --iters for a quicker result\n", cw, ch, s.iters, roundDuration(est))
-		}
-	}
-
-	rep := newReport(s, j, model, cw, ch, styles)
-	bar := newProgress(s, stderr)
-	start := time.Now()
+	warnIfSlow(model, p, content.Bounds(), stderr)
+	t := newTransfer(model, p, j, content)
+	rep := newReport(p, j, model, content.Bounds(), styles)
+	bar := newProgress(p, stderr)
 	t.OnEvaluation = func(e nst.Evaluation) error {
 		rep.add(e)
 		bar.update(e)
 		return nil
 	}
-	if s.checkpoint != "" {
-		running := make(chan struct{})
-		defer close(running)
-		go func() {
-			select {
-			case <-ctx.Done():
-				fmt.Fprintf(stderr, "\nestil: finishing this iteration, then writing the checkpoint %s\n", s.checkpoint)
-			case <-running:
-			}
-		}()
-	}
+	defer sayWhenCheckpointing(ctx, p, stderr)()
+	start := time.Now()
 	var result *nst.Result
-	var runErr error
-	if len(s.scaleList) > 0 {
-		result, runErr = runScales(ctx, t, s, j, rep, bar, stderr)
+	if p.coarseToFine {
+		result, err = runScales(ctx, t, p, j, rep, bar, stderr)
 	} else {
-		result, runErr = t.Run(ctx, networkContent(s, content), styles)
+		result, err = t.Run(ctx, networkContent(p, content), styles)
 	}
 	bar.finish()
-	rep.finish(result, runErr, time.Since(start))
+	rep.finish(result, err, time.Since(start))
 	if result == nil || result.Image == nil { // nothing was computed: keep whatever was there
-		return runErr
-	}
-	if err := saveResult(s, content, result, rep, runErr); err != nil {
 		return err
 	}
+	if err := saveResult(p, j, content, result, rep, err); err != nil {
+		return err
+	}
+	sayDone(stdout, p, content.Bounds(), result, time.Since(start))
+	return finishCheckpoint(&p.outputs, stdout)
+}
+
+// warnIfSlow says when a run on the pure-Go backend may take more than two minutes.
+func warnIfSlow(model *nst.Model, p *plan, b image.Rectangle, stderr io.Writer) {
+	if !backend.IsPureGo(model.Backend) {
+		return
+	}
+	if est := nst.EstimateSeconds(b.Dx(), b.Dy(), p.optimizer.iters, p.optimizer.name); est > 120 {
+		fmt.Fprintf(stderr, "estil: on the pure-Go backend this %d×%d run of %d iterations may take about %s; "+
+			"lower --size or --iters for a quicker result\n", b.Dx(), b.Dy(), p.optimizer.iters, roundDuration(est))
+	}
+}
+
+// sayWhenCheckpointing says, on Ctrl-C, that the checkpoint is being written, if there is one;
+// the function it returns stops watching.
+func sayWhenCheckpointing(ctx context.Context, p *plan, stderr io.Writer) (stop func()) {
+	if p.outputs.checkpoint == "" {
+		return func() {}
+	}
+	running := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(stderr, "\nestil: finishing this iteration, then writing the checkpoint %s\n", p.outputs.checkpoint)
+		case <-running:
+		}
+	}()
+	return func() { close(running) }
+}
+
+// sayDone prints what a finished run wrote, and why it stopped early if it did.
+func sayDone(stdout io.Writer, p *plan, b image.Rectangle, result *nst.Result, d time.Duration) {
 	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d iterations, %d evaluations, loss %.4g, %s)\n",
-		s.out, cw, ch, result.Iterations, result.Evaluations, result.Loss, roundDuration(time.Since(start).Seconds()))
+		p.outputs.out, b.Dx(), b.Dy(), result.Iterations, result.Evaluations, result.Loss, roundDuration(d.Seconds()))
 	switch {
 	case result.Converged == optim.StopOptimalAtStart:
 		fmt.Fprintln(stdout, "already optimal: the loss's gradient is 0 at the starting picture, so L-BFGS had nothing to do "+
@@ -93,127 +106,142 @@ func runTransferWith(ctx context.Context, model *nst.Model, s *settings, j job, 
 	case result.Converged != "":
 		fmt.Fprintf(stdout, "L-BFGS converged before --iters: %s\n", result.Converged)
 	}
-	return finishCheckpoint(s, stdout)
 }
 
 // finishCheckpoint removes a finished run's checkpoint, which at 512 px is about 470 MB, unless
 // --keep-checkpoint asked to keep it (it then holds the finished state, for --resume with more
 // --iters). Through a link, the file it points to is removed, and the link, the user's, stays.
-func finishCheckpoint(s *settings, stdout io.Writer) error {
-	if s.checkpoint == "" {
+func finishCheckpoint(o *outputs, stdout io.Writer) error {
+	if o.checkpoint == "" {
 		return nil
 	}
-	if s.keepCkpt {
-		fmt.Fprintf(stdout, "kept the checkpoint %s: --resume it with a larger --iters to go on\n", s.checkpoint)
+	if o.keepCheckpoint {
+		fmt.Fprintf(stdout, "kept the checkpoint %s: --resume it with a larger --iters to go on\n", o.checkpoint)
 		return nil
 	}
-	if err := os.Remove(atomicfile.Target(s.checkpoint)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(atomicfile.Target(o.checkpoint)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("the run is done, but its checkpoint could not be removed: %w", err)
 	}
 	return nil
 }
 
 // jobPictures returns the content and the styles at the sizes the run uses.
-func jobPictures(s *settings, j job) (image.Image, []nst.Style, error) {
-	content, err := nst.Resize(j.content, s.size)
+func jobPictures(p *plan, j job) (image.Image, []nst.Style, error) {
+	content, err := nst.Resize(j.content, p.size())
 	if err != nil {
-		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", s.size, err)
+		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", p.size(), err)
 	}
 	var styles []nst.Style
 	for i, img := range j.styles {
-		w := 1.0
-		if j.blend != nil {
-			w = j.blend[i]
-		}
-		st, err := j.styleSizing.Size(img, content.Bounds().Dx(), content.Bounds().Dy())
+		st, err := p.pictures.styleSizing.Size(img, content.Bounds().Dx(), content.Bounds().Dy())
 		if err != nil {
 			return nil, nil, fmt.Errorf("style image %d %w: change --style-scale or --size", i+1, err)
 		}
-		if st, err = images.MatchColors(st, content, s.colorMethod); err != nil { // --color-match
+		if st, err = images.MatchColors(st, content, p.color.match); err != nil { // --color-match
 			return nil, nil, fmt.Errorf("style image %d: %w", i+1, err)
 		}
-		st = networkStyle(s, st, content) // --color-control luminance
-		styles = append(styles, nst.Style{Image: st, Weight: w})
+		st = networkStyle(p, st, content) // --color-control luminance
+		styles = append(styles, nst.Style{Image: st, Weight: p.pictures.styleWeight(i)})
 	}
 	return content, styles, nil
 }
 
-// newTransfer sets up the transfer the flags ask for, with --save-every's pictures, --checkpoint's
-// checkpoints and --resume's state.
-func newTransfer(model *nst.Model, s *settings, j job, content image.Image) *nst.Transfer {
-	loss, _ := s.loss() // checked by s.check
-	t := nst.NewTransfer(model)
-	t.Loss, t.Optimizer, t.Iterations, t.LearningRate, t.Seed = loss, s.optimizer, s.iters, s.lr, s.seed
-	t.LineSearch = s.lineSearch == "strong_wolfe"
-	t.Init, t.InitImage = nst.Init(s.init), networkContent(s, j.initImage)
-	if j.initImage != nil {
-		t.Init = ""
+// styleWeight is style i's weight in the blend.
+func (pics *pictures) styleWeight(i int) float64 {
+	if pics.blend == nil {
+		return 1
 	}
-	// --save-every's pictures and --preview share the transfer's snapshots: every gcd of the two.
-	if s.saveEvery > 0 || s.preview != "" {
-		t.SnapshotEvery = gcd(s.saveEvery, s.previewEvery*btoi(s.preview != ""))
+	return pics.blend[i]
+}
+
+// newTransfer sets up the plan's transfer, with --save-every's pictures, --preview,
+// --checkpoint's checkpoints and --resume's state.
+func newTransfer(model *nst.Model, p *plan, j job, content image.Image) *nst.Transfer {
+	o := &p.outputs
+	t := nst.NewTransfer(model)
+	t.Loss, t.Optimizer, t.Iterations, t.LearningRate, t.Seed = p.loss, p.optimizer.name, p.optimizer.iters, p.optimizer.lr, p.optimizer.seed
+	t.LineSearch = p.optimizer.strongWolfe
+	t.Init, t.InitImage = p.pictures.init, networkContent(p, j.initImage)
+	if t.SnapshotEvery = o.snapshotEvery(); t.SnapshotEvery > 0 {
 		t.Snapshot = func(iteration int, img image.Image) error {
-			img = applyColorControl(s, content, img)
-			if s.saveEvery > 0 && iteration%s.saveEvery == 0 {
-				if err := images.SavePNG(checkpointPath(s.out, iteration), img); err != nil {
+			img = applyColorControl(p, content, img)
+			if o.saveEvery > 0 && iteration%o.saveEvery == 0 {
+				if err := images.SavePNG(checkpointPath(o.out, iteration), img); err != nil {
 					return err
 				}
 			}
-			if s.preview != "" && iteration%s.previewEvery == 0 {
-				return images.SavePNG(s.preview, img)
+			if o.preview != "" && iteration%o.previewEvery == 0 {
+				return images.SavePNG(o.preview, img)
 			}
 			return nil
 		}
 	}
-	if s.checkpoint != "" {
-		t.SaveEvery, t.SaveAtEnd = s.ckptEvery, s.keepCkpt
-		t.Save = func(c *nst.Checkpoint) error { return nst.SaveCheckpoint(s.checkpoint, c) }
+	if o.checkpoint != "" {
+		t.SaveEvery, t.SaveAtEnd = o.checkpointEvery, o.keepCheckpoint
+		t.Save = func(c *nst.Checkpoint) error { return nst.SaveCheckpoint(o.checkpoint, c) }
 	}
-	t.Resume = s.resumed
+	t.Resume = j.resumed
 	return t
+}
+
+// snapshotEvery is how often the transfer hands out its picture, for --save-every's pictures
+// and --preview: every iteration that either of them wants, that is every --save-every
+// iterations, every --preview-every, or, with both, every greatest common divisor of the two.
+// 0: neither wants any.
+func (o *outputs) snapshotEvery() int {
+	switch {
+	case o.saveEvery > 0 && o.preview != "":
+		return gcd(o.saveEvery, o.previewEvery)
+	case o.saveEvery > 0:
+		return o.saveEvery
+	case o.preview != "":
+		return o.previewEvery
+	}
+	return 0
 }
 
 // saveResult writes the result (even after an error or Ctrl-C: the last good image) and the
 // report, and says how the run ended. When the run stopped before its first iteration, its
 // picture is only where it started (the content, or the checkpoint's picture): nothing is written
 // then, and an existing --out stays as it was.
-func saveResult(s *settings, content image.Image, result *nst.Result, rep *report, runErr error) error {
-	if runErr != nil && result.Iterations <= s.iterationsBefore() {
-		return notWritten(s, runErr)
+func saveResult(p *plan, j job, content image.Image, result *nst.Result, rep *report, runErr error) error {
+	o := &p.outputs
+	if runErr != nil && result.Iterations <= iterationsBefore(j.resumed) {
+		return notWritten(o, runErr)
 	}
-	final := applyColorControl(s, content, result.Image)
-	if err := images.SavePNG(s.out, final); err != nil {
+	final := applyColorControl(p, content, result.Image)
+	if err := images.SavePNG(o.out, final); err != nil {
 		return afterRun(runErr, err)
 	}
-	if s.preview != "" { // the preview ends on the result
-		if err := images.SavePNG(s.preview, final); err != nil {
+	if o.preview != "" { // the preview ends on the result
+		if err := images.SavePNG(o.preview, final); err != nil {
 			return afterRun(runErr, err)
 		}
 	}
-	if s.report != "" {
-		if err := rep.write(s.report); err != nil {
+	if o.report != "" {
+		if err := rep.write(o.report); err != nil {
 			return afterRun(runErr, err)
 		}
 	}
 	switch {
-	case errors.Is(runErr, context.Canceled) && s.checkpoint != "":
+	case errors.Is(runErr, context.Canceled) && o.checkpoint != "":
 		return fmt.Errorf("interrupted after %d iterations; wrote the current image to %s and the checkpoint %s: continue with the same flags and --resume %s: %w",
-			result.Iterations, s.out, s.checkpoint, s.checkpoint, context.Canceled)
+			result.Iterations, o.out, o.checkpoint, o.checkpoint, context.Canceled)
 	case errors.Is(runErr, context.Canceled):
-		return fmt.Errorf("interrupted after %d iterations; wrote the current image to %s: %w", result.Iterations, s.out, context.Canceled)
+		return fmt.Errorf("interrupted after %d iterations; wrote the current image to %s: %w", result.Iterations, o.out, context.Canceled)
 	case runErr != nil:
-		return fmt.Errorf("%v; wrote it to %s", runErr, s.out)
+		return fmt.Errorf("%v; wrote it to %s", runErr, o.out)
 	}
 	return nil
 }
 
 // notWritten says how a run that stopped before its first iteration ended. (With --checkpoint a
 // Ctrl-C lets the iteration end: there is always one.)
-func notWritten(s *settings, runErr error) error {
+func notWritten(o *outputs, runErr error) error {
 	if errors.Is(runErr, context.Canceled) {
-		return fmt.Errorf("interrupted before the first iteration ended; left %s as it was: %w", s.out, context.Canceled)
+		return fmt.Errorf("interrupted before the first iteration ended; left %s as it was: %w", o.out, context.Canceled)
 	}
-	return fmt.Errorf("%w; no iteration ran: left %s as it was", runErr, s.out)
+	return fmt.Errorf("%w; no iteration ran: left %s as it was", runErr, o.out)
 }
 
 // afterRun is the error of a write that failed after the run ended with runErr (maybe nil): one
@@ -227,19 +255,19 @@ func afterRun(runErr, writeErr error) error {
 
 // iterationsBefore is the iteration count the run starts from: 0, or the resumed checkpoint's
 // (with --scales, those of the scales before its own included, as the result counts them).
-func (s *settings) iterationsBefore() int {
-	if s.resumed == nil {
+func iterationsBefore(resumed *nst.Checkpoint) int {
+	if resumed == nil {
 		return 0
 	}
-	return s.resumed.Before.Iterations + s.resumed.Iterations
+	return resumed.Before.Iterations + resumed.Iterations
 }
 
-// openModel opens the backend and VGG19 (nst.LoadModel), saying loudly when the weights are
-// random. If offlineFallback names a command (demo, explain) and the default weights cannot be
-// downloaded, that command goes on with random weights, saying so: a run with a random network
-// still shows the method. stylize never does that.
-func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallback string) (*nst.Model, error) {
-	o := nst.LoadOptions{Model: s.model, Weights: s.weights, Seed: int64(s.seed), Backend: s.backend, Notice: stderr}
+// openModel opens the backend and the network (nst.LoadModel), saying loudly when the weights
+// are random. If offlineFallback names a command (demo, explain) and the default weights cannot
+// be downloaded, that command goes on with random weights, saying so: a run with a random
+// network still shows the method. stylize never does that.
+func openModel(ctx context.Context, m modelPlan, stderr io.Writer, offlineFallback string) (*nst.Model, error) {
+	o := nst.LoadOptions{Model: m.name, Weights: m.weights, Seed: int64(m.seed), Backend: m.backend, Notice: stderr}
 	if offlineFallback != "" {
 		o.OfflineFallback = func(err error) {
 			fmt.Fprintf(stderr, "estil: %s\n", oneLine(err))
@@ -250,9 +278,7 @@ func openModel(ctx context.Context, s *settings, stderr io.Writer, offlineFallba
 	if err := unlessCancelled(ctx, func() (err error) { model, err = nst.LoadModel(ctx, o); return err }); err != nil {
 		return nil, err
 	}
-	if s.pooling == "avg" {
-		model.Pooling = nst.AveragePooling
-	}
+	model.Pooling = m.pooling
 	return model, nil
 }
 
@@ -263,19 +289,12 @@ func gcd(a, b int) int {
 	return a
 }
 
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // applyColorControl turns the network's picture into the one written, by --color-control: with
 // original-colors the result's chroma is swapped for the content's (neural-style's post-hoc
 // -original_colors); with luminance the content's I and Q are put back on the luminance the
 // network made (Gatys et al.'s last step, the same arithmetic). content is the colour content.
-func applyColorControl(s *settings, content, img image.Image) image.Image {
-	switch s.colorCtl {
+func applyColorControl(p *plan, content, img image.Image) image.Image {
+	switch p.color.control {
 	case images.ColorControlOriginalColors:
 		return images.OriginalColors(content, img)
 	case images.ColorControlLuminance:
@@ -287,8 +306,8 @@ func applyColorControl(s *settings, content, img image.Image) image.Image {
 // networkContent returns what the network is given for the content (or --init's picture): the
 // picture itself, or, with --color-control luminance, its luminance, gray in all three channels
 // (Gatys et al. 2017, §5.1). nil stays nil.
-func networkContent(s *settings, content image.Image) image.Image {
-	if s.colorCtl != images.ColorControlLuminance || content == nil {
+func networkContent(p *plan, content image.Image) image.Image {
+	if p.color.control != images.ColorControlLuminance || content == nil {
 		return content
 	}
 	return images.Luminance(content)
@@ -296,8 +315,8 @@ func networkContent(s *settings, content image.Image) image.Image {
 
 // networkStyle is networkContent for a style picture: with --color-control luminance, its
 // luminance matched to the mean and variance of content's (the colour content's).
-func networkStyle(s *settings, style, content image.Image) image.Image {
-	if s.colorCtl != images.ColorControlLuminance {
+func networkStyle(p *plan, style, content image.Image) image.Image {
+	if p.color.control != images.ColorControlLuminance {
 		return style
 	}
 	return images.MatchLuminance(style, content)
@@ -323,6 +342,8 @@ func checkWritableFile(path string) error {
 	return os.Remove(f.Name())
 }
 
+// roundDuration is a number of seconds as a duration to the second, "1m5s": every time estil
+// prints.
 func roundDuration(seconds float64) string {
 	return time.Duration(seconds * float64(time.Second)).Round(time.Second).String()
 }
@@ -334,11 +355,11 @@ type progress struct {
 	offset int // iterations of the scales already done (--scales)
 }
 
-func newProgress(s *settings, stderr io.Writer) *progress {
-	if s.quiet {
+func newProgress(p *plan, stderr io.Writer) *progress {
+	if p.outputs.quiet {
 		return &progress{}
 	}
-	return &progress{bar: progressbar.NewOptions(s.iters*max(1, len(s.scaleList)),
+	return &progress{bar: progressbar.NewOptions(p.optimizer.iters*len(p.scales),
 		progressbar.OptionSetWriter(stderr),
 		progressbar.OptionSetDescription("starting"),
 		progressbar.OptionShowCount(),

@@ -13,21 +13,18 @@ import (
 // runScales runs the transfer coarse to fine (--scales): at each scale the pictures are resized
 // and the run continues from the previous result, upsampled. One line per scale on stderr (and
 // in the report) gives its size, time, loss and the process's peak memory so far.
-func runScales(ctx context.Context, t *nst.Transfer, s *settings, j job, rep *report, bar *progress, stderr io.Writer) (*nst.Result, error) {
+func runScales(ctx context.Context, t *nst.Transfer, p *plan, j job, rep *report, bar *progress, stderr io.Writer) (*nst.Result, error) {
 	styles := make([]nst.Style, len(j.styles))
 	for i, img := range j.styles {
 		// --color-match: the styles go to RunScales unsized, so they take the colours of the
 		// whole content picture.
-		img, err := images.MatchColors(img, j.content, s.colorMethod)
+		img, err := images.MatchColors(img, j.content, p.color.match)
 		if err != nil {
 			return nil, fmt.Errorf("style image %d: %w", i+1, err)
 		}
-		styles[i] = nst.Style{Image: networkStyle(s, img, j.content), Weight: 1} // --color-control luminance
-		if j.blend != nil {
-			styles[i].Weight = j.blend[i]
-		}
+		styles[i] = nst.Style{Image: networkStyle(p, img, j.content), Weight: p.pictures.styleWeight(i)} // --color-control luminance
 	}
-	return t.RunScales(ctx, networkContent(s, j.content), styles, s.scaleList, j.styleSizing, func(r nst.ScaleReport) error {
+	return t.RunScales(ctx, networkContent(p, j.content), styles, p.scales, p.pictures.styleSizing, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = rss.Peak()
 		rep.Scales = append(rep.Scales, r)
 		bar.offset += r.Iterations

@@ -45,22 +45,24 @@ func TestInterruptedBeforeTheFirstIterationWritesNothing(t *testing.T) {
 
 	t.Run("in the run", func(t *testing.T) {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
-		var s settings
+		s := defaultSettings()
+		s.demo = true // the pictures are the job's
 		s.register(fs)
 		if err := fs.Parse([]string{"--weights", "random", "--backend", "go", "--size", "32", "--iters", "3", "--quiet",
 			"--report", report, "--preview", preview, "--preview-every", "1"}); err != nil {
 			t.Fatal(err)
 		}
 		s.out = out
-		if err := s.check(); err != nil {
+		p, err := newPlan(s)
+		if err != nil {
 			t.Fatal(err)
 		}
-		model, err := openModel(context.Background(), &s, io.Discard, "")
+		model, err := openModel(context.Background(), p.model, io.Discard, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		j := job{content: images.Lighthouse(48, 40), styles: []image.Image{images.Swirls(40, 40)}, description: "test"}
-		err = runTransferWith(interrupted, model, &s, j, io.Discard, io.Discard)
+		err = runTransferWith(interrupted, model, &p, j, io.Discard, io.Discard)
 		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "before the first iteration") {
 			t.Errorf("error %v, want an interruption before the first iteration", err)
 		}

@@ -1,0 +1,16 @@
+package optim
+
+// This file makes Name a flag.Value, parsed when the flag is read; Set takes exactly the names
+// ParseName takes, and fails with its error.
+
+func (n Name) String() string { return string(n) }
+
+// Set parses an optimizer's name (flag.Value).
+func (n *Name) Set(s string) error {
+	v, err := ParseName(s)
+	if err != nil {
+		return err
+	}
+	*n = v
+	return nil
+}
