@@ -334,12 +334,10 @@ func checkWritableFile(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("%q is a directory", path)
 	}
-	f, err := os.CreateTemp(filepath.Dir(atomicfile.Target(path)), ".estil-check-*")
-	if err != nil {
+	if err := atomicfile.CheckWritable(path); err != nil {
 		return fmt.Errorf("cannot write in the directory of %q: %v", path, err)
 	}
-	f.Close()
-	return os.Remove(f.Name())
+	return nil
 }
 
 // roundDuration is a number of seconds as a duration to the second, "1m5s": every time estil
