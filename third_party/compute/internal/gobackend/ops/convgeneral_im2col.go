@@ -27,7 +27,7 @@ package ops
 //
 // The executor is registered at PriorityTyped, above upstream's generic one (convgeneral.go),
 // which it calls where the fast path does not apply: convgeneral.go itself is unchanged. The column matrix is built a chunk of output rows at a time, within a fixed budget
-// (GOMLX_CONV_IM2COL_BUDGET_MB, 16 MiB by default).
+// (GOMLX_CONV_IM2COL_BUDGET_MB, 32 MiB by default).
 //
 // Limits: float32 only; the gradient with respect to the kernel (GoMLX swaps the batch and
 // channel axes, so the batch is not the first axis) and grouped or input-dilated convolutions
@@ -58,7 +58,7 @@ func init() {
 // ConvIm2colEnv is the environment variable that turns the im2col fast path off when "false".
 const ConvIm2colEnv = "GOMLX_CONV_IM2COL"
 
-// ConvIm2colBudgetEnv sets the im2col workspace budget, in MiB (default 16): the column matrix
+// ConvIm2colBudgetEnv sets the im2col workspace budget, in MiB (default 32): the column matrix
 // of one convolution is built and multiplied a chunk of output rows at a time, each chunk at
 // most this large (and never less than one output row).
 const ConvIm2colBudgetEnv = "GOMLX_CONV_IM2COL_BUDGET_MB"
@@ -79,7 +79,7 @@ type im2colReversedKernel interface {
 }
 
 func readIm2colBudget() int {
-	mb := 16
+	mb := 32
 	if v := os.Getenv(ConvIm2colBudgetEnv); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
