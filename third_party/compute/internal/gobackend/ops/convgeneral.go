@@ -125,7 +125,6 @@ func ConvGeneral(f *gobackend.Function, inputOp, kernelOp compute.Value, axes co
 			params.dilatedInputSpatialDims[spatialIdx] = (dim-1)*inputDilations[spatialIdx] + 1
 		}
 	}
-	kernel = absorbKernelReverse(params, input.Shape, kernel) // estil patch: see convgeneral_im2col.go
 	node, _ := f.GetOrCreateNode(opType, outputShape, []*gobackend.Node{input, kernel}, params)
 	return node, nil
 }
@@ -145,10 +144,6 @@ type convNode struct {
 	// dilatedInputSpatialDims holds the dimensions of the input spatial axes after applying the dilations.
 	// For non-dilated dimensions it's the same as the original dimension.
 	dilatedInputSpatialDims []int
-
-	// kernelReversed marks the kernel's spatial axes to be read reversed: set only where the im2col
-	// fast path runs the convolution and absorbed a Reverse of its kernel (see absorbKernelReverse).
-	kernelReversed [2]bool
 }
 
 // Recompute implements gobackend.RecomputableNodeData for convNode.
@@ -166,7 +161,6 @@ func (c *convNode) Recompute(backend *gobackend.Backend, resolvedNodes []*goback
 		batchGroupCount:    c.batchGroupCount,
 		hasInputDilations:  c.hasInputDilations,
 		hasKernelDilations: c.hasKernelDilations,
-		kernelReversed:     c.kernelReversed,
 	}
 
 	newData.inputStrides = inputShape.Strides()
@@ -192,8 +186,7 @@ func (c *convNode) EqualNodeData(other gobackend.NodeDataComparable) bool {
 	if c.channelGroupCount != o.channelGroupCount ||
 		c.batchGroupCount != o.batchGroupCount ||
 		c.hasInputDilations != o.hasInputDilations ||
-		c.hasKernelDilations != o.hasKernelDilations ||
-		c.kernelReversed != o.kernelReversed {
+		c.hasKernelDilations != o.hasKernelDilations {
 		return false
 	}
 	// Compare ConvolveAxesConfig
@@ -227,16 +220,6 @@ func execConvGeneral(backend *gobackend.Backend, node *gobackend.Node, inputs []
 	output, err := backend.GetBuffer(outputShape)
 	if err != nil {
 		return nil, err
-	}
-	if plan, ok := newIm2colPlan(params, input, kernel, outputShape); ok { // estil patch: see convgeneral_im2col.go
-		if err := execConvIm2col(backend, plan, input, kernel, output); err != nil {
-			backend.PutBuffer(output)
-			return nil, err
-		}
-		return output, nil
-	} else if params.kernelReversed != [2]bool{} {
-		backend.PutBuffer(output)
-		return nil, errors.Errorf("ConvGeneral: internal error: a reversed kernel was absorbed but the im2col fast path does not apply")
 	}
 	output.Zeros()
 

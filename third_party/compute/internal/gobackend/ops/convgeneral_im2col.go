@@ -22,12 +22,22 @@ package ops
 //
 // The same path serves the gradient with respect to the input, which GoMLX writes as another
 // ConvGeneral (the reversed kernel with its channel axes swapped). There the Reverse of the kernel
-// is absorbed at build time (absorbKernelReverse): the kernel is packed with its spatial axes read
+// is absorbed at build time (convGeneralReversedKernel, convgeneral_reverse.go): the kernel is packed with its spatial axes read
 // backwards, and the Reverse node, left unused, is never executed.
+//
+// The executor is registered at PriorityTyped, above upstream's generic one (convgeneral.go),
+// which it calls where the fast path does not apply: convgeneral.go itself is unchanged. The column matrix is built a chunk of output rows at a time, within a fixed budget
+// (GOMLX_CONV_IM2COL_BUDGET_MB, 32 MiB by default).
+//
+// Limits: float32 only; the gradient with respect to the kernel (GoMLX swaps the batch and
+// channel axes, so the batch is not the first axis) and grouped or input-dilated convolutions
+// run on the generic executor.
 //
 // Set GOMLX_CONV_IM2COL=false to turn it off (as GOMLX_DOT_MATMUL does for DotGeneral).
 
 import (
+	"os"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/gomlx/compute"
@@ -36,12 +46,49 @@ import (
 	"github.com/gomlx/compute/internal/gobackend/dot"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/compute/support/envutil"
+	"github.com/pkg/errors"
 )
+
+func init() {
+	// Registered above the generic executor (convgeneral.go, PriorityGeneric): it runs the fast
+	// path where it applies and hands everything else to execConvGeneral.
+	gobackend.SetNodeExecutor(compute.OpTypeConvGeneral, gobackend.PriorityTyped, execConvGeneralIm2col)
+}
 
 // ConvIm2colEnv is the environment variable that turns the im2col fast path off when "false".
 const ConvIm2colEnv = "GOMLX_CONV_IM2COL"
 
-var convIm2colEnabled = envutil.MustReadBool(ConvIm2colEnv, true)
+// ConvIm2colBudgetEnv sets the im2col workspace budget, in MiB (default 32): the column matrix
+// of one convolution is built and multiplied a chunk of output rows at a time, each chunk at
+// most this large (and never less than one output row).
+const ConvIm2colBudgetEnv = "GOMLX_CONV_IM2COL_BUDGET_MB"
+
+var (
+	convIm2colEnabled     = envutil.MustReadBool(ConvIm2colEnv, true)
+	convIm2colBudgetBytes = readIm2colBudget()
+
+	// Convolutions the fast path ran, read by the tests (export_test.go).
+	convIm2colRuns atomic.Int64
+)
+
+// im2colReversedKernel is node data of a ConvGeneral whose kernel is to be read with some of its
+// spatial axes reversed: only the fast path can run such a node (see convgeneral_reverse.go).
+type im2colReversedKernel interface {
+	convParams() *convNode
+	reversedAxes() [2]bool
+}
+
+func readIm2colBudget() int {
+	mb := 32
+	if v := os.Getenv(ConvIm2colBudgetEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			panic(errors.Errorf("%s=%q: want a non-negative whole number of MiB", ConvIm2colBudgetEnv, v))
+		}
+		mb = n
+	}
+	return mb << 20
+}
 
 // im2colPlan holds the sizes of one im2col convolution.
 type im2colPlan struct {
@@ -62,10 +109,11 @@ type im2colPlan struct {
 }
 
 // im2colApplies reports whether the fast path runs this convolution, and whether channels come
-// first; it depends only on what is known when the graph is built.
-func im2colApplies(params *convNode, inputShape, kernelShape shapes.Shape) (applies, channelsFirst bool) {
+// first; it depends only on what is known when the graph is built. enabled is convIm2colEnabled,
+// or true where the builder already absorbed a Reverse (only the fast path can run that node).
+func im2colApplies(params *convNode, inputShape, kernelShape shapes.Shape, enabled bool) (applies, channelsFirst bool) {
 	axes := params.axes
-	if !convIm2colEnabled || inputShape.DType != dtypes.Float32 || kernelShape.DType != dtypes.Float32 ||
+	if !enabled || inputShape.DType != dtypes.Float32 || kernelShape.DType != dtypes.Float32 ||
 		inputShape.Rank() != 4 || params.hasInputDilations ||
 		params.channelGroupCount > 1 || params.batchGroupCount > 1 ||
 		dot.FindRegisteredImplementation(dot.LayoutNonTransposed, dtypes.Float32, dtypes.Float32) == nil {
@@ -78,34 +126,42 @@ func im2colApplies(params *convNode, inputShape, kernelShape shapes.Shape) (appl
 	return channelsLast || channelsFirst, channelsFirst
 }
 
-// absorbKernelReverse returns the kernel node the convolution should read: where the fast path
-// applies and kernel is a Reverse of some of the kernel's spatial axes (as in GoMLX's gradient of
-// a convolution), the Reverse's operand, with params.kernelReversed recording which axes to read
-// backwards. Otherwise kernel itself.
-func absorbKernelReverse(params *convNode, inputShape shapes.Shape, kernel *gobackend.Node) *gobackend.Node {
-	if applies, _ := im2colApplies(params, inputShape, kernel.Shape); !applies || kernel.OpType != compute.OpTypeReverse {
-		return kernel
+// execConvGeneralIm2col is the ConvGeneral executor: the fast path where it applies, else the
+// generic executor.
+func execConvGeneralIm2col(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobackend.Buffer, donate []bool) (*gobackend.Buffer, error) {
+	params, reversed := (*convNode)(nil), [2]bool{}
+	switch data := node.Data.(type) {
+	case *convNode:
+		params = data
+	case im2colReversedKernel:
+		params, reversed = data.convParams(), data.reversedAxes()
+	default:
+		return nil, errors.Errorf("ConvGeneral: unexpected node data %T", node.Data)
 	}
-	var reversed [2]bool
-	for _, axis := range kernel.Data.([]int) {
-		switch axis {
-		case params.axes.KernelSpatial[0]:
-			reversed[0] = true
-		case params.axes.KernelSpatial[1]:
-			reversed[1] = true
-		default:
-			return kernel // a reversed channel axis: leave the Reverse to its own executor
+	plan, ok := newIm2colPlan(params, reversed, inputs[0], inputs[1], node.Shape)
+	if !ok {
+		if reversed != [2]bool{} {
+			return nil, errors.Errorf("ConvGeneral: internal error: a reversed kernel was absorbed but the im2col fast path does not apply")
 		}
+		return execConvGeneral(backend, node, inputs, donate)
 	}
-	params.kernelReversed = reversed
-	return kernel.Inputs[0]
+	output, err := backend.GetBuffer(node.Shape)
+	if err != nil {
+		return nil, err
+	}
+	if err := execConvIm2col(backend, plan, inputs[0], inputs[1], output); err != nil {
+		backend.PutBuffer(output)
+		return nil, err
+	}
+	convIm2colRuns.Add(1)
+	return output, nil
 }
 
 // newIm2colPlan returns the plan for this convolution, or false where the fast path does not apply
 // (the generic executor then runs).
-func newIm2colPlan(params *convNode, input, kernel *gobackend.Buffer, outputShape shapes.Shape) (im2colPlan, bool) {
+func newIm2colPlan(params *convNode, reversed [2]bool, input, kernel *gobackend.Buffer, outputShape shapes.Shape) (im2colPlan, bool) {
 	var p im2colPlan
-	applies, channelsFirst := im2colApplies(params, input.RawShape, kernel.RawShape)
+	applies, channelsFirst := im2colApplies(params, input.RawShape, kernel.RawShape, convIm2colEnabled || reversed != [2]bool{})
 	if !applies {
 		return p, false
 	}
@@ -127,7 +183,7 @@ func newIm2colPlan(params *convNode, input, kernel *gobackend.Buffer, outputShap
 	}
 	p.kH, p.kW = k[axes.KernelSpatial[0]], k[axes.KernelSpatial[1]]
 	p.kSpatial0, p.kSpatial1 = kStrides[axes.KernelSpatial[0]], kStrides[axes.KernelSpatial[1]]
-	p.kernelReversed = params.kernelReversed
+	p.kernelReversed = reversed
 	p.kernelIsMatrix = p.kernelIsMatrix && p.kernelReversed == [2]bool{}
 	p.kInStride, p.kOutStride = kStrides[axes.KernelInputChannels], kStrides[axes.KernelOutputChannels]
 	p.strideH, p.strideW = params.strides[0], params.strides[1]
@@ -140,8 +196,16 @@ func newIm2colPlan(params *convNode, input, kernel *gobackend.Buffer, outputShap
 	return p, p.batch*p.outH*p.outW > 0 && p.contracting > 0 && p.outC > 0
 }
 
-// execConvIm2col runs the plan: im2col into a pooled buffer (filled in parallel), then the matmul
-// into the output.
+// chunkRows returns how many output rows one chunk holds so that its workspace -- rows·outW
+// pixels of width floats each -- stays within the budget (at least one row, at most total).
+func chunkRows(budgetBytes, outW, width, total int) int {
+	return min(max(budgetBytes/(4*outW*width), 1), total)
+}
+
+// execConvIm2col runs the plan: a chunk of output rows at a time, im2col into a pooled buffer
+// (filled in parallel), then the matmul into the output. The chunks bound the workspace by
+// convIm2colBudgetBytes (one output row at least): unchunked, channels first needs
+// kH·kW·inC × outH·outW floats, 604 MB for VGG19's conv1_2 at 512×512.
 func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, output *gobackend.Buffer) error {
 	p.inputFlat, p.kernelFlat, p.outpt = input.Flat.([]float32), kernel.Flat.([]float32), output.Flat.([]float32)
 	matrix := p.kernelFlat
@@ -155,27 +219,61 @@ func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, out
 		p.packKernel(backend, matrix)
 	}
 	pixels := p.outH * p.outW
-	if !p.channelsFirst { // one matmul for the whole batch: [batch·pixels, K] · [K, outC]
-		cols, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.batch*pixels, p.contracting))
+	if !p.channelsFirst {
+		// The output rows r = b·outH + y are contiguous in both cols and output: per chunk,
+		// [rows·outW, K] · [K, outC] straight into the output.
+		total := p.batch * p.outH
+		rows := chunkRows(convIm2colBudgetBytes, p.outW, p.contracting, total)
+		cols, err := backend.GetBuffer(shapes.Make(dtypes.Float32, rows*p.outW, p.contracting))
 		if err != nil {
 			return err
 		}
 		defer backend.PutBuffer(cols)
 		colsFlat := cols.Flat.([]float32)
-		parallelFor(backend, p.batch*p.outH, func(row int) { p.fillColumnsChannelsLast(colsFlat, row) })
-		p.matmul(backend, colsFlat, matrix, p.outpt, p.batch*pixels, p.contracting, p.outC)
+		for r0 := 0; r0 < total; r0 += rows {
+			n := min(rows, total-r0)
+			parallelFor(backend, n, func(i int) { p.fillColumnsChannelsLast(colsFlat[i*p.outW*p.contracting:], r0+i) })
+			p.matmul(backend, colsFlat, matrix, p.outpt[r0*p.outW*p.outC:], n*p.outW, p.contracting, p.outC)
+		}
 		return nil
 	}
-	// Channels first: per example, [outC, K] · [K, pixels].
-	cols, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.contracting, pixels))
+	// Channels first: per example and chunk of rows, [outC, K] · [K, rows·outW]. Unless the chunk
+	// is the whole image, its output columns are strided in the output, so the matmul writes a
+	// staging buffer whose rows are then copied.
+	rows := chunkRows(convIm2colBudgetBytes, p.outW, p.contracting, p.outH)
+	if rows < p.outH {
+		rows = chunkRows(convIm2colBudgetBytes, p.outW, max(p.contracting, p.outC), p.outH)
+	}
+	cols, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.contracting, rows*p.outW))
 	if err != nil {
 		return err
 	}
 	defer backend.PutBuffer(cols)
 	colsFlat := cols.Flat.([]float32)
+	var staging []float32
+	if rows < p.outH {
+		buf, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.outC, rows*p.outW))
+		if err != nil {
+			return err
+		}
+		defer backend.PutBuffer(buf)
+		staging = buf.Flat.([]float32)
+	}
 	for b := range p.batch {
-		parallelFor(backend, p.contracting, func(row int) { p.fillColumnsChannelsFirst(colsFlat, b, row) })
-		p.matmul(backend, matrix, colsFlat, p.outpt[b*p.outC*pixels:], p.outC, p.contracting, pixels)
+		out := p.outpt[b*p.outC*pixels:][:p.outC*pixels]
+		for y0 := 0; y0 < p.outH; y0 += rows {
+			n := min(rows, p.outH-y0)
+			width := n * p.outW
+			parallelFor(backend, p.contracting, func(k int) { p.fillColumnsChannelsFirst(colsFlat[k*width:][:width], b, k, y0, n) })
+			if staging == nil {
+				p.matmul(backend, matrix, colsFlat, out, p.outC, p.contracting, pixels)
+				continue
+			}
+			p.matmul(backend, matrix, colsFlat, staging, p.outC, p.contracting, width)
+			for o := range p.outC {
+				copy(out[o*pixels+y0*p.outW:][:width], staging[o*width:][:width])
+			}
+		}
 	}
 	return nil
 }
@@ -205,13 +303,13 @@ func parallelFor(backend *gobackend.Backend, n int, fn func(i int)) {
 	})
 }
 
-// fillColumnsChannelsLast writes the cols rows of one row of output pixels (r = b·outH + y): for
-// each pixel and each kernel tap (ky, kx), the inC input values the tap sees, or zeros where it
-// falls in the padding.
+// fillColumnsChannelsLast writes, from the start of cols, the cols rows of one row of output
+// pixels (r = b·outH + y): for each pixel and each kernel tap (ky, kx), the inC input values the
+// tap sees, or zeros where it falls in the padding.
 func (p *im2colPlan) fillColumnsChannelsLast(cols []float32, r int) {
 	b, y := r/p.outH, r%p.outH
 	for x := range p.outW {
-		dst := cols[((r*p.outW)+x)*p.contracting:][:p.contracting]
+		dst := cols[x*p.contracting:][:p.contracting]
 		for ky := range p.kH {
 			iy := y*p.strideH + ky*p.dilationH - p.padH
 			for kx := range p.kW {
@@ -227,17 +325,16 @@ func (p *im2colPlan) fillColumnsChannelsLast(cols []float32, r int) {
 	}
 }
 
-// fillColumnsChannelsFirst writes row k = (c, ky, kx) of example b's cols: the input plane c as
-// the tap (ky, kx) sees it from every output pixel, zeros in the padding. With stride 1 each
-// output row is one copy.
-func (p *im2colPlan) fillColumnsChannelsFirst(cols []float32, b, k int) {
+// fillColumnsChannelsFirst writes row k = (c, ky, kx) of example b's cols for the output rows
+// [y0, y0+n) into row: the input plane c as the tap (ky, kx) sees it from those output pixels,
+// zeros in the padding. With stride 1 each output row is one copy.
+func (p *im2colPlan) fillColumnsChannelsFirst(row []float32, b, k, y0, n int) {
 	c, tap := k/(p.kH*p.kW), k%(p.kH*p.kW)
 	ky, kx := tap/p.kW, tap%p.kW
 	plane := p.inputFlat[(b*p.inC+c)*p.inH*p.inW:][:p.inH*p.inW]
-	row := cols[k*p.outH*p.outW:][:p.outH*p.outW]
 	offsetX := kx*p.dilationW - p.padW // ix = x·strideW + offsetX
-	for y := range p.outH {
-		dst := row[y*p.outW:][:p.outW]
+	for y := y0; y < y0+n; y++ {
+		dst := row[(y-y0)*p.outW:][:p.outW]
 		iy := y*p.strideH + ky*p.dilationH - p.padH
 		if iy < 0 || iy >= p.inH {
 			clear(dst)
@@ -262,41 +359,4 @@ func (p *im2colPlan) fillColumnsChannelsFirst(cols []float32, b, k int) {
 			}
 		}
 	}
-}
-
-// packKernel copies the kernel, in whatever axis order it has (and with its spatial axes read
-// backwards where kernelReversed says so), to the layout's matrix: [kH·kW·inC, outC] channels
-// last, [outC, inC·kH·kW] channels first.
-func (p *im2colPlan) packKernel(backend *gobackend.Backend, dst []float32) {
-	taps := p.kH * p.kW
-	// The tap order to read: taps[t] is where tap t = (ky, kx) of the matrix is in the kernel.
-	src := make([]int, taps)
-	for ky := range p.kH {
-		sy := ky
-		if p.kernelReversed[0] {
-			sy = p.kH - 1 - ky
-		}
-		for kx := range p.kW {
-			sx := kx
-			if p.kernelReversed[1] {
-				sx = p.kW - 1 - kx
-			}
-			src[ky*p.kW+kx] = sy*p.kSpatial0 + sx*p.kSpatial1
-		}
-	}
-	// One task per output channel: the gradient's kernels (channel axes swapped, read backwards)
-	// are packed at every evaluation, up to 2.4M values for VGG19's deepest layers.
-	parallelFor(backend, p.outC, func(o int) {
-		for c := range p.inC {
-			base := o*p.kOutStride + c*p.kInStride
-			for t, offset := range src {
-				v := p.kernelFlat[base+offset]
-				if p.channelsFirst {
-					dst[(o*p.inC+c)*taps+t] = v
-				} else {
-					dst[(t*p.inC+c)*p.outC+o] = v
-				}
-			}
-		}
-	})
 }

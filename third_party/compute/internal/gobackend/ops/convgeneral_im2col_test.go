@@ -1,3 +1,5 @@
+// Copyright 2023-2026 The GoMLX Authors. SPDX-License-Identifier: Apache-2.0
+
 package ops_test
 
 import (
@@ -18,8 +20,22 @@ import (
 // twice, through the im2col fast path and through the generic executor, and compares the outputs:
 // random sizes, kernel windows, strides, kernel dilations, (asymmetric) paddings and kernel axis
 // orders, including those GoMLX uses for the gradient with respect to the input (channel axes
-// swapped, the kernel's spatial axes reversed by a Reverse that the fast path absorbs).
+// swapped, the kernel's spatial axes reversed by a Reverse that the fast path absorbs). It runs
+// with the default workspace budget and with none (one output row per chunk), and checks that
+// the fast path did run.
 func TestConvIm2colMatchesGeneric(t *testing.T) {
+	t.Cleanup(func() { ops.SetConvIm2col(true) })
+	ops.SetConvIm2col(true) // whatever GOMLX_CONV_IM2COL says
+	for _, budget := range []int{-1, 0} {
+		if budget >= 0 {
+			previous := ops.SetConvIm2colBudget(budget)
+			t.Cleanup(func() { ops.SetConvIm2colBudget(previous) })
+		}
+		t.Run(fmt.Sprintf("budget=%d", budget), testConvIm2colMatchesGeneric)
+	}
+}
+
+func testConvIm2colMatchesGeneric(t *testing.T) {
 	kernelLayouts := []struct {
 		name    string
 		spatial []int
@@ -65,10 +81,17 @@ func TestConvIm2colMatchesGeneric(t *testing.T) {
 		conv := func() []float32 {
 			return execConv(t, name, inputShape, kernelShape, input, kernel, reverse, axes, strides, paddings, dilations)
 		}
+		runs := ops.ConvIm2colRuns()
 		fast := conv()
+		if ops.ConvIm2colRuns() != runs+1 {
+			t.Fatalf("%s: the im2col fast path did not run", name)
+		}
 		ops.SetConvIm2col(false)
 		generic := conv()
 		ops.SetConvIm2col(true)
+		if ops.ConvIm2colRuns() != runs+1 {
+			t.Fatalf("%s: the im2col fast path ran while turned off", name)
+		}
 		if len(fast) != len(generic) {
 			t.Fatalf("%s: %d outputs from the fast path, %d from the generic one", name, len(fast), len(generic))
 		}

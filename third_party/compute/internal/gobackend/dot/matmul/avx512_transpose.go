@@ -36,6 +36,7 @@ func avx512Transpose4x16x32bits(v0, v1, v2, v3 archsimd.Uint32x16) (row0to4, row
 	return
 }
 
+// avx512Transpose4x16x32bitsIndices are avx512Transpose4x16x32bits's permutation indices (estil patch).
 var avx512Transpose4x16x32bitsIndices = [4][16]uint32{
 	{
 		0, 16, 0, 0, // Strip 0

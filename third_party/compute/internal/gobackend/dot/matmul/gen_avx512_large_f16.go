@@ -212,7 +212,8 @@ func avx512LargeMatrixSliceFloat16( //alt:f16
 				lhsPanelHeight := min(params.LHSPanelCrossSize, rowEnd-lhsPanelRowIdx)
 				avx512PackLHSKernelRows4(lhsMatrix, packedLHS, lhsPanelRowIdx, contractingPanelIdx, contractingSize, lhsPanelHeight, contractingPanelWidth, params.LHSL1KernelRows) //alt:f32|bf16|f16|f64
 
-				//alt:f32 avx512LargeKernelFloat32(
+				// estil patch: float32 runs the assembly kernel (avx512_kernel_asm.go).
+				//alt:f32 avx512LargeKernelAsmFloat32(
 				//alt:bf16  avx512LargeKernelBFloat16(
 				avx512LargeKernelFloat16( //alt:f16
 					//alt:f64  avx512LargeKernelFloat64(
