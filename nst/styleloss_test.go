@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
+	"github.com/estil-nst/estil/nst/internal/featuretest"
 	"github.com/estil-nst/estil/nst/styleloss"
 	"github.com/estil-nst/estil/weights"
 )
@@ -20,108 +21,19 @@ import (
 // its gradient against finite differences; the Gram loss as an MMD; the Newton–Schulz square
 // root against an eigendecomposition; and a short transfer with each loss.
 
-// features is a feature map [N][M] in float64: row c is channel c, column i is f_i.
-type features [][]float64
+// The float64 feature maps and hand-computed sums shared with nst/styleloss's tests.
+type features = featuretest.Features
 
-func randomFeatures(n, m int, seed uint64, shift float64) features {
-	r := rand.New(rand.NewPCG(seed, 77))
-	f := make(features, n)
-	for c := range f {
-		f[c] = make([]float64, m)
-		for i := range f[c] {
-			f[c][i] = r.NormFloat64() + shift*float64(c+1)/float64(n)
-		}
-	}
-	return f
-}
+var (
+	randomFeatures = featuretest.Random
+	dot            = featuretest.Dot
+	sqDist         = featuretest.SqDist
+)
 
-func (f features) n() int { return len(f) }
-func (f features) m() int { return len(f[0]) }
-
-// col is f_i.
-func (f features) col(i int) []float64 {
-	v := make([]float64, len(f))
-	for c := range f {
-		v[c] = f[c][i]
-	}
-	return v
-}
-
-// tensor is f as a [N, 1, M] feature map (or [N, M] with flat).
-func (f features) tensor(flat bool) *tensors.Tensor {
-	var data []float64
-	for _, row := range f {
-		data = append(data, row...)
-	}
-	if flat {
-		return tensors.FromFlatDataAndDimensions(data, f.n(), f.m())
-	}
-	return tensors.FromFlatDataAndDimensions(data, f.n(), 1, f.m())
-}
-
-func dot(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
-func sqDist(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		s += (a[i] - b[i]) * (a[i] - b[i])
-	}
-	return s
-}
-
-func (f features) mean() []float64 {
-	mu := make([]float64, f.n())
-	for c := range f {
-		for _, v := range f[c] {
-			mu[c] += v / float64(f.m())
-		}
-	}
-	return mu
-}
-
-// cov is (1/M)·Σ_i (f_i − μ)(f_i − μ)ᵀ + eps·I.
-func (f features) cov(eps float64) [][]float64 {
-	mu := f.mean()
-	c := make([][]float64, f.n())
-	for a := range c {
-		c[a] = make([]float64, f.n())
-		for b := range c[a] {
-			for i := range f.m() {
-				c[a][b] += (f[a][i] - mu[a]) * (f[b][i] - mu[b]) / float64(f.m())
-			}
-		}
-		c[a][a] += eps
-	}
-	return c
-}
-
-// eval64 runs fn on float64 tensors and returns its scalar outputs.
+// eval64 runs fn on the tests' Go backend with float64 tensors and returns its scalar outputs.
 func eval64(t testing.TB, fn func([]*Node) []*Node, args ...*tensors.Tensor) []float64 {
 	t.Helper()
-	e, err := NewExec(goBackend(), fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Finalize()
-	in := make([]any, len(args))
-	for i, a := range args {
-		in[i] = a
-	}
-	out, err := e.Exec(in...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := make([]float64, len(out))
-	for i, o := range out {
-		v[i] = tensors.MustCopyFlatData[float64](o)[0]
-	}
-	return v
+	return featuretest.Eval64(t, goBackend(), fn, args...)
 }
 
 // byHand are the losses' formulas, pair by pair (never through the Gram or moment shortcuts the
@@ -129,69 +41,69 @@ func eval64(t testing.TB, fn func([]*Node) []*Node, args ...*tensors.Tensor) []f
 var byHand = map[StyleLoss]func(f, s features) float64{
 	// (1/Z)·Σ_ij [f_iᵀf_j + s_iᵀs_j − 2f_iᵀs_j], Z = N·M.
 	StyleLossMMDLinear: func(f, s features) float64 {
-		return mmdByHand(f, s, dot) / float64(f.n()*f.m())
+		return mmdByHand(f, s, dot) / float64(f.N()*f.M())
 	},
 	// (1/Z)·Σ_ij [(f_iᵀf_j)² + (s_iᵀs_j)² − 2(f_iᵀs_j)²], Z = N²·M.
 	StyleLossMMDPoly: func(f, s features) float64 {
-		return mmdByHand(f, s, polyKernel(0)) / float64(f.n()*f.n()*f.m())
+		return mmdByHand(f, s, polyKernel(0)) / float64(f.N()*f.N()*f.M())
 	},
 	// (1/Z)·Σ_ij [k(f_i,f_j) + k(s_i,s_j) − 2k(f_i,s_j)], k = exp(−‖x−y‖²/(2σ²)), Z = 2N·M²,
 	// 2σ² = the mean squared distance over all FF, SS, FS and SF pairs.
 	StyleLossMMDGauss: func(f, s features) float64 {
 		var dff, dss, dfs float64
-		for i := range f.m() {
-			for j := range f.m() {
-				dff += sqDist(f.col(i), f.col(j)) / float64(f.m()*f.m())
-				dss += sqDist(s.col(i), s.col(j)) / float64(f.m()*f.m())
-				dfs += sqDist(f.col(i), s.col(j)) / float64(f.m()*f.m())
+		for i := range f.M() {
+			for j := range f.M() {
+				dff += sqDist(f.Col(i), f.Col(j)) / float64(f.M()*f.M())
+				dss += sqDist(s.Col(i), s.Col(j)) / float64(f.M()*f.M())
+				dfs += sqDist(f.Col(i), s.Col(j)) / float64(f.M()*f.M())
 			}
 		}
 		twoSigma2 := (dff + dss + 2*dfs) / 4
 		k := func(x, y []float64) float64 { return math.Exp(-sqDist(x, y) / twoSigma2) }
-		return mmdByHand(f, s, k) / float64(2*f.n()*f.m()*f.m())
+		return mmdByHand(f, s, k) / float64(2*f.N()*f.M()*f.M())
 	},
 	// (1/N)·Σ_c [(μ_F,c − μ_S,c)² + (σ_F,c − σ_S,c)²].
 	StyleLossMeanStd: func(f, s features) float64 {
-		muF, muS := f.mean(), s.mean()
-		cf, cs := f.cov(styleloss.MeanStdEpsilon), s.cov(styleloss.MeanStdEpsilon)
+		muF, muS := f.Mean(), s.Mean()
+		cf, cs := f.Cov(styleloss.MeanStdEpsilon), s.Cov(styleloss.MeanStdEpsilon)
 		var e float64
-		for c := range f.n() {
+		for c := range f.N() {
 			e += (muF[c]-muS[c])*(muF[c]-muS[c]) + math.Pow(math.Sqrt(cf[c][c])-math.Sqrt(cs[c][c]), 2)
 		}
-		return e / float64(f.n())
+		return e / float64(f.N())
 	},
 	// (1/N)·(‖μ_F − μ_S‖² + tr(Σ_F + Σ_S − 2(Σ_S^½ Σ_F Σ_S^½)^½)), square roots by eigendecomposition.
 	StyleLossW2: func(f, s features) float64 {
-		cf, cs := f.cov(styleloss.W2Epsilon), s.cov(styleloss.W2Epsilon)
+		cf, cs := f.Cov(styleloss.W2Epsilon), s.Cov(styleloss.W2Epsilon)
 		rs := sqrtmByEigen(cs)
 		root := sqrtmByEigen(matMul(matMul(rs, cf), rs))
-		e := sqDist(f.mean(), s.mean())
-		for c := range f.n() {
+		e := sqDist(f.Mean(), s.Mean())
+		for c := range f.N() {
 			e += cf[c][c] + cs[c][c] - 2*root[c][c]
 		}
-		return e / float64(f.n())
+		return e / float64(f.N())
 	},
 	// (1/(L·M))·Σ_d Σ_k (sort(V_d·F)_k − sort(V_d·S)_k)², with the style's sorted values taken at
 	// ranks ⌊(k+½)·M_S/M⌋.
 	StyleLossSliced: func(f, s features) float64 {
-		v := styleloss.SlicedDirections(f.n(), 11)
+		v := styleloss.SlicedDirections(f.N(), 11)
 		var e float64
 		for _, d := range v {
-			pf, ps := make([]float64, f.m()), make([]float64, s.m())
+			pf, ps := make([]float64, f.M()), make([]float64, s.M())
 			for i := range pf {
-				pf[i] = dot(d, f.col(i))
+				pf[i] = dot(d, f.Col(i))
 			}
 			for j := range ps {
-				ps[j] = dot(d, s.col(j))
+				ps[j] = dot(d, s.Col(j))
 			}
 			sort.Float64s(pf)
 			sort.Float64s(ps)
 			for k := range pf {
-				q := ps[min(s.m()-1, (2*k+1)*s.m()/(2*f.m()))]
+				q := ps[min(s.M()-1, (2*k+1)*s.M()/(2*f.M()))]
 				e += (pf[k] - q) * (pf[k] - q)
 			}
 		}
-		return e / float64(len(v)*f.m())
+		return e / float64(len(v)*f.M())
 	},
 }
 
@@ -202,9 +114,9 @@ func polyKernel(c float64) func(x, y []float64) float64 {
 // mmdByHand is Σ_ij [k(f_i,f_j) + k(s_i,s_j) − 2k(f_i,s_j)] (f and s with the same M).
 func mmdByHand(f, s features, k func(x, y []float64) float64) float64 {
 	var sum float64
-	for i := range f.m() {
-		for j := range f.m() {
-			sum += k(f.col(i), f.col(j)) + k(s.col(i), s.col(j)) - 2*k(f.col(i), s.col(j))
+	for i := range f.M() {
+		for j := range f.M() {
+			sum += k(f.Col(i), f.Col(j)) + k(s.Col(i), s.Col(j)) - 2*k(f.Col(i), s.Col(j))
 		}
 	}
 	return sum
@@ -233,7 +145,7 @@ func TestStyleLossesByHand(t *testing.T) {
 		for seed := range uint64(3) {
 			f, s := randomFeatures(3, 5, 2*seed+1, 0), randomFeatures(3, 5, 2*seed+2, 1.5)
 			got := eval64(t, func(in []*Node) []*Node { return []*Node{layerLoss(loss, 5)(in[0], in[1])} },
-				f.tensor(false), s.tensor(false))[0]
+				f.Tensor(false), s.Tensor(false))[0]
 			want := byHand[loss](f, s)
 			if !closeTo(got, want, 1e-9) || want == 0 {
 				t.Errorf("%s, seed %d: E_l = %.12g, by hand %.12g", loss, seed, got, want)
@@ -253,10 +165,10 @@ func TestStyleLossesVanishOnTheStyle(t *testing.T) {
 	}
 	for _, loss := range nonGramLosses() {
 		for _, target := range []features{s, twice} {
-			got := eval64(t, func(in []*Node) []*Node { return []*Node{layerLoss(loss, target.m())(in[0], in[1])} },
-				target.tensor(false), s.tensor(false))[0]
+			got := eval64(t, func(in []*Node) []*Node { return []*Node{layerLoss(loss, target.M())(in[0], in[1])} },
+				target.Tensor(false), s.Tensor(false))[0]
 			if math.Abs(got) > 1e-9 {
-				t.Errorf("%s: E_l = %g for a target of %d positions with the style's distribution, want 0", loss, got, target.m())
+				t.Errorf("%s: E_l = %g for a target of %d positions with the style's distribution, want 0", loss, got, target.M())
 			}
 		}
 	}
@@ -266,12 +178,12 @@ func TestStyleLossesVanishOnTheStyle(t *testing.T) {
 func TestMMDGaussOtherStyleSize(t *testing.T) {
 	f, s := randomFeatures(3, 5, 1, 0), randomFeatures(3, 4, 2, 1)
 	got := eval64(t, func(in []*Node) []*Node { return []*Node{styleloss.MMDGaussLayerLoss(in[0], in[1], 0)} },
-		f.tensor(false), s.tensor(true))[0]
+		f.Tensor(false), s.Tensor(true))[0]
 	meanPairs := func(a, b features, k func(x, y []float64) float64) float64 {
 		var sum float64
-		for i := range a.m() {
-			for j := range b.m() {
-				sum += k(a.col(i), b.col(j)) / float64(a.m()*b.m())
+		for i := range a.M() {
+			for j := range b.M() {
+				sum += k(a.Col(i), b.Col(j)) / float64(a.M()*b.M())
 			}
 		}
 		return sum
@@ -297,7 +209,7 @@ func TestGramLossIsMMD(t *testing.T) {
 		out := eval64(t, func(in []*Node) []*Node {
 			st := styleloss.MMDPoly().Stats(in[1], styleloss.Layer{}) // Ĝ_S, μ_S
 			return []*Node{StyleLayerLoss(in[0], GramMatrix(in[1])), styleloss.MMDPolyLayerLoss(in[0], st[0], st[1])}
-		}, f.tensor(false), s.tensor(false))
+		}, f.Tensor(false), s.Tensor(false))
 		mmd := mmdByHand(f, s, polyKernel(0))
 		if want := mmd / float64(n*n*n*m); !closeTo(out[0], want, 1e-9) {
 			t.Errorf("seed %d: Gram term %.12g, MMD sum/(N³M) %.12g", seed, out[0], want)
@@ -329,7 +241,7 @@ func TestStyleLossGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer e.Finalize()
-			out := e.MustExec(f.tensor(false), s.tensor(false))
+			out := e.MustExec(f.Tensor(false), s.Tensor(false))
 			grad := tensors.MustCopyFlatData[float64](out[1])
 			at := func(c, i int, delta float64) float64 {
 				g := make(features, n)
@@ -337,7 +249,7 @@ func TestStyleLossGradients(t *testing.T) {
 					g[r] = append([]float64{}, f[r]...)
 				}
 				g[c][i] += delta
-				return tensors.MustCopyFlatData[float64](e.MustExec(g.tensor(false), s.tensor(false))[0])[0]
+				return tensors.MustCopyFlatData[float64](e.MustExec(g.Tensor(false), s.Tensor(false))[0])[0]
 			}
 			const eps = 1e-6
 			var largest float64
@@ -824,7 +736,7 @@ func TestMMDGaussFloat32IsAccurate(t *testing.T) {
 		}
 	}
 	want := eval64(t, func(in []*Node) []*Node { return []*Node{styleloss.MMDGaussLayerLoss(in[0], in[1], 0)} },
-		f.tensor(false), s.tensor(true))[0]
+		f.Tensor(false), s.Tensor(true))[0]
 	to32 := func(x *tensors.Tensor) *tensors.Tensor {
 		d := tensors.MustCopyFlatData[float64](x)
 		v := make([]float32, len(d))
@@ -838,7 +750,7 @@ func TestMMDGaussFloat32IsAccurate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Finalize()
-	got := float64(tensors.MustCopyFlatData[float32](e.MustExec(to32(f.tensor(false)), to32(s.tensor(true)))[0])[0])
+	got := float64(tensors.MustCopyFlatData[float32](e.MustExec(to32(f.Tensor(false)), to32(s.Tensor(true)))[0])[0])
 	t.Logf("E_l in float64 %.6g, in float32 %.6g", want, got)
 	if !(want > 0) || math.Abs(got-want) > 0.01*want {
 		t.Errorf("E_l in float32 is %.6g, in float64 %.6g: more than 1%% apart", got, want)

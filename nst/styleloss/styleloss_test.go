@@ -12,6 +12,8 @@ import (
 	_ "github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/estil-nst/estil/nst/internal/featuretest"
 )
 
 // The tests of what package nst's tests cannot reach from outside: the polynomial kernel's c,
@@ -27,86 +29,20 @@ var goBackend = sync.OnceValue(func() compute.Backend {
 	return b
 })
 
-func closeTo(a, b, tol float64) bool {
-	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
-}
+// The float64 feature maps and hand-computed sums shared with package nst's tests.
+type features = featuretest.Features
 
-// features is a feature map [N][M] in float64: row c is channel c, column i is f_i.
-type features [][]float64
+var (
+	randomFeatures = featuretest.Random
+	dot            = featuretest.Dot
+	sqDist         = featuretest.SqDist
+	closeTo        = featuretest.CloseTo
+)
 
-func randomFeatures(n, m int, seed uint64, shift float64) features {
-	r := rand.New(rand.NewPCG(seed, 77))
-	f := make(features, n)
-	for c := range f {
-		f[c] = make([]float64, m)
-		for i := range f[c] {
-			f[c][i] = r.NormFloat64() + shift*float64(c+1)/float64(n)
-		}
-	}
-	return f
-}
-
-func (f features) n() int { return len(f) }
-func (f features) m() int { return len(f[0]) }
-
-// col is f_i.
-func (f features) col(i int) []float64 {
-	v := make([]float64, len(f))
-	for c := range f {
-		v[c] = f[c][i]
-	}
-	return v
-}
-
-// tensor is f as a [N, 1, M] feature map (or [N, M] with flat).
-func (f features) tensor(flat bool) *tensors.Tensor {
-	var data []float64
-	for _, row := range f {
-		data = append(data, row...)
-	}
-	if flat {
-		return tensors.FromFlatDataAndDimensions(data, f.n(), f.m())
-	}
-	return tensors.FromFlatDataAndDimensions(data, f.n(), 1, f.m())
-}
-
-func dot(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
-func sqDist(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		s += (a[i] - b[i]) * (a[i] - b[i])
-	}
-	return s
-}
-
-// eval64 runs fn on float64 tensors and returns its scalar outputs.
+// eval64 runs fn on GoMLX's pure-Go backend with float64 tensors and returns its scalar outputs.
 func eval64(t testing.TB, fn func([]*Node) []*Node, args ...*tensors.Tensor) []float64 {
 	t.Helper()
-	e, err := NewExec(goBackend(), fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Finalize()
-	in := make([]any, len(args))
-	for i, a := range args {
-		in[i] = a
-	}
-	out, err := e.Exec(in...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := make([]float64, len(out))
-	for i, o := range out {
-		v[i] = tensors.MustCopyFlatData[float64](o)[0]
-	}
-	return v
+	return featuretest.Eval64(t, goBackend(), fn, args...)
 }
 
 func polyKernel(c float64) func(x, y []float64) float64 {
@@ -116,9 +52,9 @@ func polyKernel(c float64) func(x, y []float64) float64 {
 // mmdByHand is Σ_ij [k(f_i,f_j) + k(s_i,s_j) − 2k(f_i,s_j)] (f and s with the same M).
 func mmdByHand(f, s features, k func(x, y []float64) float64) float64 {
 	var sum float64
-	for i := range f.m() {
-		for j := range f.m() {
-			sum += k(f.col(i), f.col(j)) + k(s.col(i), s.col(j)) - 2*k(f.col(i), s.col(j))
+	for i := range f.M() {
+		for j := range f.M() {
+			sum += k(f.Col(i), f.Col(j)) + k(s.Col(i), s.Col(j)) - 2*k(f.Col(i), s.Col(j))
 		}
 	}
 	return sum
@@ -132,7 +68,7 @@ func TestMMDPolyWithC(t *testing.T) {
 	got := eval64(t, func(in []*Node) []*Node {
 		st := flatFeatures(in[1])
 		return []*Node{mmdPolyLayerLoss(in[0], secondMoment(st), featureMean(st), c)}
-	}, f.tensor(false), s.tensor(false))[0]
+	}, f.Tensor(false), s.Tensor(false))[0]
 	want := mmdByHand(f, s, polyKernel(c)) / float64(3*3*5)
 	if !closeTo(got, want, 1e-9) {
 		t.Errorf("E_l with c = %v: %.12g, by hand %.12g", c, got, want)
@@ -146,7 +82,7 @@ func TestMMDGaussBlocks(t *testing.T) {
 	f, s := randomFeatures(3, 10, 1, 0), randomFeatures(3, 4, 2, 1)
 	sizes := MMDGaussSizes{QuadraticMax: 0, Block: 3}
 	got := eval64(t, func(in []*Node) []*Node { return []*Node{MMDGaussLayerLossSized(in[0], in[1], 5, sizes)} },
-		f.tensor(false), s.tensor(true))[0]
+		f.Tensor(false), s.Tensor(true))[0]
 	x, y := gaussBlocks(10, 4, 3, 5)
 	if len(x) != 9 || len(y) != 9 {
 		t.Fatalf("blocks of %d and %d positions for M = 10, M_S = 4, B = 3; want 9 each", len(x), len(y))
@@ -163,9 +99,9 @@ func TestMMDGaussBlocks(t *testing.T) {
 	for k := range 3 {
 		for i := range 3 {
 			for j := range 3 {
-				dff += sqDist(f.col(x[3*k+i]), f.col(x[3*k+j])) / 27
-				dss += sqDist(s.col(y[3*k+i]), s.col(y[3*k+j])) / 27
-				dfs += sqDist(f.col(x[3*k+i]), s.col(y[3*k+j])) / 27
+				dff += sqDist(f.Col(x[3*k+i]), f.Col(x[3*k+j])) / 27
+				dss += sqDist(s.Col(y[3*k+i]), s.Col(y[3*k+j])) / 27
+				dfs += sqDist(f.Col(x[3*k+i]), s.Col(y[3*k+j])) / 27
 			}
 		}
 	}
@@ -175,7 +111,7 @@ func TestMMDGaussBlocks(t *testing.T) {
 	for k := range 3 {
 		for i := range 3 {
 			for j := range 3 {
-				xi, xj, yi, yj := f.col(x[3*k+i]), f.col(x[3*k+j]), s.col(y[3*k+i]), s.col(y[3*k+j])
+				xi, xj, yi, yj := f.Col(x[3*k+i]), f.Col(x[3*k+j]), s.Col(y[3*k+i]), s.Col(y[3*k+j])
 				want += (kern(xi, xj) + kern(yi, yj) - 2*kern(xi, yj)) / 9 / 3 / (2 * 3)
 			}
 		}
@@ -188,9 +124,9 @@ func TestMMDGaussBlocks(t *testing.T) {
 	sizes.Block = 128
 	f, s = randomFeatures(3, 3000, 3, 0), randomFeatures(3, 3000, 4, 1.5)
 	fn := func(in []*Node) []*Node { return []*Node{MMDGaussLayerLossSized(in[0], in[1], 1, sizes)} }
-	estimate := eval64(t, fn, f.tensor(false), s.tensor(true))[0]
+	estimate := eval64(t, fn, f.Tensor(false), s.Tensor(true))[0]
 	sizes.QuadraticMax = 4096 * 4096
-	exact := eval64(t, fn, f.tensor(false), s.tensor(true))[0]
+	exact := eval64(t, fn, f.Tensor(false), s.Tensor(true))[0]
 	if math.Abs(estimate-exact) > 0.1*exact {
 		t.Errorf("linear-time %.6g, over all pairs %.6g: more than 10%% apart", estimate, exact)
 	}
