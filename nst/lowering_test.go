@@ -2,13 +2,12 @@ package nst
 
 import (
 	"math"
-	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/estil-nst/estil/nst/backend"
+	"github.com/estil-nst/estil/internal/testutil"
 )
 
 // TestLoweringsAgree checks that the im2col lowering (Gather + MatMul) and the native one
@@ -71,14 +70,7 @@ func TestLoweringsAgreeOnGradient(t *testing.T) {
 // (this project's CI among them).
 func TestLoweringsAgreeOnXLA(t *testing.T) {
 	lowering := NativeLowering // what every backend runs (backend.Open)
-	xla, err := backend.Open(backend.XLACPU, nil)
-	if err != nil {
-		// go-xla v0.4 multiplies float32 matrices in TF32 on CUDA unless told not to.
-		if xla, err = backend.Open(backend.XLACUDA+",tf32=false", nil); err != nil {
-			first, _, _ := strings.Cut(err.Error(), "\n")
-			t.Skipf("no XLA PJRT plugin loads here (%v): the XLA half of the lowering check runs where one does", first)
-		}
-	}
+	xla := testutil.OpenXLA(t, "the XLA half of the lowering check")
 	w := tinyModel(t, NativeLowering).Weights
 	onXLA, err := NewModel(xla, w, lowering)
 	if err != nil {
