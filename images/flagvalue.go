@@ -1,5 +1,7 @@
 package images
 
+import "github.com/estil-nst/estil/internal/enum"
+
 // This file makes ColorMatch and ColorControl flag.Values, parsed when the flag is read, and
 // lists their values. Set takes what the Parse functions take (any case, spaces around, ""
 // meaning none), and fails with their error.
@@ -12,14 +14,7 @@ func ColorMatches() []ColorMatch {
 func (m ColorMatch) String() string { return string(m) }
 
 // Set parses a colour-matching method's name (flag.Value).
-func (m *ColorMatch) Set(s string) error {
-	v, err := ParseColorMatch(s)
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
+func (m *ColorMatch) Set(s string) error { return enum.SetParsed(m, ParseColorMatch, s) }
 
 // ColorControls lists the colour controls, none first.
 func ColorControls() []ColorControl {
@@ -29,11 +24,4 @@ func ColorControls() []ColorControl {
 func (c ColorControl) String() string { return string(c) }
 
 // Set parses a colour control's name (flag.Value).
-func (c *ColorControl) Set(s string) error {
-	v, err := ParseColorControl(s)
-	if err != nil {
-		return err
-	}
-	*c = v
-	return nil
-}
+func (c *ColorControl) Set(s string) error { return enum.SetParsed(c, ParseColorControl, s) }

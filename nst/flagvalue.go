@@ -1,7 +1,7 @@
 package nst
 
 import (
-	"fmt"
+	"slices"
 
 	"github.com/estil-nst/estil/internal/enum"
 )
@@ -17,7 +17,7 @@ import (
 func (l StyleLoss) String() string { return string(l) }
 
 // Set parses a style loss's name (flag.Value).
-func (l *StyleLoss) Set(s string) error { return set(l, ParseStyleLoss, s) }
+func (l *StyleLoss) Set(s string) error { return enum.SetParsed(l, ParseStyleLoss, s) }
 
 // GramNorms lists the Gram normalisations, the original's (none) first.
 func GramNorms() []GramNorm { return []GramNorm{GramNormNone, GramNormHW, GramNormCHW} }
@@ -25,7 +25,7 @@ func GramNorms() []GramNorm { return []GramNorm{GramNormNone, GramNormHW, GramNo
 func (n GramNorm) String() string { return string(n) }
 
 // Set parses a Gram normalisation's name (flag.Value).
-func (n *GramNorm) Set(s string) error { return set(n, ParseGramNorm, s) }
+func (n *GramNorm) Set(s string) error { return enum.SetParsed(n, ParseGramNorm, s) }
 
 // StyleSizes lists the ways of sizing a style picture, the original's (content) first.
 func StyleSizes() []StyleSize { return []StyleSize{StyleSizeContent, StyleSizeLongSide} }
@@ -33,7 +33,7 @@ func StyleSizes() []StyleSize { return []StyleSize{StyleSizeContent, StyleSizeLo
 func (m StyleSize) String() string { return string(m) }
 
 // Set parses a style sizing's name (flag.Value).
-func (m *StyleSize) Set(s string) error { return set(m, ParseStyleSize, s) }
+func (m *StyleSize) Set(s string) error { return enum.SetParsed(m, ParseStyleSize, s) }
 
 // Inits lists the built-in starting pictures, the original's (content) first. (The CLI's --init
 // also takes a picture file, Transfer.InitImage.)
@@ -45,7 +45,7 @@ func ParseInit(s string) (Init, error) { return enum.Parse("init", s, Inits()) }
 func (i Init) String() string { return string(i) }
 
 // Set parses a built-in starting picture's name (flag.Value).
-func (i *Init) Set(s string) error { return set(i, ParseInit, s) }
+func (i *Init) Set(s string) error { return enum.SetParsed(i, ParseInit, s) }
 
 // poolings are the pools' names, in Pooling's order.
 var poolings = []string{MaxPooling: "max", AveragePooling: "avg"}
@@ -59,23 +59,8 @@ func ParsePooling(s string) (Pooling, error) {
 	if err != nil {
 		return 0, err
 	}
-	for p, n := range poolings {
-		if n == name {
-			return Pooling(p), nil
-		}
-	}
-	panic(fmt.Sprintf("nst: pooling %q listed but not found", name)) // unreachable
+	return Pooling(slices.Index(poolings, name)), nil
 }
 
 // Set parses a pooling's name (flag.Value).
-func (p *Pooling) Set(s string) error { return set(p, ParsePooling, s) }
-
-// set is every Set method: *p = parse(s), unless parse fails.
-func set[T any](p *T, parse func(string) (T, error), s string) error {
-	v, err := parse(s)
-	if err != nil {
-		return err
-	}
-	*p = v
-	return nil
-}
+func (p *Pooling) Set(s string) error { return enum.SetParsed(p, ParsePooling, s) }

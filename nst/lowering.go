@@ -1,6 +1,7 @@
 package nst
 
 import (
+
 	"fmt"
 
 	"github.com/gomlx/compute/shapes"
@@ -48,10 +49,10 @@ const (
 )
 
 func (p Pooling) String() string {
-	if p == AveragePooling {
-		return "avg"
+	if p < 0 || int(p) >= len(poolings) {
+		return fmt.Sprintf("Pooling(%d)", int(p))
 	}
-	return "max"
+	return poolings[p] // the names ParsePooling reads
 }
 
 // conv3x3 computes a 3×3 convolution, stride 1, zero padding 1, of x [Cin, H, W] with kernel

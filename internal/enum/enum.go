@@ -34,7 +34,13 @@ func List[T ~string](values []T) string {
 
 // Set parses s into *p (for a flag.Value's Set method): *p is left as it was on an error.
 func Set[T ~string](p *T, what, s string, values []T) error {
-	v, err := Parse(what, s, values)
+	return SetParsed(p, func(s string) (T, error) { return Parse(what, s, values) }, s)
+}
+
+// SetParsed is Set for an enum with a Parse function of its own (one that also trims, or maps
+// names to numbers): *p = parse(s), unless parse fails.
+func SetParsed[T any](p *T, parse func(string) (T, error), s string) error {
+	v, err := parse(s)
 	if err != nil {
 		return err
 	}
