@@ -1,7 +1,6 @@
 package nst
 
 import (
-
 	"fmt"
 
 	"github.com/gomlx/compute/shapes"
