@@ -113,7 +113,7 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		// Every scale would be skipped, and nothing checked or computed.
 		return nil, fmt.Errorf("cannot resume from this checkpoint: it is at scale %d, and this run has %d", resume.Scale+1, len(scales))
 	}
-	sr := &scaleRun{sides: scales, sizing: sizing, init: t.Init}
+	sr := scaleRun{sides: scales, sizing: sizing, init: t.Init}
 	if t.Save != nil || resume != nil {
 		var userInit image.Image
 		if t.Init == "" {
@@ -128,8 +128,10 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		if resume != nil && i < resume.Scale {
 			continue // done before the checkpoint
 		}
-		// Each scale is a run of its own; they share sr, which only the loop changes.
-		start := runStart{init: t.Init, initImage: t.InitImage, scale: sr}
+		// Each scale is a run of its own, with its own copy of what it needs to know of this one.
+		scale := sr
+		scale.index, scale.before = i, total
+		start := runStart{init: t.Init, initImage: t.InitImage, scale: &scale}
 		if resume != nil && i == resume.Scale {
 			start.resume = resume // used at its own scale only
 			total.Iterations, total.Evaluations = resume.Before.Iterations, resume.Before.Evaluations
@@ -155,7 +157,6 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		} else if t.Init == InitContent && i == 0 {
 			rep.Start = c
 		}
-		sr.index, sr.before = i, total
 		began := time.Now()
 		res, err := t.run(ctx, c, scaled, start)
 		rep.Seconds = time.Since(began).Seconds()
