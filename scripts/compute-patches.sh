@@ -107,7 +107,6 @@ case "${1:-}" in
 	done < <(sort -u "$tmp/tree-files" "$tmp/upstream-files")
 	for p in $all; do
 		apply "$p" "$tmp/old"
-		mkdir -p "$tmp/next"
 		out="$tmp/$(basename "$p")"
 		sed -n '/^--- /q;p' "$p" >"$out" # the description
 		for f in $(touched "$p"); do
