@@ -96,10 +96,10 @@ func smallDemo(s settings, explicit map[string]bool) (small settings, ok bool) {
 	if sized && explicit["iters"] {
 		return s, false
 	}
-	// About two minutes on 2 cores: 256 px and 120 iterations with GOEXPERIMENT=simd (60 took
-	// 58 s); a build without it is ~7× slower (it says so at start-up): 128 px and 40.
+	// About two minutes on 2 cores: 256 px and 120 iterations with a SIMD matrix-product kernel
+	// (60 took 58 s); the plain Go loops are ~7× slower (estil says so at start-up): 128 px and 40.
 	size, iters := 256, 120
-	if !backend.SIMDBuild() {
+	if !backend.MatMulKernel().Fast() {
 		size, iters = 128, 40
 	}
 	if !sized {
