@@ -95,7 +95,7 @@ func newReport(s *Settings) *Report {
 		FLOPsCounted: "2 × the forward 3×3 convolution FLOPs to conv5_1 per evaluation (forward + gradient w.r.t. the image; multiply-add = 2)",
 	}
 	rep.Host, _ = os.Hostname()
-	rep.SIMD = backend.SIMDBuild()
+	rep.SIMD, rep.Machine = backend.SIMDBuild(), DescribeMachine()
 	return rep
 }
 

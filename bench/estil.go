@@ -68,7 +68,7 @@ func benchEstil(ctx context.Context, model *nst.Model, content, style, probe ima
 // VGG19 convolution but the first of each block has the same FLOPs), and sets r's bound figures.
 func benchMatMulBound(model *nst.Model, r *Timing) error {
 	m, k, n := 256, 256*9, (r.Height/4)*(r.Width/4)
-	rate, err := matMulGFLOPs(model.Backend, m, k, n)
+	rate, err := MatMulRate(model.Backend, m, k, n, 0)
 	if err != nil {
 		return err
 	}

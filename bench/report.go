@@ -89,6 +89,7 @@ type Report struct {
 	LoadAverage   string       `json:"load_average"`
 	CPUs          int          `json:"cpus"`
 	SIMD          bool         `json:"goexperiment_simd"`
+	Machine       Machine      `json:"machine"` // what estil gets here (estil doctor's header)
 	Weights       string       `json:"weights"`
 	RandomWeights bool         `json:"random_weights"`
 	Evaluations   int          `json:"evaluations"`
@@ -115,6 +116,7 @@ func writeReport[R any](w io.Writer, rep R, asJSON bool, print func(io.Writer, R
 func printBench(w io.Writer, rep *Report) {
 	fmt.Fprintf(w, "VGG19 → conv5_1, the original's loss, L-BFGS (strong Wolfe, lr 1, history 100), %d evaluations from the content image\n", rep.Evaluations)
 	fmt.Fprintf(w, "weights: %s\n", rep.Weights)
+	rep.Machine.Print(w)
 	fmt.Fprintf(w, "%s, %d CPUs, load average %s; %s\n", rep.Date, rep.CPUs, rep.LoadAverage, buildDescription(rep.SIMD))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "size\timplementation\tbackend\ts/eval\tfirst s\tGFLOP/s\tpeak RSS MB\tpeak device MB\tfirst loss\tfinal loss\tprobe loss\t")

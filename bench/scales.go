@@ -21,6 +21,7 @@ type ScalesReport struct {
 	LoadAverage   string            `json:"load_average"`
 	Backend       string            `json:"backend"`
 	SIMD          bool              `json:"goexperiment_simd"`
+	Machine       Machine           `json:"machine"` // what estil gets here (estil doctor's header)
 	Weights       string            `json:"weights"`
 	RandomWeights bool              `json:"random_weights"`
 	Iterations    int               `json:"iterations_per_scale"`
@@ -56,7 +57,7 @@ func CoarseToFine(ctx context.Context, s *Settings, stdout, stderr io.Writer) er
 		Backend: model.Backend.Name() + " (" + model.Lowering.String() + ")",
 		Weights: w.Source, RandomWeights: w.Random, Iterations: s.Iters,
 	}
-	rep.SIMD = backend.SIMDBuild()
+	rep.SIMD, rep.Machine = backend.SIMDBuild(), DescribeMachine()
 	fmt.Fprintf(stderr, "estil bench: coarse to fine %v, %d iterations per scale, on %s …\n", s.Scales, s.Iters, rep.Backend)
 	_, err = t.RunScales(ctx, content, []nst.Style{{Image: style, Weight: 1}}, s.Scales, nst.StyleSizing{}, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = rss.Peak()
@@ -73,6 +74,7 @@ func CoarseToFine(ctx context.Context, s *Settings, stdout, stderr io.Writer) er
 // printScales prints a ScalesReport as a table.
 func printScales(stdout io.Writer, rep *ScalesReport) {
 	fmt.Fprintf(stdout, "estil coarse to fine (stylize --scales), %d L-BFGS iterations per scale, each scale from the previous result upsampled\n", rep.Iterations)
+	rep.Machine.Print(stdout)
 	fmt.Fprintf(stdout, "backend: %s; weights: %s\n%s, load average %s; %s\n", rep.Backend, rep.Weights, rep.Date, rep.LoadAverage, buildDescription(rep.SIMD))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scale\tsize\titerations\tevaluations\tseconds\ts/eval\tpeak RSS MB\tloss\t")

@@ -28,7 +28,7 @@ type command struct {
 }
 
 // commands are estil's commands, in the order `estil help` lists them.
-var commands = []*command{stylizeCmd, demoCmd, explainCmd, benchCmd, weightsCmd}
+var commands = []*command{stylizeCmd, demoCmd, explainCmd, benchCmd, doctorCmd, weightsCmd}
 
 // Name is the command's name: UsageLine's first word.
 func (c *command) Name() string { return strings.Fields(c.UsageLine)[0] }
