@@ -205,7 +205,8 @@ func avx2LargeMatrixSliceBFloat16( //alt:bf16
 				lhsPanelHeight := min(params.LHSPanelCrossSize, rowEnd-lhsPanelRowIdx)
 				avx2PackLHSKernelRows4(lhsMatrix, packedLHS, lhsPanelRowIdx, contractingPanelIdx, contractingSize, lhsPanelHeight, contractingPanelWidth, params.LHSL1KernelRows) //alt:f32|bf16|f16|f64
 
-				//alt:f32 avx2LargeKernelFloat32(
+				// estil patch: float32 runs the assembly kernel (avx2_kernel_asm.go).
+				//alt:f32 avx2LargeKernelAsmFloat32(
 				avx2LargeKernelBFloat16( //alt:bf16
 					//alt:f16  avx2LargeKernelFloat16(
 					//alt:f64  avx2LargeKernelFloat64(
