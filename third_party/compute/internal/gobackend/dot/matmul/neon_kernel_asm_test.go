@@ -129,6 +129,7 @@ func TestNEONMatMul(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	sizes := []int{1, 2, 3, 7, 8, 9, 15, 17, 31, 63, 64, 65, 100, 129, 257, 300, 513, 530}
 	pick := func() int { return sizes[rng.IntN(len(sizes))] }
+	fixedShapes := [][4]int{{1, 130, 530, 300}, {1, 65, 513, 520}, {1, 70, 1030, 70}, {3, 9, 17, 1000}}
 	for _, config := range []string{"parallelism=1", "parallelism=4"} {
 		b, err := gobackend.New(config)
 		if err != nil {
@@ -143,6 +144,10 @@ func TestNEONMatMul(t *testing.T) {
 			batch, m, n, k := 1+rng.IntN(3), pick(), pick(), pick()
 			if m*n*k*batch > 6_000_000 { // Keep it quick under emulation.
 				k = max(1, 6_000_000/(m*n*batch))
+			}
+			if tc < len(fixedShapes) {
+				// Several panels on every axis (Kc 256, Mc 64, Nc 512), with partial ones.
+				batch, m, n, k = fixedShapes[tc][0], fixedShapes[tc][1], fixedShapes[tc][2], fixedShapes[tc][3]
 			}
 			name := fmt.Sprintf("%s/%s/b%d_m%d_n%d_k%d", config, layout, batch, m, n, k)
 			lhs := make([]float32, batch*m*k)
