@@ -21,6 +21,9 @@ var (
 const (
 	SIMD_AVX512_Env = "GOMLX_SIMD_AVX512"
 	SIMD_AVX2_Env   = "GOMLX_SIMD_AVX2"
+
+	// SIMD_NEON_Env turns off the arm64 NEON float32 matmul (estil patch) when false.
+	SIMD_NEON_Env = "GOMLX_SIMD_NEON"
 )
 
 // ReadBool reads the boolean value of the environment variable with the given name.

@@ -50,6 +50,7 @@ const (
 	PriorityNoSIMD = gobackend.PriorityTyped
 	PriorityAVX2   = gobackend.PriorityArch
 	PriorityAVX512 = gobackend.PriorityArch + 1
+	PriorityNEON   = gobackend.PriorityArch // estil patch: the arm64 NEON float32 matmul (neon.go).
 )
 
 func init() {
