@@ -37,7 +37,12 @@ func openAutoIn(t *testing.T, plugins map[string]string) string {
 			t.Fatal(err)
 		}
 	}
+	// Under an emulator (CI runs the linux/arm64 test binary with qemu-aarch64-static, without
+	// binfmt) the child must be started through it too: ESTIL_TEST_EXEC names it.
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if wrapper := os.Getenv("ESTIL_TEST_EXEC"); wrapper != "" {
+		cmd = exec.Command(wrapper, os.Args[0], "-test.run=^$")
+	}
 	for _, kv := range os.Environ() {
 		switch strings.SplitN(kv, "=", 2)[0] {
 		case "GOMLX_NO_AUTO_INSTALL", "GOMLX_BACKEND", "HOME", "PJRT_PLUGIN_LIBRARY_PATH", "LD_LIBRARY_PATH",
