@@ -56,10 +56,14 @@ func avx2LargeKernelAsmFloat32(
 	_ = packedRHS[contractingLen*((rhsActiveCols+kernelCols-1)/kernelCols*kernelCols)-1]
 	_ = packedOutput[((lhsActiveRows+kernelRows-1)/kernelRows*kernelRows-1)*rhsPanelCols+(rhsActiveCols+kernelCols-1)/kernelCols*kernelCols-1]
 	outStride := uintptr(rhsPanelCols * 4)
-	for row := 0; row < lhsActiveRows; row += kernelRows {
-		lhs := unsafe.Pointer(&packedLHS[row*contractingLen])
-		for col := 0; col < rhsActiveCols; col += kernelCols {
-			avx2Kernel4x16Float32(lhs, unsafe.Pointer(&packedRHS[col*contractingLen]),
+	// Column strips outer, row strips inner (BLIS's order): one RHS strip (16 × contractingLen,
+	// 8 KB at 128) stays in L1 while every LHS strip of the panel passes over it. With rows
+	// outer, each tile streamed its RHS strip from L2: the panel ran at 34 GFLOP/s per core
+	// instead of 74 (BenchmarkZZAVX2Asm, notes/issue-22/avx2.md).
+	for col := 0; col < rhsActiveCols; col += kernelCols {
+		rhs := unsafe.Pointer(&packedRHS[col*contractingLen])
+		for row := 0; row < lhsActiveRows; row += kernelRows {
+			avx2Kernel4x16Float32(unsafe.Pointer(&packedLHS[row*contractingLen]), rhs,
 				unsafe.Pointer(&packedOutput[row*rhsPanelCols+col]), uintptr(contractingLen), outStride)
 		}
 	}
