@@ -27,22 +27,23 @@ import (
 
 // Settings say what SideBySide and CoarseToFine time (each field is a flag of `estil bench`).
 type Settings struct {
-	Sizes     []int   // square sizes, ascending (ParseSizes)
-	Evals     int     // L-BFGS evaluations per size (≥ 2)
-	Python    string  // an interpreter with torch (DefaultPython)
-	Script    string  // a PyTorch script to run instead of the built-in bench/pytorch_reference.py (CheckScript)
-	Device    string  // PyTorch's: cpu or cuda
-	Threads   int     // PyTorch's CPU threads
-	Backend   string  // estil's (backend.Open)
-	Weights   string  // a weights file both read; "": random ones the script writes
-	Seed      int     // of the random weights
-	Tolerance float64 // largest relative difference of the losses at the same points
-	NoTorch   bool    // estil alone
-	NoEstil   bool    // PyTorch alone
-	Control   bool    // also PyTorch in float64
-	Scales    []int   // CoarseToFine: the scales
-	Iters     int     // CoarseToFine: L-BFGS iterations per scale
-	JSON      bool    // print JSON instead of tables
+	Sizes     []int    // square sizes, ascending (ParseSizes)
+	Evals     int      // L-BFGS evaluations per size (≥ 2)
+	Python    string   // an interpreter with torch (DefaultPython)
+	Script    string   // a PyTorch script to run instead of the built-in bench/pytorch_reference.py (CheckScript)
+	Device    string   // PyTorch's: cpu or cuda
+	Threads   int      // PyTorch's CPU threads
+	BLAS      []string // PyTorch's BLAS (ParseBLAS): the first is the one compared with, the others extra rows
+	Backend   string   // estil's (backend.Open)
+	Weights   string   // a weights file both read; "": random ones the script writes
+	Seed      int      // of the random weights
+	Tolerance float64  // largest relative difference of the losses at the same points
+	NoTorch   bool     // estil alone
+	NoEstil   bool     // PyTorch alone
+	Control   bool     // also PyTorch in float64
+	Scales    []int    // CoarseToFine: the scales
+	Iters     int      // CoarseToFine: L-BFGS iterations per scale
+	JSON      bool     // print JSON instead of tables
 }
 
 func SideBySide(ctx context.Context, s *Settings, stdout, stderr io.Writer) error {
@@ -129,7 +130,7 @@ func (r *sideBySide) weights() (*weights.Set, error) {
 		return weights.Random(weights.VGG19, int64(s.Seed)), nil
 	}
 	s.Weights = filepath.Join(r.dir, "vgg19_random.pth")
-	if _, err := python(r.ctx, s, "save-weights", "--out", s.Weights, "--seed", strconv.Itoa(s.Seed)); err != nil {
+	if _, err := python(r.ctx, s, nil, "save-weights", "--out", s.Weights, "--seed", strconv.Itoa(s.Seed)); err != nil {
 		return nil, err
 	}
 	w, err := weights.ReadFile(s.Weights, weights.VGG19)
@@ -163,22 +164,32 @@ func (r *sideBySide) measure(size int, failed *[]string) error {
 	if r.s.NoTorch {
 		return nil
 	}
-	tr, err := r.torch(size, content, style, probe, false)
+	blas := r.s.BLAS
+	if len(blas) == 0 {
+		blas = []string{BLASAuto}
+	}
+	tr, err := r.torch(size, content, style, probe, blas[0], false)
 	if err != nil {
 		return err
 	}
 	var control *Timing
 	if r.s.Control {
-		c, err := r.torch(size, content, style, probe, true)
+		c, err := r.torch(size, content, style, probe, blas[0], true)
 		if err != nil {
 			return err
 		}
 		control = &c
 	}
+	for _, other := range blas[1:] {
+		if _, err := r.torch(size, content, style, probe, other, false); err != nil {
+			return err
+		}
+	}
 	if r.model == nil {
 		return nil
 	}
 	c := compare(size, er, tr, r.s.Tolerance)
+	c.Against = tr.Backend
 	if control != nil {
 		c.ControlFinalRelDiff = RelDiff(tr.FinalLoss(), control.FinalLoss())
 		c.ControlDriftsAt = DriftsAt(tr, *control)
@@ -193,9 +204,14 @@ func (r *sideBySide) measure(size int, failed *[]string) error {
 	return nil
 }
 
-// torch runs the PyTorch script at one size, in float32 or (the control) float64.
-func (r *sideBySide) torch(size int, content, style, probe benchPicture, float64Control bool) (Timing, error) {
+// torch runs the PyTorch script at one size with one BLAS choice, in float32 or (the control)
+// float64.
+func (r *sideBySide) torch(size int, content, style, probe benchPicture, blas string, float64Control bool) (Timing, error) {
 	s := r.s
+	env, resolved, err := torchEnv(blas)
+	if err != nil {
+		return Timing{}, err
+	}
 	args := []string{"run", "--weights", s.Weights, "--content", content.path, "--style", style.path,
 		"--evals", strconv.Itoa(s.Evals), "--device", s.Device, "--threads", strconv.Itoa(s.Threads),
 		"--eval-image", probe.path}
@@ -203,16 +219,24 @@ func (r *sideBySide) torch(size int, content, style, probe benchPicture, float64
 	if float64Control {
 		args, label = append(args, "--float64"), ", float64"
 	}
-	fmt.Fprintf(r.stderr, "estil bench: %d px, PyTorch (%s%s) …\n", size, s.Device, label)
+	fmt.Fprintf(r.stderr, "estil bench: %d px, PyTorch (%s, %s BLAS%s) …\n", size, s.Device, resolved, label)
 	var tr Timing
-	out, err := python(r.ctx, s, args...)
+	out, err := python(r.ctx, s, env, args...)
 	if err != nil {
 		return tr, err
 	}
 	if err := json.Unmarshal(out, &tr); err != nil {
 		return tr, fmt.Errorf("PyTorch script printed something else than its JSON (%v): %.200s", err, out)
 	}
+	if s.Device == "cpu" {
+		if err := checkBLAS(resolved, tr.BLAS); err != nil {
+			return tr, err
+		}
+	}
 	tr.Backend = "torch " + s.Device
+	if tr.BLAS != nil && s.Device == "cpu" {
+		tr.Backend += " " + tr.BLAS.Kind
+	}
 	if float64Control {
 		tr.Implementation += " f64"
 	}

@@ -46,3 +46,36 @@ func TestDriftsAt(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBLAS(t *testing.T) {
+	got, err := ParseBLAS(" openblas, reference")
+	if err != nil || len(got) != 2 || got[0] != BLASOpenBLAS || got[1] != BLASReference {
+		t.Errorf("ParseBLAS = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", ",", "mkl", "auto,auto"} {
+		if got, err := ParseBLAS(bad); err == nil {
+			t.Errorf("ParseBLAS(%q) = %v, want an error", bad, got)
+		}
+	}
+}
+
+// A PyTorch that ignored the BLAS it was asked for (pip's brings its own) must not be labelled
+// with it.
+func TestCheckBLAS(t *testing.T) {
+	openblas := &BLASReport{Kind: "OpenBLAS"}
+	for _, tc := range []struct {
+		resolved string
+		got      *BLASReport
+		ok       bool
+	}{
+		{BLASOpenBLAS, openblas, true},
+		{BLASReference, openblas, false},
+		{BLASOpenBLAS, &BLASReport{Kind: "MKL"}, false},
+		{BLASOpenBLAS, nil, false},
+		{BLASSystem, &BLASReport{Kind: "MKL"}, true},
+	} {
+		if err := checkBLAS(tc.resolved, tc.got); (err == nil) != tc.ok {
+			t.Errorf("checkBLAS(%s, %v) = %v, want ok %v", tc.resolved, tc.got, err, tc.ok)
+		}
+	}
+}

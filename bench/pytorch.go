@@ -117,8 +117,10 @@ func CheckTorch(ctx context.Context, python string) error {
 
 // python runs the PyTorch script and returns its standard output; its standard error goes into
 // the error when it fails.
-func python(ctx context.Context, s *Settings, args ...string) ([]byte, error) {
+// env is its environment (nil: this process's).
+func python(ctx context.Context, s *Settings, env []string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, s.Python, append([]string{s.Script}, args...)...)
+	cmd.Env = env
 	var errBuf strings.Builder
 	cmd.Stderr = &errBuf
 	out, err := cmd.Output()

@@ -46,7 +46,10 @@ biases).
 """
 import argparse
 import collections
+import ctypes
 import json
+import os
+import re
 import resource
 import statistics
 import sys
@@ -167,6 +170,80 @@ def peak_rss_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+class DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def symbol_library(library, symbol):
+    """The file that provides `symbol` to `library`, as the dynamic linker finds it (dlsym on the
+    library's handle searches it and its dependencies in load order), or None."""
+    try:
+        fn = getattr(ctypes.CDLL(library), symbol)
+        libc = ctypes.CDLL(None)
+        libc.dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(DlInfo)]
+        info = DlInfo()
+        if libc.dladdr(ctypes.cast(fn, ctypes.c_void_p), ctypes.byref(info)) and info.dli_fname:
+            return os.path.realpath(info.dli_fname.decode())
+    except (OSError, AttributeError):
+        pass
+    return None
+
+
+def blas_report():
+    """Which BLAS this process runs its matrix products with, as far as it can tell.
+
+    On a CPU, PyTorch's batch-1 3×3 convolutions go through im2col and the BLAS's sgemm, so the
+    BLAS sets PyTorch's speed: Debian's python3-torch calls the system's libblas.so.3, which is
+    the reference BLAS (plain loops) unless OpenBLAS is installed. Reported: the library whose
+    sgemm_ libtorch_cpu calls, what it is (OpenBLAS with its build config, the core it chose and
+    its threads; MKL; the reference BLAS), torch's own BLAS_INFO, every BLAS-like library mapped
+    (after a matrix product, so a lazily loaded one counts) and the variables that were set."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))
+    mapped = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 6 and fields[5].startswith("/"):
+                    mapped.append(fields[5])
+    except OSError:
+        pass
+    libraries = list(dict.fromkeys(os.path.realpath(p) for p in mapped
+                                   if re.search(r"blas|mkl|lapack|accelerate", os.path.basename(p).lower())))
+    out = {"libraries": libraries, "kind": "unknown"}
+    config = torch.__config__.show()
+    m = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    out["torch_blas_info"] = m.group(1) if m else ""
+    out["torch_threads"] = torch.get_num_threads()
+    out["env"] = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                              "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH")
+                  if k in os.environ}
+    torch_cpu = next((p for p in mapped if os.path.basename(p).startswith("libtorch_cpu.")), None)
+    sgemm = symbol_library(torch_cpu, "sgemm_") if torch_cpu else None
+    if sgemm is None:
+        if "mkl" in out["torch_blas_info"].lower():
+            out["kind"] = "MKL"
+        return out
+    out["library"] = sgemm
+    lib = ctypes.CDLL(sgemm)
+    if hasattr(lib, "openblas_get_config"):
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        out["kind"] = "OpenBLAS"
+        out["config"] = lib.openblas_get_config().decode().strip()
+        out["core"] = lib.openblas_get_corename().decode()
+        out["blas_threads"] = lib.openblas_get_num_threads()
+    elif "mkl" in os.path.basename(sgemm).lower() or hasattr(lib, "mkl_get_max_threads"):
+        out["kind"] = "MKL"
+    elif os.path.basename(os.path.dirname(sgemm)) == "blas" and os.path.basename(sgemm).startswith("libblas.so"):
+        # Debian's reference BLAS (netlib's Fortran loops) lives in …/blas/libblas.so.3.
+        out["kind"] = "reference"
+    elif sgemm == os.path.realpath(torch_cpu):
+        out["kind"] = "built into libtorch_cpu (" + (out["torch_blas_info"] or "unknown") + ")"
+    return out
+
+
 class Done(Exception):
     pass
 
@@ -247,6 +324,7 @@ def run(args):
         "seconds_per_evaluation": statistics.median(intervals) if intervals else stamps[0] - start,
         "mean_seconds_per_evaluation": statistics.mean(intervals) if intervals else stamps[0] - start,
         "peak_rss_bytes": peak_rss_bytes(),
+        "blas": blas_report(),
     }
     if args.eval_image:
         # The loss of another image (estil's result) with this implementation: the same function

@@ -34,6 +34,8 @@ type Timing struct {
 	// LossAtImage is this implementation's loss of the probe picture (half content, half style:
 	// a point where neither loss is 0), the same file for both.
 	LossAtImage float64 `json:"loss_at_image"`
+	// BLAS is the BLAS PyTorch ran with (PyTorch's rows only).
+	BLAS *BLASReport `json:"blas,omitempty"`
 }
 
 // FinalLoss is the loss of the last evaluation.
@@ -62,8 +64,10 @@ func (r Timing) FinalLoss() float64 {
 // float32 run by 0.4 % at the third evaluation and 29 % at the fifth (32 px, random weights).
 type Comparison struct {
 	Size int `json:"size"`
-	// Ratio is estil's seconds per evaluation over PyTorch's (< 1: estil is faster).
-	Ratio float64 `json:"ratio"`
+	// Ratio is estil's seconds per evaluation over PyTorch's (< 1: estil is faster), against the
+	// PyTorch run of the first --pytorch-blas choice (Against: its backend, with its BLAS).
+	Ratio   float64 `json:"ratio"`
+	Against string  `json:"against"`
 	// Relative differences |a − b| / max(|a|, |b|).
 	FirstRelDiff   float64 `json:"first_loss_rel_diff"`
 	StepRelDiff    float64 `json:"first_step_decrease_rel_diff"`
@@ -129,6 +133,16 @@ func printBench(w io.Writer, rep *Report) {
 			r.SecondsPerEvaluation, r.FirstSeconds, r.GFLOPs, float64(r.PeakRSSBytes)/1e6, dev, r.Losses[0], r.FinalLoss(), r.LossAtImage)
 	}
 	tw.Flush()
+	var blasSeen []string
+	for _, r := range rep.Runs {
+		if r.BLAS == nil || !strings.HasPrefix(r.Backend, "torch cpu") {
+			continue
+		}
+		if line := r.BLAS.String(); !slices.Contains(blasSeen, line) {
+			blasSeen = append(blasSeen, line)
+			fmt.Fprintf(w, "PyTorch's BLAS (%s rows): %s\n", r.Backend, line)
+		}
+	}
 	for _, r := range rep.Runs {
 		if r.MatMulGFLOPs > 0 {
 			fmt.Fprintf(w, "%d px: estil at %.0f %% of the matrix-product bound (its convolutions' FLOPs at the rate of one such product, %.1f GFLOP/s on %s, timed in this run)\n",
@@ -144,9 +158,9 @@ func printBench(w io.Writer, rep *Report) {
 		if !c.StepChecked {
 			step += " (within rounding noise)"
 		}
-		fmt.Fprintf(w, "%d px: estil/PyTorch time ratio %.2f; losses %s (relative differences: start %.2g, first step's decrease %s, "+
+		fmt.Fprintf(w, "%d px: estil/PyTorch (%s) time ratio %.2f; losses %s (relative differences: start %.2g, first step's decrease %s, "+
 			"loss of the probe picture %.2g; tolerance %g)\n",
-			c.Size, c.Ratio, verdict, c.FirstRelDiff, step, c.AtImageRelDiff, rep.Tolerance)
+			c.Size, c.Against, c.Ratio, verdict, c.FirstRelDiff, step, c.AtImageRelDiff, rep.Tolerance)
 		fmt.Fprintf(w, "        after %d evaluations (not checked): estil vs PyTorch %.2g apart, %s", rep.Evaluations, c.FinalRelDiff, drift(c.DriftsAt))
 		if c.ControlDriftsAt > 0 || c.ControlFinalRelDiff > 0 {
 			fmt.Fprintf(w, "; PyTorch float32 vs float64 %.2g apart, %s", c.ControlFinalRelDiff, drift(c.ControlDriftsAt))

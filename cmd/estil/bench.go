@@ -16,9 +16,9 @@ var benchCmd = &command{
 	Long:      benchLong,
 	Flag: func(fs *flag.FlagSet) func(context.Context, io.Writer, io.Writer) error {
 		s := new(bench.Settings)
-		sizes := registerBenchFlags(fs, s)
+		sizes, blas := registerBenchFlags(fs, s)
 		return func(ctx context.Context, stdout, stderr io.Writer) error {
-			return benchRun(ctx, fs, s, *sizes, stdout, stderr)
+			return benchRun(ctx, fs, s, *sizes, *blas, stdout, stderr)
 		}
 	},
 }
@@ -49,6 +49,16 @@ with --device cuda also PyTorch's torch.cuda.max_memory_allocated), and the loss
 Needs a python with torch (Debian: apt-get install python3-torch; torchvision is used when
 present); --no-pytorch times estil alone, --no-estil PyTorch alone.
 
+PyTorch's BLAS sets its speed on a CPU (its convolutions are im2col and one sgemm each).
+Debian's python3-torch uses the system's libblas.so.3: the slow reference BLAS unless
+libopenblas0-pthread is installed. --pytorch-blas auto (the default) runs PyTorch with
+OpenBLAS wherever Debian's is installed, whatever the system's choice; reference runs it
+with the reference BLAS; openblas,reference times both (estil is compared with the first).
+OpenBLAS gets one thread (OPENBLAS_NUM_THREADS=1 unless set), since PyTorch's own --threads
+already use the cores. Printed: the BLAS PyTorch actually loaded, its version, the kernels
+(core) OpenBLAS chose and the threads. Install OpenBLAS for a fair comparison: estil against
+the reference BLAS looks 4-5× faster than it is.
+
 With --scales, it times estil's coarse to fine instead (what stylize --scales does, on the same
 drawn pictures): per scale the size, iterations, evaluations, seconds and peak memory. estil
 alone: the original notebook runs at one size.
@@ -56,10 +66,13 @@ alone: the original notebook runs at one size.
 
 // benchRun checks estil bench's flags, parsed by fs into s (--size as text), and runs package
 // bench.
-func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes string, stdout, stderr io.Writer) error {
+func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes, blas string, stdout, stderr io.Writer) error {
 	var err error
 	if s.Sizes, err = bench.ParseSizes(sizes); err != nil {
 		return usagef("--size: %v", err)
+	}
+	if s.BLAS, err = bench.ParseBLAS(blas); err != nil {
+		return usagef("--pytorch-blas: %v", err)
 	}
 	switch {
 	case s.Evals < 2:
@@ -96,16 +109,17 @@ func benchRun(ctx context.Context, fs *flag.FlagSet, s *bench.Settings, sizes st
 	return bench.SideBySide(ctx, s, stdout, stderr)
 }
 
-// registerBenchFlags defines estil bench's flags on fs, into s; --size comes back as text, parsed
-// by benchRun (bench.ParseSizes).
-func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes *string) {
-	sizes = new(string)
+// registerBenchFlags defines estil bench's flags on fs, into s; --size and --pytorch-blas come back
+// as text, parsed by benchRun (bench.ParseSizes, bench.ParseBLAS).
+func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes, blas *string) {
+	sizes, blas = new(string), new(string)
 	fs.StringVar(sizes, "size", "64,128", "comma-separated image sizes (square, pixels)")
 	fs.IntVar(&s.Evals, "evals", 10, "L-BFGS evaluations of the loss per size (≥ 2)")
 	fs.StringVar(&s.Python, "python", bench.DefaultPython(), "python interpreter with torch")
 	fs.StringVar(&s.Script, "script", "", "a PyTorch script to run instead of the built-in one (yours, writable by no one else)")
 	fs.StringVar(&s.Device, "device", "cpu", "PyTorch's device: cpu or cuda")
-	fs.IntVar(&s.Threads, "threads", 2, "PyTorch's CPU threads (torch.set_num_threads)")
+	fs.IntVar(&s.Threads, "threads", 2, "PyTorch's CPU threads (torch.set_num_threads; OpenBLAS gets 1 unless OPENBLAS_NUM_THREADS is set)")
+	fs.StringVar(blas, "pytorch-blas", bench.BLASAuto, "PyTorch's BLAS: auto (OpenBLAS where installed), openblas, reference or system; a comma list adds rows, the first is compared")
 	fs.StringVar(&s.Backend, "backend", backend.Auto, "estil's backend: auto, go, xla:cpu, xla:cuda or xla:/path/to/pjrt_plugin.so")
 	fs.StringVar(&s.Weights, "weights", "", "weights file for both (default: random weights)")
 	fs.IntVar(&s.Seed, "seed", 0, "seed of the random weights")
@@ -116,5 +130,5 @@ func registerBenchFlags(fs *flag.FlagSet, s *bench.Settings) (sizes *string) {
 	fs.BoolVar(&s.JSON, "json", false, "print the results as JSON")
 	fs.Var((*scaleList)(&s.Scales), "scales", "instead: time estil's coarse to fine at these sizes, e.g. 256,512,1024")
 	fs.IntVar(&s.Iters, "iters", 5, "with --scales: L-BFGS iterations per scale")
-	return sizes
+	return sizes, blas
 }

@@ -83,6 +83,47 @@ func TestBenchAgreesWithPyTorch(t *testing.T) {
 	}
 }
 
+// TestBenchNamesPyTorchsBLAS runs PyTorch with OpenBLAS and with the reference BLAS and checks
+// that each row names the BLAS whose sgemm PyTorch called, with OpenBLAS's core and its one
+// thread (estil bench's OPENBLAS_NUM_THREADS=1), and that both compute the same losses.
+func TestBenchNamesPyTorchsBLAS(t *testing.T) {
+	requireTorch(t)
+	openblas, _ := filepath.Glob("/usr/lib/*-linux-gnu/openblas-pthread/libblas.so.3")
+	reference, _ := filepath.Glob("/usr/lib/*-linux-gnu/blas/libblas.so.3")
+	if len(openblas) == 0 || len(reference) == 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI: OpenBLAS (%v) or the reference BLAS (%v) missing: apt-get install libopenblas0-pthread libblas3", openblas, reference)
+		}
+		t.Skipf("needs Debian's OpenBLAS and reference BLAS: apt-get install libopenblas0-pthread libblas3")
+	}
+	code, stdout, stderr := estil(t, "bench", "--size", "32", "--evals", "2", "--no-estil", "--float64-control=false",
+		"--pytorch-blas", "openblas,reference", "--python", "/usr/bin/python3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if len(rep.Runs) != 2 || rep.Runs[0].BLAS == nil || rep.Runs[1].BLAS == nil {
+		t.Fatalf("want 2 PyTorch runs, each with its BLAS; got %+v", rep.Runs)
+	}
+	o, r := rep.Runs[0], rep.Runs[1]
+	if o.BLAS.Kind != "OpenBLAS" || !strings.Contains(o.BLAS.Config, "OpenBLAS") || o.BLAS.Core == "" || !strings.Contains(o.BLAS.Library, "openblas") ||
+		o.Backend != "torch cpu OpenBLAS" {
+		t.Errorf("the OpenBLAS row: %s, backend %q", o.BLAS, o.Backend)
+	}
+	if _, set := os.LookupEnv("OPENBLAS_NUM_THREADS"); !set && o.BLAS.BLASThreads != 1 {
+		t.Errorf("OpenBLAS ran %d threads beside PyTorch's pool, want 1", o.BLAS.BLASThreads)
+	}
+	if r.BLAS.Kind != "reference" || !strings.Contains(r.BLAS.Library, "/blas/") || r.Backend != "torch cpu reference" {
+		t.Errorf("the reference row: %s, backend %q", r.BLAS, r.Backend)
+	}
+	if d := bench.RelDiff(o.Losses[0], r.Losses[0]); d > 1e-4 {
+		t.Errorf("the two BLAS give start losses %v and %v (%.2g apart)", o.Losses[0], r.Losses[0], d)
+	}
+}
+
 func TestBenchBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--size", "abc"},
@@ -98,6 +139,9 @@ func TestBenchBadFlags(t *testing.T) {
 		{"--scales", "32,x"},
 		{"--scales", "32,48", "--iters", "0"},
 		{"--scales", "32,48", "--size", "64"},
+		{"--pytorch-blas", "mkl"},
+		{"--pytorch-blas", "openblas,openblas"},
+		{"--pytorch-blas", ""},
 	} {
 		code, _, stderr := estil(t, append([]string{"bench", "--no-pytorch"}, args...)...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
