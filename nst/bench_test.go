@@ -1,7 +1,9 @@
 package nst
 
 import (
+	"context"
 	"fmt"
+	"runtime/pprof"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -61,13 +63,17 @@ func benchmarkVGG(b *testing.B, size int, backward bool) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	for b.Loop() {
-		out := e.MustExec(args...)
-		_ = tensors.MustCopyFlatData[float32](out[0])
-		for _, o := range out {
-			o.FinalizeAll()
+	// The label marks the evaluations in a CPU profile (scripts/profile.sh keeps only them, not
+	// the model's construction and compilation); the backend's workers inherit it.
+	pprof.Do(context.Background(), pprof.Labels("estil", "evaluation"), func(context.Context) {
+		for b.Loop() {
+			out := e.MustExec(args...)
+			_ = tensors.MustCopyFlatData[float32](out[0])
+			for _, o := range out {
+				o.FinalizeAll()
+			}
 		}
-	}
+	})
 	flops := ConvFLOPs(size, size, m.Channels(), 28)
 	if backward {
 		flops *= 2 // the gradient w.r.t. the input costs about one more forward's convolutions

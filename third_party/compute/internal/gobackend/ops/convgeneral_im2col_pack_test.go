@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/internal/gobackend"
 	"github.com/gomlx/compute/internal/gobackend/ops"
 	"github.com/gomlx/compute/shapes"
 )
@@ -50,5 +51,61 @@ func TestConvIm2colPacksLargeKernels(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkConvIm2colGradientPacking runs the input gradient of a 512 → 512 channel 3×3
+// convolution on a 4×4 map (VGG19's conv5_1 at 64 px), where packing the kernel (read as GoMLX's
+// gradient reads it: channel axes swapped, spatial axes reversed; 2.4M values) costs more than
+// the matrix product (75 MFLOP).
+//
+//	go test ./internal/gobackend/ops -run '^$' -bench GradientPacking
+func BenchmarkConvIm2colGradientPacking(b *testing.B) {
+	const c = 512
+	axes := compute.ConvolveAxesConfig{ // channels first; the kernel OIHW read as IOHW
+		InputBatch: 0, InputChannels: 1, InputSpatial: []int{2, 3},
+		KernelInputChannels: 0, KernelOutputChannels: 1, KernelSpatial: []int{2, 3},
+		OutputBatch: 0, OutputChannels: 1, OutputSpatial: []int{2, 3},
+	}
+	inputShape, kernelShape := shapes.Make(dtypes.Float32, 1, c, 4, 4), shapes.Make(dtypes.Float32, c, c, 3, 3)
+	builder := backend.Builder("gradient-packing")
+	fn := builder.Main()
+	x, err := fn.Parameter("x", inputShape, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, err := fn.Parameter("k", kernelShape, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if k, err = fn.Reverse(k, 2, 3); err != nil {
+		b.Fatal(err)
+	}
+	y, err := fn.ConvGeneral(x, k, axes, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}, nil, []int{1, 1}, 1, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := fn.Return([]compute.Value{y}, nil); err != nil {
+		b.Fatal(err)
+	}
+	exec, err := builder.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	buffer := func(shape shapes.Shape) compute.Buffer {
+		buf, err := backend.BufferFromFlatData(0, randomFloats(r, shape.Size()), shape)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return buf
+	}
+	inputs := []compute.Buffer{buffer(inputShape), buffer(kernelShape)}
+	for b.Loop() {
+		out, err := exec.Execute(inputs, nil, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		backend.PutBuffer(out[0].(*gobackend.Buffer)) // back to the pool, as GoMLX does
 	}
 }
