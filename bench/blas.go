@@ -11,11 +11,12 @@ import (
 
 // Which BLAS PyTorch runs with.
 //
-// On a CPU, PyTorch computes a batch-1 3×3 convolution as im2col and one sgemm of its BLAS, so the
-// BLAS sets PyTorch's speed more than anything else. Debian's python3-torch calls the system's
-// libblas.so.3, chosen by update-alternatives: the reference BLAS (plain loops, ~5× slower on
-// VGG19) unless an optimized one is installed; Debian's libopenblas0-pthread takes its place
-// when installed. A pip PyTorch brings its own BLAS (MKL or OpenBLAS) and ignores the system's.
+// On a CPU with 2 or more threads, PyTorch's float32 convolutions go to oneDNN (MKL-DNN), which
+// has its own kernels; its matrix products (the Gram matrices, forward and backward) go to the
+// BLAS. Debian's python3-torch calls the system's libblas.so.3, chosen by update-alternatives:
+// the reference BLAS (plain loops: its Gram matrices alone made PyTorch ~5× slower at 256 px)
+// unless an optimized one is installed; Debian's libopenblas0-pthread takes its place when
+// installed. A pip PyTorch brings its own BLAS (MKL or OpenBLAS) and ignores the system's.
 //
 // estil bench compares against the strongest PyTorch it can find, and says which: --pytorch-blas
 // auto runs PyTorch with OpenBLAS where it is installed, whatever the system's choice is, by
@@ -64,6 +65,12 @@ type BLASReport struct {
 	BLASThreads   int               `json:"blas_threads,omitempty"` // openblas_get_num_threads()
 	TorchThreads  int               `json:"torch_threads"`          // torch.get_num_threads(): the OpenMP pool
 	TorchBLASInfo string            `json:"torch_blas_info"`        // BLAS_INFO from torch.__config__.show()
+	// ConvBackend is the backend PyTorch picks for a 3×3 convolution at the run's size and dtype
+	// (torch._C._select_conv_backend): Mkldnn (oneDNN's own kernels, which do not call the BLAS)
+	// for float32 where torch has oneDNN, as Debian's and pip's have; Slow2d (im2col + the BLAS)
+	// otherwise, e.g. in float64. OneDNN is its version, when built in.
+	ConvBackend string `json:"conv_backend"`
+	OneDNN      string `json:"onednn,omitempty"`
 	Libraries     []string          `json:"libraries"`              // every BLAS-like library mapped
 	Env           map[string]string `json:"env"`                    // the thread and BLAS variables that were set
 }
@@ -90,6 +97,13 @@ func (b *BLASReport) String() string {
 		parts = append(parts, "torch built with BLAS_INFO="+b.TorchBLASInfo)
 	}
 	s := fmt.Sprintf("%s (%s)", b.Kind, strings.Join(parts, "; "))
+	if b.ConvBackend != "" {
+		conv := b.ConvBackend
+		if b.OneDNN != "" && conv == "Mkldnn" {
+			conv += ", " + b.OneDNN
+		}
+		s = fmt.Sprintf("convolutions by %s; matrix products by %s", conv, s)
+	}
 	if b.Library != "" {
 		s += " from " + b.Library
 	}

@@ -190,6 +190,18 @@ def symbol_library(library, symbol):
     return None
 
 
+def conv_backend(size, dtype):
+    """The backend PyTorch picks for a VGG19 convolution (64 → 64 channels, 3×3) at this size and
+    dtype: with oneDNN built in (Debian's torch: USE_MKLDNN=ON) float32 convolutions go to its
+    kernels, not through im2col and the BLAS; float64 ones (the control) to im2col + BLAS."""
+    try:
+        x = torch.zeros(1, 64, size, size, dtype=dtype)
+        w = torch.zeros(64, 64, 3, 3, dtype=dtype)
+        return str(torch._C._select_conv_backend(x, w, None, [1, 1], [1, 1], [1, 1], False, [0, 0], 1)).split(".")[-1]
+    except (AttributeError, RuntimeError, TypeError):
+        return "unknown"
+
+
 def blas_report():
     """Which BLAS this process runs its matrix products with, as far as it can tell.
 
@@ -216,6 +228,8 @@ def blas_report():
     m = re.search(r"BLAS_INFO=([^,\s]+)", config)
     out["torch_blas_info"] = m.group(1) if m else ""
     out["torch_threads"] = torch.get_num_threads()
+    m = re.search(r"(?:Intel\(R\) MKL-DNN|oneDNN) v[0-9.]+", config)
+    out["onednn"] = m.group(0) if m and torch.backends.mkldnn.is_available() else ""
     out["env"] = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                               "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH")
                   if k in os.environ}
@@ -324,7 +338,7 @@ def run(args):
         "seconds_per_evaluation": statistics.median(intervals) if intervals else stamps[0] - start,
         "mean_seconds_per_evaluation": statistics.mean(intervals) if intervals else stamps[0] - start,
         "peak_rss_bytes": peak_rss_bytes(),
-        "blas": blas_report(),
+        "blas": dict(blas_report(), conv_backend=conv_backend(content.shape[2], dtype)),
     }
     if args.eval_image:
         # The loss of another image (estil's result) with this implementation: the same function

@@ -140,7 +140,7 @@ func printBench(w io.Writer, rep *Report) {
 		}
 		if line := r.BLAS.String(); !slices.Contains(blasSeen, line) {
 			blasSeen = append(blasSeen, line)
-			fmt.Fprintf(w, "PyTorch's BLAS (%s rows): %s\n", r.Backend, line)
+			fmt.Fprintf(w, "%s (%s rows): %s\n", r.Implementation, r.Backend, line)
 		}
 	}
 	for _, r := range rep.Runs {

@@ -49,15 +49,17 @@ with --device cuda also PyTorch's torch.cuda.max_memory_allocated), and the loss
 Needs a python with torch (Debian: apt-get install python3-torch; torchvision is used when
 present); --no-pytorch times estil alone, --no-estil PyTorch alone.
 
-PyTorch's BLAS sets its speed on a CPU (its convolutions are im2col and one sgemm each).
-Debian's python3-torch uses the system's libblas.so.3: the slow reference BLAS unless
-libopenblas0-pthread is installed. --pytorch-blas auto (the default) runs PyTorch with
-OpenBLAS wherever Debian's is installed, whatever the system's choice; reference runs it
-with the reference BLAS; openblas,reference times both (estil is compared with the first).
-OpenBLAS gets one thread (OPENBLAS_NUM_THREADS=1 unless set), since PyTorch's own --threads
-already use the cores. Printed: the BLAS PyTorch actually loaded, its version, the kernels
-(core) OpenBLAS chose and the threads. Install OpenBLAS for a fair comparison: estil against
-the reference BLAS looks 4-5× faster than it is.
+Which libraries PyTorch computes with matters. Its float32 convolutions go to oneDNN
+(MKL-DNN) where torch has it, as Debian's and pip's do; its matrix products (the Gram
+matrices and their gradients) go to its BLAS. Debian's python3-torch uses the system's
+libblas.so.3: the slow reference BLAS unless libopenblas0-pthread is installed.
+--pytorch-blas auto (the default) runs PyTorch with OpenBLAS wherever Debian's is installed,
+whatever the system's choice; reference runs it with the reference BLAS; openblas,reference
+times both (estil is compared with the first). OpenBLAS gets one thread
+(OPENBLAS_NUM_THREADS=1 unless set), since PyTorch's own --threads already use the cores.
+Printed: the convolution backend PyTorch picked, the BLAS whose sgemm it called, its version,
+the kernels (core) OpenBLAS chose and the threads. Install OpenBLAS for a fair comparison:
+against the reference BLAS, estil looks several times faster than it is.
 
 With --scales, it times estil's coarse to fine instead (what stylize --scales does, on the same
 drawn pictures): per scale the size, iterations, evaluations, seconds and peak memory. estil

@@ -119,6 +119,10 @@ func TestBenchNamesPyTorchsBLAS(t *testing.T) {
 	if r.BLAS.Kind != "reference" || !strings.Contains(r.BLAS.Library, "/blas/") || r.Backend != "torch cpu reference" {
 		t.Errorf("the reference row: %s, backend %q", r.BLAS, r.Backend)
 	}
+	// Which kernels convolve: oneDNN's in Debian's float32 torch (USE_MKLDNN=ON, 2 threads).
+	if o.BLAS.ConvBackend == "" || o.BLAS.ConvBackend == "unknown" {
+		t.Errorf("PyTorch's convolution backend not reported: %+v", o.BLAS)
+	}
 	if d := bench.RelDiff(o.Losses[0], r.Losses[0]); d > 1e-4 {
 		t.Errorf("the two BLAS give start losses %v and %v (%.2g apart)", o.Losses[0], r.Losses[0], d)
 	}
