@@ -31,6 +31,8 @@ package ops
 // Set GOMLX_CONV_WINOGRAD=false to turn it off (the im2col path then runs these convolutions).
 
 import (
+	"os"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/gomlx/compute"
@@ -50,6 +52,11 @@ func init() {
 // ConvWinogradEnv is the environment variable that turns the Winograd fast path off when "false".
 const ConvWinogradEnv = "GOMLX_CONV_WINOGRAD"
 
+// ConvWinogradMinPixelsEnv sets the smallest output, in pixels over the batch, that the Winograd
+// path runs (default 1024, see defaultWinogradMinPixels; 0 runs it on every 3×3 stride-1
+// convolution, e.g. to test it on small images).
+const ConvWinogradMinPixelsEnv = "GOMLX_CONV_WINOGRAD_MIN_PIXELS"
+
 // Where it pays, measured on VGG19's layers (2 Zen 5 cores, AVX-512; BenchmarkConvWinograd): the
 // kernel transform reads the whole kernel and writes 16/9 of it (16 MB at 512 → 512 channels),
 // which only a large enough map amortizes. 512 → 512 channels, forward: 32×32 outputs 11-14 ms
@@ -66,11 +73,23 @@ const winogradBudgetBytes = 4 << 20
 
 var (
 	convWinogradEnabled   = envutil.MustReadBool(ConvWinogradEnv, true)
-	convWinogradMinPixels = defaultWinogradMinPixels
+	convWinogradMinPixels = readWinogradMinPixels()
 
 	// Convolutions the Winograd path ran, read by the tests (export_test.go).
 	convWinogradRuns atomic.Int64
 )
+
+func readWinogradMinPixels() int {
+	v := os.Getenv(ConvWinogradMinPixelsEnv)
+	if v == "" {
+		return defaultWinogradMinPixels
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		panic(errors.Errorf("%s=%q: want a non-negative whole number of pixels", ConvWinogradMinPixelsEnv, v))
+	}
+	return n
+}
 
 // winogradApplies reports whether the Winograd path runs a convolution the im2col plan p
 // describes.
