@@ -290,16 +290,6 @@ func (p *im2colPlan) winogradKernel(backend *gobackend.Backend, u []float32) {
 	})
 }
 
-// winogradColumn returns the column x of Bᵀ·d for the 4 input rows r0..r3 (zero outside them):
-// Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-func winogradColumn(r0, r1, r2, r3 []float32, x int) (w0, w1, w2, w3 float32) {
-	if x < 0 || x >= len(r0) {
-		return 0, 0, 0, 0
-	}
-	d0, d1, d2, d3 := r0[x], r1[x], r2[x], r3[x]
-	return d0 - d2, d1 + d2, d2 - d1, d1 - d3
-}
-
 // winogradInputChannelsFirst writes V = Bᵀ·d·B of input channel c for the tiles of tile row R
 // (R = b·tilesH + ty, over the batch) into v[ξ][c][t0 + tx], tiles being the chunk's tile count.
 // Neighbouring tiles share two input columns, so each column's Bᵀ·d is computed once.
@@ -315,30 +305,42 @@ func (p *im2colPlan) winogradInputChannelsFirst(v []float32, tiles, c, R, t0 int
 			rows[k] = zeros[:p.inW]
 		}
 	}
-	r0, r1, r2, r3 := rows[0], rows[1], rows[2], rows[3]
 	// The 16 entries go to 16 matrices of inC·tiles floats each, often a power of two apart, so
 	// that writing them one tile at a time would keep 16 lines of the same cache set in flight:
-	// a block of tiles is transformed into buf first, then copied out row by row.
+	// a block of tiles is transformed into buf first, then copied out row by row. Within a block,
+	// the columns' Bᵀ·d (w; neighbouring tiles share two columns) are computed first, then the
+	// tiles' (Bᵀ·d)·B, each as a loop along contiguous rows.
 	const block = 64
+	var w [4][2*block + 2]float32
 	var buf [16][block]float32
 	stride := p.inC * tiles
 	dst := v[c*tiles+t0:]
-	x := -p.padW
-	a0, a1, a2, a3 := winogradColumn(r0, r1, r2, r3, x)
-	b0, b1, b2, b3 := winogradColumn(r0, r1, r2, r3, x+1)
 	for tb := 0; tb < tilesW; tb += block {
 		n := min(block, tilesW-tb)
-		for i := range n {
-			c0, c1, c2, c3 := winogradColumn(r0, r1, r2, r3, x+2)
-			d0, d1, d2, d3 := winogradColumn(r0, r1, r2, r3, x+3)
-			// Row i of Bᵀ·d is (a_i, b_i, c_i, d_i); times B.
-			buf[0][i], buf[1][i], buf[2][i], buf[3][i] = a0-c0, b0+c0, c0-b0, b0-d0
-			buf[4][i], buf[5][i], buf[6][i], buf[7][i] = a1-c1, b1+c1, c1-b1, b1-d1
-			buf[8][i], buf[9][i], buf[10][i], buf[11][i] = a2-c2, b2+c2, c2-b2, b2-d2
-			buf[12][i], buf[13][i], buf[14][i], buf[15][i] = a3-c3, b3+c3, c3-b3, b3-d3
-			a0, a1, a2, a3 = c0, c1, c2, c3
-			b0, b1, b2, b3 = d0, d1, d2, d3
-			x += 2
+		x0, width := 2*tb-p.padW, 2*n+2 // the block's input columns: x0 + [0, width)
+		lo := min(max(-x0, 0), width)
+		hi := max(min(p.inW-x0, width), lo)
+		for k := range 4 {
+			clear(w[k][:lo])
+			clear(w[k][hi:width])
+		}
+		if hi > lo {
+			d0 := rows[0][x0+lo : x0+hi]
+			d1, d2, d3 := rows[1][x0+lo:x0+hi], rows[2][x0+lo:x0+hi], rows[3][x0+lo:x0+hi]
+			w0, w1, w2, w3 := w[0][lo:hi], w[1][lo:hi], w[2][lo:hi], w[3][lo:hi]
+			d1, d2, d3 = d1[:len(d0)], d2[:len(d0)], d3[:len(d0)]
+			w0, w1, w2, w3 = w0[:len(d0)], w1[:len(d0)], w2[:len(d0)], w3[:len(d0)]
+			for j := range d0 { // Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+				w0[j], w1[j], w2[j], w3[j] = d0[j]-d2[j], d1[j]+d2[j], d2[j]-d1[j], d1[j]-d3[j]
+			}
+		}
+		for k := range 4 {
+			wk := w[k][:width]
+			o0, o1, o2, o3 := buf[4*k][:n], buf[4*k+1][:n], buf[4*k+2][:n], buf[4*k+3][:n]
+			for i := range o0 {
+				e := wk[2*i : 2*i+4]
+				o0[i], o1[i], o2[i], o3[i] = e[0]-e[2], e[1]+e[2], e[2]-e[1], e[1]-e[3]
+			}
 		}
 		for xi := range 16 {
 			copy(dst[xi*stride+tb:][:n], buf[xi][:n])
