@@ -28,7 +28,12 @@ package ops
 // than 32×32 output pixels (over the batch) are left to im2col, for which the kernel transform
 // costs more than it saves (see defaultWinogradMinPixels).
 //
-// Set GOMLX_CONV_WINOGRAD=false to turn it off (the im2col path then runs these convolutions).
+// It is off by default: GOMLX_CONV_WINOGRAD=true turns it on. Measured on 2 Zen 5 cores with the
+// AVX-512 matmul, it runs VGG19's large layers 10-30 % faster than im2col, but estil's whole
+// evaluation (VGG19's loss and its gradient) no faster, within the machine's noise, at 64, 128
+// and 256 px: the convolutions are about half of an evaluation, the layers where it wins a part
+// of them, and its transforms (plain Go loops) take back much of what the products save. See
+// estil's third_party/PATCHES.md, patch 11.
 
 import (
 	"os"
@@ -49,21 +54,29 @@ func init() {
 	gobackend.SetNodeExecutor(compute.OpTypeConvGeneral, gobackend.PriorityTyped+1, execConvGeneralWinograd)
 }
 
-// ConvWinogradEnv is the environment variable that turns the Winograd fast path off when "false".
+// ConvWinogradEnv is the environment variable that turns the Winograd fast path on when "true"
+// (it is off by default).
 const ConvWinogradEnv = "GOMLX_CONV_WINOGRAD"
 
 // ConvWinogradMinPixelsEnv sets the smallest output, in pixels over the batch, that the Winograd
-// path runs (default 1024, see defaultWinogradMinPixels; 0 runs it on every 3×3 stride-1
-// convolution, e.g. to test it on small images).
+// path runs (default 1024, see defaultWinogradMinPixels). 0 runs it on every 3×3 stride-1
+// convolution, whatever its size and channels (winogradMinInChannels is lifted too), e.g. to test
+// it on small images.
 const ConvWinogradMinPixelsEnv = "GOMLX_CONV_WINOGRAD_MIN_PIXELS"
 
 // Where it pays, measured on VGG19's layers (2 Zen 5 cores, AVX-512; BenchmarkConvWinograd): the
 // kernel transform reads the whole kernel and writes 16/9 of it (16 MB at 512 → 512 channels),
 // which only a large enough map amortizes. 512 → 512 channels, forward: 32×32 outputs 11-14 ms
 // against im2col's 15-20 ms, 24×24 10-13 ms against 9-12 ms, 16×16 5.7-6.2 ms against 3.9-4.4
-// ms, 8×8 3.7 ms against 1.1 ms. Below winogradMinPixels output pixels (over the batch) im2col
-// runs the convolution.
+// ms, 8×8 3.7 ms against 1.1 ms. Below these many output pixels (over the batch) im2col runs the
+// convolution.
 const defaultWinogradMinPixels = 32 * 32
+
+// winogradMinInChannels: with fewer input channels the products are too short (contracting
+// inC) to pay for the output transform. VGG19's conv1_1 (3 → 64 channels at 128×128): 2.0-2.2 ms
+// against im2col's 0.51-0.60 ms; its input gradient (64 → 3) is faster with Winograd (2.5-2.9
+// ms against 4.0-4.9 ms).
+const winogradMinInChannels = 16
 
 // winogradBudgetBytes caps the Winograd workspace (transformed input and products of one chunk)
 // below the im2col budget: with 4 MiB the chunk's matrices stay in the caches between the
@@ -72,7 +85,7 @@ const defaultWinogradMinPixels = 32 * 32
 const winogradBudgetBytes = 4 << 20
 
 var (
-	convWinogradEnabled   = envutil.MustReadBool(ConvWinogradEnv, true)
+	convWinogradEnabled   = envutil.MustReadBool(ConvWinogradEnv, false)
 	convWinogradMinPixels = readWinogradMinPixels()
 
 	// Convolutions the Winograd path ran, read by the tests (export_test.go).
@@ -95,7 +108,8 @@ func readWinogradMinPixels() int {
 // describes.
 func (p *im2colPlan) winogradApplies() bool {
 	return convWinogradEnabled && p.kH == 3 && p.kW == 3 && p.strideH == 1 && p.strideW == 1 &&
-		p.dilationH == 1 && p.dilationW == 1 && p.batch*p.outH*p.outW >= convWinogradMinPixels
+		p.dilationH == 1 && p.dilationW == 1 && p.batch*p.outH*p.outW >= convWinogradMinPixels &&
+		(p.inC >= winogradMinInChannels || convWinogradMinPixels == 0)
 }
 
 // execConvGeneralWinograd is the ConvGeneral executor: the Winograd path where it applies, else

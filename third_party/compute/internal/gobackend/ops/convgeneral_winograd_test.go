@@ -32,10 +32,9 @@ const winogradTolerance = 3e-5
 // reversed by a Reverse that the fast path absorbs). It checks that the Winograd path ran, and
 // that it does not when turned off.
 func TestConvWinogradMatchesGeneric(t *testing.T) {
-	minPixels := ops.SetConvWinogradMinPixels(0)
-	t.Cleanup(func() { ops.SetConvIm2col(true); ops.SetConvWinograd(true); ops.SetConvWinogradMinPixels(minPixels) })
+	minPixels, enabled := ops.SetConvWinogradMinPixels(0), ops.SetConvWinograd(true) // whatever GOMLX_CONV_WINOGRAD says
+	t.Cleanup(func() { ops.SetConvIm2col(true); ops.SetConvWinograd(enabled); ops.SetConvWinogradMinPixels(minPixels) })
 	ops.SetConvIm2col(true)
-	ops.SetConvWinograd(true)
 	kernelLayouts := []struct {
 		name    string
 		spatial []int
@@ -131,11 +130,12 @@ func TestConvWinogradMatchesGeneric(t *testing.T) {
 // TestConvWinogradChunks runs a convolution whose tiles take several chunks (the workspace
 // budget set to nothing: one tile row per chunk), both layouts, against the generic executor.
 func TestConvWinogradChunks(t *testing.T) {
-	previous, minPixels := ops.SetConvIm2colBudget(0), ops.SetConvWinogradMinPixels(0)
+	previous, minPixels, enabled := ops.SetConvIm2colBudget(0), ops.SetConvWinogradMinPixels(0), ops.SetConvWinograd(true)
 	t.Cleanup(func() {
 		ops.SetConvIm2colBudget(previous)
 		ops.SetConvIm2col(true)
 		ops.SetConvWinogradMinPixels(minPixels)
+		ops.SetConvWinograd(enabled)
 	})
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, channelsFirst := range []bool{true, false} {
@@ -173,25 +173,25 @@ func TestConvWinogradChunks(t *testing.T) {
 	}
 }
 
-// TestConvWinogradMinPixels checks that maps below the threshold go to im2col and those at it to
-// Winograd (with its default, 32×32 output pixels over the batch).
+// TestConvWinogradMinPixels checks that maps below the threshold (default: 32×32 output pixels
+// over the batch) and convolutions with fewer than 16 input channels go to im2col, the others to
+// Winograd.
 func TestConvWinogradMinPixels(t *testing.T) {
-	t.Cleanup(func() { ops.SetConvIm2col(true); ops.SetConvWinograd(true) })
+	enabled := ops.SetConvWinograd(true)
+	t.Cleanup(func() { ops.SetConvIm2col(true); ops.SetConvWinograd(enabled) })
 	ops.SetConvIm2col(true)
-	ops.SetConvWinograd(true)
 	r := rand.New(rand.NewPCG(9, 10))
 	axes := compute.ConvolveAxesConfig{
 		InputBatch: 0, InputChannels: 1, InputSpatial: []int{2, 3},
 		KernelOutputChannels: 0, KernelInputChannels: 1, KernelSpatial: []int{2, 3},
 		OutputBatch: 0, OutputChannels: 1, OutputSpatial: []int{2, 3},
 	}
-	kernelShape := shapes.Make(dtypes.Float32, 4, 3, 3, 3)
 	for _, c := range []struct {
-		batch, h, w int
-		winograd    bool
-	}{{1, 31, 32, false}, {1, 32, 32, true}, {2, 16, 32, true}, {2, 16, 31, false}} {
-		inputShape := shapes.Make(dtypes.Float32, c.batch, 3, c.h, c.w)
-		name := fmt.Sprintf("b%d_%dx%d", c.batch, c.h, c.w)
+		batch, cin, h, w int
+		winograd         bool
+	}{{1, 16, 31, 32, false}, {1, 16, 32, 32, true}, {2, 16, 16, 32, true}, {2, 16, 16, 31, false}, {1, 8, 64, 64, false}} {
+		inputShape, kernelShape := shapes.Make(dtypes.Float32, c.batch, c.cin, c.h, c.w), shapes.Make(dtypes.Float32, 4, c.cin, 3, 3)
+		name := fmt.Sprintf("b%d_c%d_%dx%d", c.batch, c.cin, c.h, c.w)
 		runs, im2colRuns := ops.ConvWinogradRuns(), ops.ConvIm2colRuns()
 		execConv(t, name, inputShape, kernelShape, randomFloats(r, inputShape.Size()), randomFloats(r, kernelShape.Size()), nil,
 			axes, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}, []int{1, 1})
@@ -220,7 +220,8 @@ func abs(v []float32) []float32 {
 
 // BenchmarkConvWinograd times VGG19's convolutions (channels first, padding 1, batch 1), forward
 // (OIHW kernel) and input gradient (the kernel read as IOHW with its spatial axes reversed),
-// through the Winograd path and through im2col, in the same run:
+// through the Winograd path (whatever the map's size: the threshold is set to 0) and through
+// im2col, in the same run:
 //
 //	go test ./internal/gobackend/ops -run '^$' -bench ConvWinograd
 func BenchmarkConvWinograd(b *testing.B) {
@@ -229,7 +230,9 @@ func BenchmarkConvWinograd(b *testing.B) {
 		cin, cout int
 		size      int
 	}{
+		{"conv1_1", 3, 64, 128},
 		{"conv1_2", 64, 64, 128},
+		{"conv1_2@256px", 64, 64, 256},
 		{"conv2_2", 128, 128, 64},
 		{"conv3_2", 256, 256, 32},
 		{"conv3_2@64px", 256, 256, 16},
@@ -244,8 +247,8 @@ func BenchmarkConvWinograd(b *testing.B) {
 			for _, winograd := range []bool{true, false} {
 				name := fmt.Sprintf("%s_%dx%d_%d->%d/grad=%v/winograd=%v", layer.name, layer.size, layer.size, layer.cin, layer.cout, gradient, winograd)
 				b.Run(name, func(b *testing.B) {
-					previous := ops.SetConvWinograd(winograd)
-					defer ops.SetConvWinograd(previous)
+					previous, minPixels := ops.SetConvWinograd(winograd), ops.SetConvWinogradMinPixels(0)
+					defer func() { ops.SetConvWinograd(previous); ops.SetConvWinogradMinPixels(minPixels) }()
 					benchmarkConv3x3(b, layer.cin, layer.cout, layer.size, gradient)
 				})
 			}
