@@ -344,16 +344,26 @@ func (p *im2colPlan) winogradInputChannelsFirst(v []float32, tiles, c, R, t0 int
 			w0, w1, w2, w3 := w[0][lo:hi], w[1][lo:hi], w[2][lo:hi], w[3][lo:hi]
 			d1, d2, d3 = d1[:len(d0)], d2[:len(d0)], d3[:len(d0)]
 			w0, w1, w2, w3 = w0[:len(d0)], w1[:len(d0)], w2[:len(d0)], w3[:len(d0)]
-			for j := range d0 { // Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
-				w0[j], w1[j], w2[j], w3[j] = d0[j]-d2[j], d1[j]+d2[j], d2[j]-d1[j], d1[j]-d3[j]
+			if winogradAVX512 {
+				winogradColumnsAVX512(w0, w1, w2, w3, d0, d1, d2, d3)
+			} else {
+				for j := range d0 { // Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+					w0[j], w1[j], w2[j], w3[j] = d0[j]-d2[j], d1[j]+d2[j], d2[j]-d1[j], d1[j]-d3[j]
+				}
 			}
 		}
-		for k := range 4 {
-			wk := w[k][:width]
-			o0, o1, o2, o3 := buf[4*k][:n], buf[4*k+1][:n], buf[4*k+2][:n], buf[4*k+3][:n]
-			for i := range o0 {
-				e := wk[2*i : 2*i+4]
-				o0[i], o1[i], o2[i], o3[i] = e[0]-e[2], e[1]+e[2], e[2]-e[1], e[1]-e[3]
+		if winogradAVX512 {
+			for k := range 4 {
+				winogradRowsAVX512(buf[4*k][:], buf[4*k+1][:], buf[4*k+2][:], buf[4*k+3][:], w[k][:], n)
+			}
+		} else {
+			for k := range 4 {
+				wk := w[k][:width]
+				o0, o1, o2, o3 := buf[4*k][:n], buf[4*k+1][:n], buf[4*k+2][:n], buf[4*k+3][:n]
+				for i := range o0 {
+					e := wk[2*i : 2*i+4]
+					o0[i], o1[i], o2[i], o3[i] = e[0]-e[2], e[1]+e[2], e[2]-e[1], e[1]-e[3]
+				}
 			}
 		}
 		for xi := range 16 {
@@ -382,6 +392,10 @@ func (p *im2colPlan) winogradOutputChannelsFirst(m []float32, tiles, o, R, t0 in
 		n := min(block, tilesW-tb)
 		for xi := range 16 {
 			copy(src[xi][:n], m[xi*stride+o*tiles+t0+tb:][:n])
+		}
+		if winogradAVX512 {
+			winogradOutputAVX512(&src, n, row0, row1, 2*tb)
+			continue
 		}
 		for i := range n {
 			tx := tb + i
