@@ -19,3 +19,21 @@ func SetConvIm2colBudget(bytes int) (previous int) {
 // ConvIm2colRuns returns how many convolutions the im2col fast path has run since the process
 // started.
 func ConvIm2colRuns() int64 { return convIm2colRuns.Load() }
+
+// SetConvWinograd turns ConvGeneral's Winograd fast path on or off (the im2col path then runs its
+// convolutions); it returns the previous setting.
+func SetConvWinograd(enabled bool) (previous bool) {
+	previous, convWinogradEnabled = convWinogradEnabled, enabled
+	return previous
+}
+
+// ConvWinogradRuns returns how many convolutions the Winograd fast path has run since the
+// process started.
+func ConvWinogradRuns() int64 { return convWinogradRuns.Load() }
+
+// SetConvWinogradMinPixels sets the smallest output (batch·height·width) that the Winograd path
+// runs (0: all); it returns the previous one.
+func SetConvWinogradMinPixels(pixels int) (previous int) {
+	previous, convWinogradMinPixels = convWinogradMinPixels, pixels
+	return previous
+}
