@@ -28,12 +28,12 @@ package ops
 // than 32×32 output pixels (over the batch) are left to im2col, for which the kernel transform
 // costs more than it saves (see defaultWinogradMinPixels).
 //
-// It is off by default: GOMLX_CONV_WINOGRAD=true turns it on. Measured on 2 Zen 5 cores with the
-// AVX-512 matmul, it runs VGG19's large layers 10-30 % faster than im2col, but estil's whole
-// evaluation (VGG19's loss and its gradient) no faster, within the machine's noise, at 64, 128
-// and 256 px: the convolutions are about half of an evaluation, the layers where it wins a part
-// of them, and its transforms (plain Go loops) take back much of what the products save. See
-// estil's third_party/PATCHES.md, patch 11.
+// It is on by default; GOMLX_CONV_WINOGRAD=false turns it off. Measured on 2 quiet Zen 5 cores
+// with the AVX-512 matmul, estil's whole evaluation (VGG19's loss and its gradient) took 552-556
+// ms against 610-628 ms at 256 px and 156-159 ms against 161-166 ms at 128 px (three alternated
+// runs each), with a 10-20 % lower peak RSS. The gain is modest: the convolutions are about half
+// of an evaluation, Winograd runs only on the large maps, and its transforms take back much of
+// what the products save. See estil's third_party/PATCHES.md, patch 11.
 
 import (
 	"os"
@@ -54,8 +54,8 @@ func init() {
 	gobackend.SetNodeExecutor(compute.OpTypeConvGeneral, gobackend.PriorityTyped+1, execConvGeneralWinograd)
 }
 
-// ConvWinogradEnv is the environment variable that turns the Winograd fast path on when "true"
-// (it is off by default).
+// ConvWinogradEnv is the environment variable that turns the Winograd fast path off when "false"
+// (it is on by default).
 const ConvWinogradEnv = "GOMLX_CONV_WINOGRAD"
 
 // ConvWinogradMinPixelsEnv sets the smallest output, in pixels over the batch, that the Winograd
@@ -85,7 +85,7 @@ const winogradMinInChannels = 16
 const winogradBudgetBytes = 4 << 20
 
 var (
-	convWinogradEnabled   = envutil.MustReadBool(ConvWinogradEnv, false)
+	convWinogradEnabled   = envutil.MustReadBool(ConvWinogradEnv, true)
 	convWinogradMinPixels = readWinogradMinPixels()
 
 	// Convolutions the Winograd path ran, read by the tests (export_test.go).
