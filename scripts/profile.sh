@@ -10,6 +10,7 @@
 #
 # The groups, in the order a function is matched against them:
 #   kernel     the matrix product's micro-kernels (assembly or SIMD Go)
+#   winograd   Winograd's transforms of the kernel, the input tiles and the output (patch 11)
 #   output     adding the matmul's output panels into the result
 #   packing    packing the matmul's operands into panels, and im2col's packing of the kernels
 #   im2col     building the column matrix from the feature maps
@@ -29,7 +30,7 @@ trap 'rm -rf "$tmp"' EXIT
 GOEXPERIMENT=${GOEXPERIMENT-simd} go test -c -o "$tmp/nst.test" ./nst
 
 printf '%-5s %8s %6s' size s/eval evals
-for g in kernel packing im2col output transpose copies elementwise runtime other waiting; do printf ' %10s' "$g"; done
+for g in kernel winograd packing im2col output transpose copies elementwise runtime other waiting; do printf ' %10s' "$g"; done
 printf '\n'
 for size in "${sizes[@]}"; do
 	evals=${ESTIL_PROFILE_EVALS:-}
@@ -46,6 +47,7 @@ for size in "${sizes[@]}"; do
 		$1 ~ /^[0-9.]+(s|ms|us)$/ && NF >= 6 {
 			t = secs($1); f = $0; sub(/^ *[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +/, "", f)
 			if (f ~ /matmul\..*(Kernel[0-9]|KernelAsm|[Kk]ernel[A-Z0-9]*Float|microKernel|neon)/ && f !~ /Pack/) g = "kernel"
+			else if (f ~ /[Ww]inograd/) g = "winograd"
 			else if (f ~ /matmul\..*Output/) g = "output"
 			else if (f ~ /Pack|packKernel|unsafePack/) g = "packing"
 			else if (f ~ /im2col|fillColumns/) g = "im2col"
@@ -60,7 +62,7 @@ for size in "${sizes[@]}"; do
 			wall = nsop / 1e9 * evals
 			wait = cores * wall - total; if (wait < 0) wait = 0
 			printf "%-5s %8.3f %6d", size, nsop / 1e9, evals
-			n = split("kernel packing im2col output transpose copies elementwise runtime other", gs, " ")
+			n = split("kernel winograd packing im2col output transpose copies elementwise runtime other", gs, " ")
 			for (i = 1; i <= n; i++) printf " %9.1f%%", 100 * sum[gs[i]] / (cores * wall)
 			printf " %9.1f%%\n", 100 * wait / (cores * wall)
 		}'
