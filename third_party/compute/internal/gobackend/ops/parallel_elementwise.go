@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gomlx/compute"
@@ -150,11 +151,29 @@ func runChunks(backend *gobackend.Backend, n, chunks, align int, fn func(lo, hi 
 	size := (n + chunks - 1) / chunks
 	size = (size + align - 1) / align * align
 	chunks = (n + size - 1) / size
-	parallelFor(backend, chunks, func(i int) {
-		lo := i * size
-		hi := min(lo+size, n)
-		fn(lo, hi)
-	})
+	var next atomic.Int64
+	work := func() {
+		for i := int(next.Add(1) - 1); i < chunks; i = int(next.Add(1) - 1) {
+			lo := i * size
+			fn(lo, min(lo+size, n))
+		}
+	}
+	// The calling goroutine works too; helpers are only taken if the pool has them free now
+	// (waiting for one, as Saturate does when the pool is full, would leave this op stalled).
+	helpers := min(chunks, backend.Workers.AdjustedMaxParallelism()) - 1
+	var wg sync.WaitGroup
+	for range helpers {
+		wg.Add(1)
+		if !backend.Workers.StartIfAvailable(func() {
+			defer wg.Done()
+			work()
+		}) {
+			wg.Done()
+			break
+		}
+	}
+	work()
+	wg.Wait()
 }
 
 // parallelBinaryExecutor wraps the serial executor of a binary op: float32 operands of the same
