@@ -58,21 +58,21 @@ func ParseBLAS(list string) ([]string, error) {
 // BLASReport is what the PyTorch script found loaded into its process (pytorch_reference.py's
 // blas_report).
 type BLASReport struct {
-	Kind          string            `json:"kind"`                   // OpenBLAS, MKL, reference or unknown
-	Library       string            `json:"library,omitempty"`      // the file, links resolved
-	Config        string            `json:"config,omitempty"`       // openblas_get_config()
-	Core          string            `json:"core,omitempty"`         // openblas_get_corename(): the kernels OpenBLAS chose
-	BLASThreads   int               `json:"blas_threads,omitempty"` // openblas_get_num_threads()
-	TorchThreads  int               `json:"torch_threads"`          // torch.get_num_threads(): the OpenMP pool
-	TorchBLASInfo string            `json:"torch_blas_info"`        // BLAS_INFO from torch.__config__.show()
+	Kind          string `json:"kind"`                   // OpenBLAS, MKL, reference or unknown
+	Library       string `json:"library,omitempty"`      // the file, links resolved
+	Config        string `json:"config,omitempty"`       // openblas_get_config()
+	Core          string `json:"core,omitempty"`         // openblas_get_corename(): the kernels OpenBLAS chose
+	BLASThreads   int    `json:"blas_threads,omitempty"` // openblas_get_num_threads()
+	TorchThreads  int    `json:"torch_threads"`          // torch.get_num_threads(): the OpenMP pool
+	TorchBLASInfo string `json:"torch_blas_info"`        // BLAS_INFO from torch.__config__.show()
 	// ConvBackend is the backend PyTorch picks for a 3×3 convolution at the run's size and dtype
 	// (torch._C._select_conv_backend): Mkldnn (oneDNN's own kernels, which do not call the BLAS)
 	// for float32 where torch has oneDNN, as Debian's and pip's have; Slow2d (im2col + the BLAS)
 	// otherwise, e.g. in float64. OneDNN is its version, when built in.
-	ConvBackend string `json:"conv_backend"`
-	OneDNN      string `json:"onednn,omitempty"`
-	Libraries     []string          `json:"libraries"`              // every BLAS-like library mapped
-	Env           map[string]string `json:"env"`                    // the thread and BLAS variables that were set
+	ConvBackend string            `json:"conv_backend"`
+	OneDNN      string            `json:"onednn,omitempty"`
+	Libraries   []string          `json:"libraries"` // every BLAS-like library mapped
+	Env         map[string]string `json:"env"`       // the thread and BLAS variables that were set
 }
 
 // String says it in one line, e.g. "OpenBLAS (OpenBLAS 0.3.21 DYNAMIC_ARCH …; core Haswell; 1 BLAS
