@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/estil-nst/estil/internal/enum"
 )
 
 // Which BLAS PyTorch runs with.
@@ -41,8 +43,8 @@ func ParseBLAS(list string) ([]string, error) {
 		if part == "" {
 			continue
 		}
-		if !slices.Contains(BLASChoices, part) {
-			return nil, fmt.Errorf("%q is not one of %s", part, strings.Join(BLASChoices, ", "))
+		if _, err := enum.Parse("PyTorch BLAS", part, BLASChoices); err != nil {
+			return nil, err
 		}
 		if slices.Contains(out, part) {
 			return nil, fmt.Errorf("%q is given twice", part)
@@ -50,7 +52,7 @@ func ParseBLAS(list string) ([]string, error) {
 		out = append(out, part)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no BLAS in %q (one or more of %s)", list, strings.Join(BLASChoices, ", "))
+		return nil, fmt.Errorf("no BLAS in %q (one or more of %s)", list, enum.List(BLASChoices))
 	}
 	return out, nil
 }
@@ -115,23 +117,20 @@ func (b *BLASReport) String() string {
 	return s
 }
 
-// blasDirs are where Debian (and Ubuntu) install each BLAS's libblas.so.3, by preference:
-// OpenBLAS's pthread build first (its threads are its own; the OpenMP build would share
-// PyTorch's pool, the serial one has none).
+// blasDirs are the folders, under Debian's (and Ubuntu's) /usr/lib/<triplet>, that hold each
+// BLAS's libblas.so.3, by preference: OpenBLAS's pthread build first (its threads are its own; the
+// OpenMP build would share PyTorch's pool, the serial one has none).
 var blasDirs = map[string][]string{
-	BLASOpenBLAS:  {"/usr/lib/*-linux-gnu/openblas-pthread", "/usr/lib/*-linux-gnu/openblas-openmp", "/usr/lib/*-linux-gnu/openblas-serial"},
-	BLASReference: {"/usr/lib/*-linux-gnu/blas"},
+	BLASOpenBLAS:  {"openblas-pthread", "openblas-openmp", "openblas-serial"},
+	BLASReference: {"blas"},
 }
 
 // findBLAS is the folder holding the chosen BLAS's libblas.so.3 for this machine's architecture,
 // or "".
 func findBLAS(choice string) string {
-	for _, pattern := range blasDirs[choice] {
-		matches, _ := filepath.Glob(filepath.Join(pattern, "libblas.so.3"))
-		for _, m := range matches {
-			if strings.Contains(m, debianArch()) {
-				return filepath.Dir(m)
-			}
+	for _, sub := range blasDirs[choice] {
+		if dir := filepath.Join(debianLibDir(), sub); fileExists(filepath.Join(dir, "libblas.so.3")) {
+			return dir
 		}
 	}
 	return ""
@@ -142,14 +141,13 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-func debianArch() string {
-	switch runtime.GOARCH {
-	case "amd64":
-		return "x86_64-linux-gnu"
-	case "arm64":
-		return "aarch64-linux-gnu"
+// debianLibDir is Debian's multiarch library folder for this architecture.
+func debianLibDir() string {
+	triplet := map[string]string{"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}[runtime.GOARCH]
+	if triplet == "" {
+		triplet = runtime.GOARCH + "-linux-gnu"
 	}
-	return runtime.GOARCH
+	return filepath.Join("/usr/lib", triplet)
 }
 
 // torchEnv is the environment the PyTorch script runs in with this BLAS choice, and the choice
@@ -176,8 +174,8 @@ func torchEnv(choice string) (env []string, resolved string, err error) {
 	dir := findBLAS(resolved)
 	if dir == "" {
 		install := map[string]string{BLASOpenBLAS: "libopenblas0-pthread", BLASReference: "libblas3"}[resolved]
-		return nil, "", fmt.Errorf("--pytorch-blas %s: no %s libblas.so.3 found in %s (Debian: apt-get install %s), or use --pytorch-blas system",
-			resolved, resolved, strings.Join(blasDirs[resolved], " or "), install)
+		return nil, "", fmt.Errorf("--pytorch-blas %s: no %s libblas.so.3 found in %s/{%s} (Debian: apt-get install %s), or use --pytorch-blas system",
+			resolved, resolved, debianLibDir(), strings.Join(blasDirs[resolved], ","), install)
 	}
 	path := dir
 	if resolved == BLASReference {
