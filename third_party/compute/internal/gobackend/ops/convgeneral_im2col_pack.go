@@ -6,13 +6,11 @@ package ops
 
 import "github.com/gomlx/compute/internal/gobackend"
 
-// packKernel copies the kernel, in whatever axis order it has (and with its spatial axes read
-// backwards where kernelReversed says so), to the layout's matrix: [kH·kW·inC, outC] channels
-// last, [outC, inC·kH·kW] channels first.
-func (p *im2colPlan) packKernel(backend *gobackend.Backend, dst []float32) {
-	taps := p.kH * p.kW
-	// The tap order to read: taps[t] is where tap t = (ky, kx) of the matrix is in the kernel.
-	src := make([]int, taps)
+// tapOffsets says where each tap t = (ky, kx) of the window (t = ky·kW + kx) is in the kernel,
+// relative to its channels' base, with the spatial axes read backwards where kernelReversed says
+// so. packKernel and the Winograd kernel transform read the kernel through it.
+func (p *im2colPlan) tapOffsets() []int {
+	src := make([]int, p.kH*p.kW)
 	for ky := range p.kH {
 		sy := ky
 		if p.kernelReversed[0] {
@@ -26,6 +24,15 @@ func (p *im2colPlan) packKernel(backend *gobackend.Backend, dst []float32) {
 			src[ky*p.kW+kx] = sy*p.kSpatial0 + sx*p.kSpatial1
 		}
 	}
+	return src
+}
+
+// packKernel copies the kernel, in whatever axis order it has (and with its spatial axes read
+// backwards where kernelReversed says so), to the layout's matrix: [kH·kW·inC, outC] channels
+// last, [outC, inC·kH·kW] channels first.
+func (p *im2colPlan) packKernel(backend *gobackend.Backend, dst []float32) {
+	src := p.tapOffsets()
+	taps := len(src)
 	// The gradient's kernels (channel axes swapped, read backwards) are packed at every
 	// evaluation, up to 2.4M values for VGG19's deepest layers. Their source is the forward
 	// kernel [out, in, kH, kW], so the packed matrix's rows o (the forward's input channels) are

@@ -226,20 +226,7 @@ func (p *im2colPlan) batchedMatmul(backend *gobackend.Backend, lhs, rhs, out []f
 //
 //	G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
 func (p *im2colPlan) winogradKernel(backend *gobackend.Backend, u []float32) {
-	var src [9]int // where tap (ky, kx) of the window is in the kernel
-	for ky := range 3 {
-		sy := ky
-		if p.kernelReversed[0] {
-			sy = 2 - ky
-		}
-		for kx := range 3 {
-			sx := kx
-			if p.kernelReversed[1] {
-				sx = 2 - kx
-			}
-			src[ky*3+kx] = sy*p.kSpatial0 + sx*p.kSpatial1
-		}
-	}
+	src := p.tapOffsets() // where tap (ky, kx) of the 3×3 window is in the kernel
 	// A task transforms a block of 16 output × 16 input channels into buf, then copies buf's rows
 	// out: the 16 entries go to 16 matrices a power of two apart in the large layers, and writing
 	// them one pair of channels at a time thrashes the cache sets. Within the block, the loop runs
