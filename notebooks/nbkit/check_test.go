@@ -24,6 +24,7 @@ var (
 	styleLayerLoss = exercises.Solutions["styleLayerLoss"].(func(a, b *graph.Node) *graph.Node)
 	totalVariation = exercises.Solutions["totalVariation"].(func(*graph.Node) *graph.Node)
 	mmdLinear      = exercises.Solutions["mmdLinear"].(func(a, b *graph.Node) *graph.Node)
+	guidedGram     = exercises.Solutions["guidedGram"].(func(f, t *graph.Node) *graph.Node)
 )
 
 func inLanguages(t *testing.T, f func(t *testing.T, lang string)) {
@@ -153,6 +154,26 @@ var plantedMistakes = []planted{
 	{"mmd: minus", mmdExercise, two(func(t, s *graph.Node) *graph.Node { return graph.Neg(mmdLinear(t, s)) }), MistakeSign, "wrong sign"},
 	{"mmd: + cross term", mmdExercise, two(func(t, s *graph.Node) *graph.Node { return mmdLinear(t, graph.Neg(s)) }), MistakeSign, "cross term"},
 
+	// 08: the guided Gram matrix.
+	{"guided: stub", guidedGramExercise, two(func(f, t *graph.Node) *graph.Node { return nil }), MistakeTODO, "TODO"},
+	{"guided: no guide", guidedGramExercise, two(func(f, t *graph.Node) *graph.Node { return gramMatrix(f) }), MistakeMissingTerm, "the guide is missing"},
+	{"guided: (F∘T)·Fᵀ", guidedGramExercise, two(func(f, t *graph.Node) *graph.Node {
+		d, h, w := f.Shape().Dim(0), f.Shape().Dim(1), f.Shape().Dim(2)
+		guided := graph.Reshape(graph.Mul(f, graph.BroadcastToDims(graph.Reshape(t, 1, h, w), d, h, w)), d, h*w)
+		g := graph.MatMul(guided, graph.Transpose(flat(f), 0, 1))
+		return graph.Mul(g, graph.Div(graph.Scalar(g.Graph(), g.DType(), hw(f)), graph.ReduceAllSum(graph.Square(t))))
+	}), MistakeMissingTerm, "only once"},
+	{"guided: not normalised", guidedGramExercise, two(func(f, t *graph.Node) *graph.Node {
+		return graph.Div(graph.MulScalar(guidedGram(f, t), 1), graph.Div(graph.Scalar(f.Graph(), f.DType(), hw(f)), graph.ReduceAllSum(graph.Square(t))))
+	}), MistakeFactor, "normalisation h·w/Σ_p t_p² is missing"},
+	{"guided: divided only", guidedGramExercise, two(func(f, t *graph.Node) *graph.Node { return graph.DivScalar(guidedGram(f, t), hw(f)) }), MistakeFactor, "did not multiply by h·w"},
+	{"guided: positions", guidedGramExercise, two(func(f, t *graph.Node) *graph.Node {
+		d, h, w := f.Shape().Dim(0), f.Shape().Dim(1), f.Shape().Dim(2)
+		guided := graph.Reshape(graph.Mul(f, graph.BroadcastToDims(graph.Reshape(t, 1, h, w), d, h, w)), d, h*w)
+		return graph.MatMul(graph.Transpose(guided, 0, 1), guided)
+	}), MistakeTransposed, "pair of positions"},
+	{"guided: minus", guidedGramExercise, two(func(f, t *graph.Node) *graph.Node { return graph.Neg(guidedGram(f, t)) }), MistakeSign, "wrong sign"},
+
 	// Anything else.
 	{"panics", contentExercise, two(func(t, c *graph.Node) *graph.Node { return graph.Reshape(t, 7) }), MistakePanic, "building your graph failed"},
 	{"other values", contentExercise, two(func(t, c *graph.Node) *graph.Node {
@@ -267,6 +288,59 @@ func TestFactorsHaveOneReading(t *testing.T) {
 			if same {
 				t.Errorf("%s and %s are equal on every probe", factorText([]string{"d", "h·w"}, a.c, a.e), factorText([]string{"d", "h·w"}, b.c, b.e))
 			}
+		}
+	}
+}
+
+// TestGuidedFactorsHaveOneReading: the same for the guided Gram matrix's probes, whose third size
+// is the region's Σ_p t_p².
+func TestGuidedFactorsHaveOneReading(t *testing.T) {
+	probes := guidedGramExercise().probes
+	symbols := []string{"d", "h·w", "Σ_p t_p²"}
+	type factor struct {
+		c float64
+		e []int
+	}
+	var all []factor
+	for _, e := range append([][]int{{0, 0, 0}}, exponents(3)...) {
+		for _, c := range []float64{1, 0.5, 2, 0.25, 4} {
+			all = append(all, factor{c, e})
+		}
+	}
+	for i, a := range all {
+		for _, b := range all[i+1:] {
+			same := true
+			for _, p := range probes {
+				x, y := a.c*power(p.sizes, a.e), b.c*power(p.sizes, b.e)
+				same = same && math.Abs(x-y) <= 10*checkTolerance*math.Max(x, y)
+			}
+			if same {
+				t.Errorf("%s and %s are equal on every probe", factorText(symbols, a.c, a.e), factorText(symbols, b.c, b.e))
+			}
+		}
+	}
+}
+
+// TestGuidedGramWithOnesIsGram: with t all ones the guided Gram matrix is the plain one, and the
+// student's solution passes with estil's as written another way (an Einsum over the positions
+// with t² as weights).
+func TestGuidedGramWithOnesIsGram(t *testing.T) {
+	var out bytes.Buffer
+	ex := guidedGramExercise()
+	err := ex.check(&out, two(func(f, g *graph.Node) *graph.Node {
+		d, h, w := f.Shape().Dim(0), f.Shape().Dim(1), f.Shape().Dim(2)
+		t2 := graph.Reshape(graph.Square(g), h*w)
+		sum := graph.Einsum("ip,jp->ij", graph.Mul(flat(f), graph.BroadcastToDims(graph.Reshape(t2, 1, h*w), d, h*w)), flat(f))
+		return graph.Mul(sum, graph.Div(graph.Scalar(f.Graph(), f.DType(), hw(f)), graph.ReduceAllSum(t2)))
+	}))
+	if err != nil || !strings.HasPrefix(out.String(), "✔ ") {
+		t.Errorf("Σ_p t_p²·f_p·f_pᵀ written as an Einsum: %v, printed %q", err, out.String())
+	}
+	ones := func(in []*graph.Node) *graph.Node { return ex.reference([]*graph.Node{in[0], graph.OnesLike(in[1])}) }
+	for _, p := range ex.probes {
+		a, b := run(ones, p.inputs), run(one(gramMatrix), p.inputs[:1])
+		if !near(a.values, b.values) {
+			t.Errorf("on %s, nst.GuidedGram with t = 1 is not GramMatrix", ex.describe(p))
 		}
 	}
 }

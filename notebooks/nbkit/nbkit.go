@@ -14,10 +14,11 @@
 // # Exercises that students implement, and checks
 //
 // In some exercises the student writes part of the loss in GoMLX: the Gram matrix (03), the content
-// loss and one layer's style loss (04), the total variation (06) and mmd-linear (07). Exercises
-// lists them, with the stub a student starts from and the teacher's solution. The cell after the
-// student's calls a check (CheckGram, CheckContentLoss, CheckStyleLayerLoss, CheckTotalVariation,
-// CheckMMDLinear), which runs the student's function and estil's own (package nst) on the same
+// loss and one layer's style loss (04), the total variation (06), mmd-linear (07) and the guided
+// Gram matrix (08). Exercises lists them, with the stub a student starts from and the teacher's
+// solution. The cell after the student's calls a check (CheckGram, CheckContentLoss,
+// CheckStyleLayerLoss, CheckTotalVariation, CheckMMDLinear, CheckGuidedGram), which runs the
+// student's function and estil's own (package nst) on the same
 // random inputs of three or four shapes and prints ✔, or ✘ and a hint. It never shows estil's code.
 // To find the mistake it does what one does by hand when a loss disagrees with a reference. Does
 // the graph build? Is the result the right shape (a [h·w, h·w] Gram matrix is Fᵀ·F)? Is every value

@@ -48,6 +48,7 @@ var Solutions = map[string]any{
 	"styleLayerLoss": styleLayerLoss,
 	"totalVariation": totalVariation,
 	"mmdLinear":      mmdLinear,
+	"guidedGram":     guidedGram,
 }
 
 // Exercises lists the implement-and-check exercises, in the order of the notebooks.
@@ -93,6 +94,13 @@ func Exercises() []Exercise {
 			"mmdLinear retorna l'MMD de Li et al. amb el nucli lineal k(x, y) = xᵀy, tal com diu la fórmula: (1/(N·M))·Σ_ij [k(f_i, f_j) + k(s_i, s_j) − 2·k(f_i, s_j)] sobre tots els parells de posicions, on f_i i s_j són les columnes d'F i d'S, els mapes [N, h, w] vistos com a [N, M]."},
 		todo: text{"k(f_i, s_j) for every pair is the [M, M] matrix Fᵀ·S; sum the three kernel matrices as the formula says.",
 			"k(f_i, s_j) per a tots els parells és la matriu [M, M] Fᵀ·S; sumeu les tres matrius de nucli com diu la fórmula."},
+	}, {
+		ID: "08-guided-gram", Notebook: "08_control", Func: "guidedGram", Points: 2,
+		Check: "nbkit.CheckGuidedGram(guidedGram)",
+		doc: text{"guidedGram returns Gatys et al.'s (2017) guided Gram matrix [d, d] of one region: G^r = (h·w / Σ_p t_p²)·(F∘T)(F∘T)ᵀ, for a layer's feature map f [d, h, w] and the region's guidance channel t [h, w] at the layer's resolution (1 inside, 0 outside), F being f viewed as [d, h·w] and F∘T each of its rows multiplied by t.",
+			"guidedGram retorna la matriu de Gram guiada [d, d] d'una regió (Gatys et al. 2017): G^r = (h·w / Σ_p t_p²)·(F∘T)(F∘T)ᵀ, per al mapa de característiques f [d, h, w] d'una capa i el canal guia t [h, w] de la regió a la resolució de la capa (1 a dins, 0 a fora), on F és f vista com a [d, h·w] i F∘T, cadascuna de les seves files multiplicada per t."},
+		todo: text{"multiply f by t (graph.Reshape t to [1, h, w], graph.BroadcastToDims to [d, h, w], graph.Mul), take its Gram matrix as in 03, and scale it by h·w / Σ_p t_p² (graph.ReduceAllSum, graph.Square, graph.Div).",
+			"multipliqueu f per t (graph.Reshape de t a [1, h, w], graph.BroadcastToDims a [d, h, w], graph.Mul), preneu-ne la matriu de Gram com al 03 i escaleu-la per h·w / Σ_p t_p² (graph.ReduceAllSum, graph.Square, graph.Div)."},
 	}}
 }
 

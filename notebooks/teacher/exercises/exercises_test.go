@@ -37,6 +37,7 @@ var solved = map[string]struct {
 	"04-style-layer-loss": {"nbkit.CheckStyleLayerLoss(styleLayerLoss)", func() error { return nbkit.CheckStyleLayerLoss(styleLayerLoss) }},
 	"06-total-variation":  {"nbkit.CheckTotalVariation(totalVariation)", func() error { return nbkit.CheckTotalVariation(totalVariation) }},
 	"07-mmd-linear":       {"nbkit.CheckMMDLinear(mmdLinear)", func() error { return nbkit.CheckMMDLinear(mmdLinear) }},
+	"08-guided-gram":      {"nbkit.CheckGuidedGram(guidedGram)", func() error { return nbkit.CheckGuidedGram(guidedGram) }},
 }
 
 // TestSolutionsPass: every teacher's solution passes its check, in both languages, and the table's

@@ -49,3 +49,10 @@ func mmdLinear(target, style *graph.Node) *graph.Node {
 		graph.MulScalar(graph.ReduceAllSum(kernel(f, s)), 2))
 	return graph.DivScalar(sum, float64(n*m))
 }
+
+func guidedGram(f, t *graph.Node) *graph.Node {
+	d, h, w := f.Shape().Dim(0), f.Shape().Dim(1), f.Shape().Dim(2)
+	guided := graph.Mul(f, graph.BroadcastToDims(graph.Reshape(t, 1, h, w), d, h, w)) // F∘T
+	g := graph.MatMul(graph.Reshape(guided, d, h*w), graph.Transpose(graph.Reshape(guided, d, h*w), 0, 1))
+	return graph.Mul(g, graph.Div(graph.Scalar(g.Graph(), g.DType(), float64(h*w)), graph.ReduceAllSum(graph.Square(t))))
+}
