@@ -28,9 +28,18 @@ const (
 
 // Style is one style image and its weight in the blend (several styles are mixed by
 // averaging their Gram matrices with these weights, as neural-style does).
+//
+// With spatial control (Gatys et al. 2017, §4; see mask.go) a style may instead take one region
+// of the result: Mask, a black-and-white picture of the content's size, is white where the
+// result takes this style (nil: everywhere); Guide, one of the style picture's size, is white
+// where the style's statistics are taken from (nil: the whole picture). With any Mask or Guide
+// the styles are not blended: each has its own guided style term, weighted by Weight, and pixels
+// in no Mask only feel the content loss. Masks work with the Gram style loss only.
 type Style struct {
 	Image  image.Image
 	Weight float64
+	Mask   image.Image
+	Guide  image.Image
 }
 
 // Transfer is one style transfer: it adjusts the pixels of a target image, starting from Init,
@@ -171,7 +180,7 @@ func (t *Transfer) run(ctx context.Context, content image.Image, styles []Style,
 		return nil, err
 	}
 
-	objective := t.objective(contentLayers, styleLayers)
+	objective := t.objective(contentLayers, styleLayers, regionWeights(styles))
 	inputs := append(m.parameters(), targets...)
 	var evals int
 	var lastFinite = math.Inf(1)
@@ -286,6 +295,9 @@ func (t *Transfer) validate(styles []Style, init Init, initImage image.Image) er
 	if len(t.Loss.StyleLayers) > 0 && len(styles) == 0 {
 		return errors.New("transfer: no style image")
 	}
+	if regions(styles) && t.Loss.StyleLoss.OrGram() != StyleLossGram {
+		return fmt.Errorf("style masks work with the gram style loss only (Gatys et al.'s guided Gram matrices), not with %s", t.Loss.StyleLoss)
+	}
 	if len(styles) > 1 && t.Loss.StyleLoss.impl(t.Loss.GramNorm).OneStyle {
 		return fmt.Errorf("the %s style loss takes one style picture, got %d (its statistics are the style's feature vectors, which do not blend)", t.Loss.StyleLoss, len(styles))
 	}
@@ -333,6 +345,10 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 	}
 	if len(styleLayers) == 0 {
 		return out, nil
+	}
+	if regions(styles) {
+		guided, err := t.guidedTargets(content, styles, styleLayers)
+		return append(out, guided...), err
 	}
 	var sum float64
 	for _, s := range styles {
@@ -415,6 +431,84 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 	return append(out, finished...), nil
 }
 
+// regionWeights are the weights w_r of the regions of a spatially controlled transfer (one per
+// style, its Weight); nil without spatial control.
+func regionWeights(styles []Style) []float64 {
+	if !regions(styles) {
+		return nil
+	}
+	w := make([]float64, len(styles))
+	for r, s := range styles {
+		w[r] = s.Weight
+	}
+	return w
+}
+
+// guidedTargets are the style targets of a spatially controlled transfer (see mask.go): for each
+// style layer l and each style r, G^r_l of style r's picture within its Guide, normalized as
+// GramNorm says; then, for each style layer l and each style r, style r's Mask at l's resolution
+// (the result's guidance channels, which the objective multiplies the result's features by).
+func (t *Transfer) guidedTargets(content *tensors.Tensor, styles []Style, styleLayers []Layer) ([]*tensors.Tensor, error) {
+	m, norm := t.Model, t.Loss.GramNorm
+	h, w := content.Shape().Dim(0), content.Shape().Dim(1)
+	masks, err := checkRegions(styles, w, h)
+	if err != nil {
+		return nil, err
+	}
+	exec, err := m.exec(fmt.Sprintf("guided-style-stats:%v:%s", styleNames(t.Loss.StyleLayers), norm), func(inputs []*Node) []*Node {
+		params, guides := inputs[1:1+m.numParameters()], inputs[1+m.numParameters():]
+		feats := m.forward(m.normalize(inputs[0]), params, styleLayers)
+		stats := make([]*Node, len(styleLayers))
+		for i, l := range styleLayers {
+			stats[i] = norm.GuidedGram(feats[l.Index], guides[i])
+		}
+		return stats
+	})
+	if err != nil {
+		return nil, err
+	}
+	grams := make([][]*tensors.Tensor, len(styles)) // [style][layer]
+	var resultMasks []*tensors.Tensor               // [layer][style]
+	resultPyramids := make([][]*tensors.Tensor, len(styles))
+	for r, s := range styles {
+		st := ImageTensor(s.Image)
+		if err := checkImageTensor(st); err != nil {
+			return nil, fmt.Errorf("style image %d: %w", r+1, err)
+		}
+		sw, sh := s.Image.Bounds().Dx(), s.Image.Bounds().Dy()
+		guide := allOnes(sw, sh)
+		if s.Guide != nil {
+			guide, _, _, _ = Mask(s.Guide) // checked by checkRegions
+		}
+		guides, err := maskPyramid(guide, sw, sh, styleLayers)
+		if err != nil {
+			return nil, fmt.Errorf("style %d's guide %w", r+1, err)
+		}
+		if grams[r], err = m.run(exec, st, guides...); err != nil {
+			return nil, fmt.Errorf("style image %d: %w", r+1, err)
+		}
+		mask := masks[r]
+		if mask == nil {
+			mask = allOnes(w, h)
+		}
+		if resultPyramids[r], err = maskPyramid(mask, w, h, styleLayers); err != nil {
+			return nil, fmt.Errorf("style %d's mask %w", r+1, err)
+		}
+	}
+	var out []*tensors.Tensor
+	for i := range styleLayers {
+		for r := range styles {
+			out = append(out, grams[r][i])
+		}
+	}
+	for i := range styleLayers {
+		for r := range styles {
+			resultMasks = append(resultMasks, resultPyramids[r][i])
+		}
+	}
+	return append(out, resultMasks...), nil
+}
+
 // styleInfos is what the style loss knows of each style layer for a content picture of h×w
 // pixels: the positions of the target's feature map there, and a seed from t.Seed and the layer.
 func (t *Transfer) styleInfos(h, w int, styleLayers []Layer) []styleloss.Layer {
@@ -480,7 +574,11 @@ func (t *Transfer) toImage(x *tensors.Tensor) (image.Image, error) {
 // objective builds the loss of the transfer as a graph function of the target image x
 // (normalized) and its inputs: the network's parameters, then the targets (see targets).
 // Besides the total it returns its parts: α·content, β·w_l·E_l per style layer, and tv·TV.
-func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, inputs []*Node) (*Node, []*Node) {
+//
+// With spatial control (regionWeights not nil: one region per style, see guidedTargets for the
+// targets' order), each style layer's E_l is Σ_r w_r·E_l^r, the styles' guided terms weighted by
+// their Weight.
+func (t *Transfer) objective(contentLayers, styleLayers []Layer, regionWeights []float64) func(x *Node, inputs []*Node) (*Node, []*Node) {
 	m, cfg := t.Model, t.Loss
 	return func(x *Node, inputs []*Node) (*Node, []*Node) {
 		params, targets := inputs[:m.numParameters()], inputs[m.numParameters():]
@@ -499,7 +597,12 @@ func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, i
 		infos := t.styleInfos(x.Shape().Dim(0), x.Shape().Dim(1), styleLayers)
 		styleTerms := make([]*Node, len(styleLayers))
 		for i, l := range styleLayers {
-			e := impl.LayerLoss(features[l.Index], styleTargets[i*impl.NumTargets:(i+1)*impl.NumTargets], infos[i])
+			var e *Node
+			if regionWeights != nil {
+				e = cfg.GramNorm.guidedLayerLoss(features[l.Index], styleTargets, i, len(styleLayers), regionWeights)
+			} else {
+				e = impl.LayerLoss(features[l.Index], styleTargets[i*impl.NumTargets:(i+1)*impl.NumTargets], infos[i])
+			}
 			styleTerms[i] = MulScalar(e, cfg.StyleWeight*cfg.StyleLayers[i].Weight*balance)
 		}
 		// total_loss = content_weight·content_loss + style_weight·style_loss (+ tv·TV)
@@ -515,6 +618,22 @@ func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, i
 		extras := append(append([]*Node{contentTerm}, styleTerms...), tvTerm)
 		return total, extras
 	}
+}
+
+// guidedLayerLoss is E_l = Σ_r w_r·E_l^r at style layer i of n, for a result whose features there
+// are feature: targets holds the n·R guided Gram matrices of the styles, then the n·R masks
+// (guidedTargets's order), R = len(weights).
+//
+//	E_l^r = the style term of GuidedGram(F_l, T^r_l) (the result's region r) against G^r_l(style r)
+func (norm GramNorm) guidedLayerLoss(feature *Node, targets []*Node, i, n int, weights []float64) *Node {
+	regions := len(weights)
+	grams, masks := targets[:n*regions], targets[n*regions:]
+	e := ScalarZero(feature.Graph(), feature.DType())
+	for r, w := range weights {
+		er := norm.GuidedStyleLayerLoss(feature, masks[i*regions+r], grams[i*regions+r])
+		e = Add(e, MulScalar(er, w))
+	}
+	return e
 }
 
 // Evaluate computes the loss of an image against content and styles with t's settings and
@@ -535,7 +654,7 @@ func (t *Transfer) Evaluate(target, content image.Image, styles []Style) (Evalua
 	if err := checkImageTensor(x); err != nil {
 		return Evaluation{}, fmt.Errorf("target image: %w", err)
 	}
-	objective := t.objective(contentLayers, styleLayers)
+	objective := t.objective(contentLayers, styleLayers, regionWeights(styles))
 	exec, err := NewExec(m.Backend, func(in []*Node) []*Node {
 		total, parts := objective(m.normalize(in[0]), in[1:])
 		return append([]*Node{total}, parts...)

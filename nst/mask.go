@@ -1,0 +1,182 @@
+package nst
+
+import (
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/estil-nst/estil/images"
+)
+
+// Spatial control (Gatys et al. 2017, "Controlling Perceptual Factors in Neural Style Transfer",
+// §4).
+//
+// A mask says which region of a picture a style belongs to: white pixels are in the region, black
+// ones are not. Style.Mask is the region of the result that takes the style, Style.Guide the
+// region of the style picture its statistics come from. Each region r gets its own guided Gram
+// matrices (GuidedGram) and its own style term, and the layer's term is their weighted sum,
+//
+//	E_l = Σ_r w_r · E_l^r,   E_l^r = the style term of G^r_l(result) against G^r_l(style r),
+//
+// so each region is pulled towards its own style's statistics and no other's. Pixels in no mask
+// only feel the content loss (and TV): they stay close to the content.
+//
+// A guidance channel has the picture's resolution; each layer needs it at its own. Gatys et al.
+// offer two ways: simple downsampling to the layer's size, and an eroded variant in which a
+// position belongs to the region only if its whole receptive field does (his code's
+// get_fm_guides, modes "simple" and "inside"). His notebook for several style pictures, one per
+// region (the case --style-mask is for), uses the simple one (guide_mode = 'simple', k = 0),
+// and so does estil: at each of VGG19's 2×2 poolings the mask is averaged over the same 2×2
+// blocks (an area average, where his code interpolates with scipy's zoom), so a position on a
+// boundary gets the fraction of its block that is inside.
+
+// Masks must be black or white: a pixel whose grey value is at most maskBlack is outside, at least
+// maskWhite inside. Regions may not overlap and must say clearly where they are: a grey pixel is
+// refused rather than read as half of two regions.
+const (
+	maskBlack = 0.1
+	maskWhite = 0.9
+)
+
+// Mask reads a mask picture: 1 where it is white, 0 where it is black ([H, W] values, height
+// major, and the width and height). A pixel that is neither (its mean of R, G, B between 0.1 and
+// 0.9; transparency counts as white, as everywhere in estil) or a mask with no white pixel is an
+// error that names the first grey pixel, for the caller to prefix with which mask it is.
+func Mask(img image.Image) (values []float32, w, h int, err error) {
+	data, w, h := images.ToHWC(img)
+	values = make([]float32, w*h)
+	inside := 0
+	for i := range values {
+		v := (data[3*i] + data[3*i+1] + data[3*i+2]) / 3
+		switch {
+		case v <= maskBlack:
+		case v >= maskWhite:
+			values[i] = 1
+			inside++
+		default:
+			return nil, 0, 0, fmt.Errorf("is not black and white: pixel (%d, %d) is grey (%.2f); a mask is white inside its region and black outside",
+				i%w, i/w, v)
+		}
+	}
+	if inside == 0 {
+		return nil, 0, 0, errors.New("is empty: it has no white pixel, so its region has no pixel")
+	}
+	return values, w, h, nil
+}
+
+// ResizeMask resizes a mask to w×h pixels, keeping it black and white: the picture is resized as
+// pictures are (images.ResizeTo), then each pixel is made white if it is at least half white.
+// Masks travel with their pictures: RunScales and the CLI resize them with the content or style.
+func ResizeMask(mask image.Image, w, h int) image.Image {
+	r := images.ResizeTo(mask, w, h)
+	data, _, _ := images.ToHWC(r)
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range w * h {
+		if (data[3*i]+data[3*i+1]+data[3*i+2])/3 >= 0.5 {
+			out.Pix[i] = 255
+		}
+	}
+	return out
+}
+
+// halveMask is a mask at the resolution after a 2×2 pooling (floor(h/2) × floor(w/2), as
+// VGG19's): each position is the mean of the 2×2 block it pools.
+func halveMask(m []float32, w, h int) ([]float32, int, int) {
+	w2, h2 := w/2, h/2
+	out := make([]float32, w2*h2)
+	for y := range h2 {
+		for x := range w2 {
+			i := 2*y*w + 2*x
+			out[y*w2+x] = (m[i] + m[i+1] + m[i+w] + m[i+w+1]) / 4
+		}
+	}
+	return out, w2, h2
+}
+
+// maskPyramid is a mask (values, w×h) at the resolution of each of layers: downsampled at every
+// pooling before the layer ([h_l, w_l] tensors). A region that vanishes at some layer (it was
+// only in rows or columns that the poolings drop) is an error.
+func maskPyramid(m []float32, w, h int, layers []Layer) ([]*tensors.Tensor, error) {
+	out := make([]*tensors.Tensor, len(layers))
+	for i, l := range layers {
+		v, lw, lh := m, w, h
+		for _, o := range vgg19[:l.Index] {
+			if o.Kind == Pool {
+				v, lw, lh = halveMask(v, lw, lh)
+			}
+		}
+		var sum float32
+		for _, x := range v {
+			sum += x
+		}
+		if sum == 0 {
+			return nil, fmt.Errorf("has no pixel left at %s (%d×%d): its region is too small or at the picture's edge", l.Name, lw, lh)
+		}
+		out[i] = tensors.FromFlatDataAndDimensions(v, lh, lw)
+	}
+	return out, nil
+}
+
+// regions says whether styles use spatial control (any of them has a Mask or a Guide).
+func regions(styles []Style) bool {
+	for _, s := range styles {
+		if s.Mask != nil || s.Guide != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRegions checks the masks of styles for a content picture of w×h pixels: each Mask has
+// the content's size, each Guide its style picture's, both are black and white and not empty,
+// and no two Masks share a pixel (a style with no Mask covers the whole result, so it may not
+// sit beside another style). It returns each style's mask values (nil: the whole result).
+func checkRegions(styles []Style, w, h int) ([][]float32, error) {
+	masks := make([][]float32, len(styles))
+	for i, s := range styles {
+		if s.Guide != nil {
+			gb, sb := s.Guide.Bounds(), s.Image.Bounds()
+			if gb.Dx() != sb.Dx() || gb.Dy() != sb.Dy() {
+				return nil, fmt.Errorf("style %d's guide is %d×%d, but its picture is %d×%d: a guide has its style picture's size",
+					i+1, gb.Dx(), gb.Dy(), sb.Dx(), sb.Dy())
+			}
+			if _, _, _, err := Mask(s.Guide); err != nil {
+				return nil, fmt.Errorf("style %d's guide %w", i+1, err)
+			}
+		}
+		if s.Mask == nil {
+			if len(styles) > 1 {
+				return nil, fmt.Errorf("style %d has no mask, so it covers the whole result and overlaps the other styles: with masks, every style needs one", i+1)
+			}
+			continue
+		}
+		mb := s.Mask.Bounds()
+		if mb.Dx() != w || mb.Dy() != h {
+			return nil, fmt.Errorf("style %d's mask is %d×%d, but the content is %d×%d: a mask has the content's size", i+1, mb.Dx(), mb.Dy(), w, h)
+		}
+		m, _, _, err := Mask(s.Mask)
+		if err != nil {
+			return nil, fmt.Errorf("style %d's mask %w", i+1, err)
+		}
+		for j := range i {
+			for p, v := range m {
+				if v == 1 && masks[j] != nil && masks[j][p] == 1 {
+					return nil, fmt.Errorf("the masks of styles %d and %d overlap, at pixel (%d, %d): a pixel of the result takes one style", j+1, i+1, p%w, p/w)
+				}
+			}
+		}
+		masks[i] = m
+	}
+	return masks, nil
+}
+
+// allOnes is a mask covering a whole picture of w×h pixels.
+func allOnes(w, h int) []float32 {
+	m := make([]float32, w*h)
+	for i := range m {
+		m[i] = 1
+	}
+	return m
+}
