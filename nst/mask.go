@@ -129,6 +129,13 @@ func regions(styles []Style) bool {
 	return false
 }
 
+// CheckMasks checks the masks and guides of styles for a content picture of w×h pixels, as Run
+// does (see checkRegions), so that a program can refuse bad masks before it computes anything.
+func CheckMasks(styles []Style, w, h int) error {
+	_, err := checkRegions(styles, w, h)
+	return err
+}
+
 // checkRegions checks the masks of styles for a content picture of w×h pixels: each Mask has
 // the content's size, each Guide its style picture's, both are black and white and not empty,
 // and no two Masks share a pixel (a style with no Mask covers the whole result, so it may not

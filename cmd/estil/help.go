@@ -15,6 +15,9 @@ Examples:
       --size 256 --iters 100 --color-control luminance --report run.json --out result.png
   estil stylize --content photo.jpg --style a.jpg --scales 256,512,1024 --checkpoint run.ckpt --out big.png
       (Ctrl-C or a crash: run the same command with --resume run.ckpt to go on where it stopped)
+  estil stylize --content photo.jpg --style sky.jpg --style-mask sky-mask.png \
+      --style ground.jpg --style-mask ground-mask.png --out regions.png
+  estil stylize --content photo.jpg --style-coarse a.jpg --style-fine b.jpg --out scales.png
   estil stylize --weights random --size 64 --iters 20 ...   (offline; NOT a real style transfer)
 
 Pictures:
@@ -25,7 +28,22 @@ Pictures:
   positions differ with the size). --init is where the picture starts: the content (the
   original's), noise (Gatys et al.), the style, or a picture file. --max-megapixels refuses
   bigger inputs (a decompression-bomb guard).
-` + sizeHelp + lossHelp + optimizerHelp + outputsHelp + modelHelp + colourHelp
+` + controlHelp + sizeHelp + lossHelp + optimizerHelp + outputsHelp + modelHelp + colourHelp
+
+// controlHelp explains spatial and scale control (Gatys et al. 2017, §4 and §6).
+const controlHelp = `
+Spatial and scale control (Gatys et al. 2017):
+  --style-mask gives each --style, in the same order, the region of the result it takes: a
+  black-and-white picture of the content's size, white inside (one file per style; a label
+  image is not taken). Masks may not overlap; pixels in no mask keep the content. Each region
+  is matched to its own style's guided Gram matrices (gram style loss only), with
+  --style-blend's weights as the regions' weights. --style-guide likewise gives each style
+  picture the region its style is taken from (default: all of it).
+  --style-coarse A --style-fine B make the style picture first: starting from A, B's Gram
+  matrices at conv1_1 and conv2_1 are matched, so it keeps A's large structure with B's fine
+  strokes (--iters iterations at the result's size); it replaces --style, and works with
+  --scales and --style-mask.
+`
 
 // sizeHelp explains --size and --scales.
 const sizeHelp = `

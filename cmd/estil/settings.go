@@ -26,6 +26,10 @@ type settings struct {
 	content     string
 	styles      stringList
 	blend       weightList // --style-blend; nil: equal
+	masks       stringList // --style-mask: one per style; nil: no spatial control
+	guides      stringList // --style-guide: one per style; nil: the whole style pictures
+	coarse      string     // --style-coarse: scale control's coarse picture
+	fine        string     // --style-fine: scale control's fine picture
 	styleSize   nst.StyleSize
 	styleScale  float64
 	init        string // content, noise, style, or a picture file
@@ -98,6 +102,18 @@ var settingFlags = []settingFlag{
 	}},
 	{"style-blend", func(fs *flag.FlagSet, s *settings, n string) {
 		fs.Var(&s.blend, n, "weights of the style pictures, e.g. 0.7,0.3 (default equal)")
+	}},
+	{"style-mask", func(fs *flag.FlagSet, s *settings, n string) {
+		fs.Var(&s.masks, n, "region of the result each --style takes: a black-and-white picture, one per --style")
+	}},
+	{"style-guide", func(fs *flag.FlagSet, s *settings, n string) {
+		fs.Var(&s.guides, n, "region of each --style picture its style comes from: black and white, one per --style")
+	}},
+	{"style-coarse", func(fs *flag.FlagSet, s *settings, n string) {
+		fs.StringVar(&s.coarse, n, s.coarse, "scale control: the style's coarse structure from this picture (with --style-fine)")
+	}},
+	{"style-fine", func(fs *flag.FlagSet, s *settings, n string) {
+		fs.StringVar(&s.fine, n, s.fine, "scale control: the style's fine strokes from this picture (replaces --style)")
 	}},
 	{"style-size", func(fs *flag.FlagSet, s *settings, n string) {
 		fs.Var(&s.styleSize, n, "style pictures' size: "+enum.List(nst.StyleSizes()))

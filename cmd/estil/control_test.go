@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/estil-nst/estil/images"
+)
+
+// writeMask writes a w×h black-and-white mask into dir: white where inside(x, y).
+func writeMask(t *testing.T, dir, name string, w, h int, inside func(x, y int) bool) string {
+	t.Helper()
+	m := image.NewGray(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			if inside(x, y) {
+				m.SetGray(x, y, color.Gray{Y: 255})
+			}
+		}
+	}
+	path := filepath.Join(dir, name)
+	if err := images.SavePNG(path, m); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// controlPictures writes the content (48×40, writePictures's), a second style, and masks of the
+// content's left and right halves into dir.
+func controlPictures(t *testing.T, dir string) (content, style, style2, left, right string) {
+	t.Helper()
+	content, style = writePictures(t, dir)
+	style2 = filepath.Join(dir, "style2.png")
+	if err := images.SavePNG(style2, images.Lighthouse(40, 40)); err != nil {
+		t.Fatal(err)
+	}
+	left = writeMask(t, dir, "left.png", 48, 40, func(x, _ int) bool { return x < 24 })
+	right = writeMask(t, dir, "right.png", 48, 40, func(x, _ int) bool { return x >= 24 })
+	return content, style, style2, left, right
+}
+
+// TestStylizeWithMasks runs a two-style transfer with a mask and a guide per style, on one scale
+// and coarse to fine, and checks that each writes its result.
+func TestStylizeWithMasks(t *testing.T) {
+	dir := t.TempDir()
+	content, style, style2, left, right := controlPictures(t, dir)
+	guide := writeMask(t, dir, "guide.png", 40, 40, func(_, y int) bool { return y < 20 })
+	for _, size := range [][]string{{"--size", "32"}, {"--scales", "24,32"}} {
+		out := filepath.Join(dir, "o.png")
+		args := append([]string{"stylize", "--weights", "random", "--backend", "go", "--iters", "2", "--quiet", "--content", content,
+			"--style", style, "--style-mask", left, "--style-guide", guide, "--style", style2, "--style-mask", right,
+			"--style-guide", guide, "--out", out}, size...)
+		code, stdout, stderr := estil(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\nstdout: %s\nstderr: %s", size, code, stdout, stderr)
+		}
+		if b := readPNG(t, out).Bounds(); b.Dx() != 32 || b.Dy() != 27 {
+			t.Errorf("%v: the result is %d×%d, want 32×27", size, b.Dx(), b.Dy())
+		}
+	}
+}
+
+// TestStylizeScaleControl makes the style from --style-coarse and --style-fine and runs the
+// transfer with it, on one scale and coarse to fine.
+func TestStylizeScaleControl(t *testing.T) {
+	dir := t.TempDir()
+	content, style, style2, left, _ := controlPictures(t, dir)
+	for _, extra := range [][]string{{"--size", "32"}, {"--scales", "24,32", "--style-mask", left}} {
+		out := filepath.Join(dir, "o.png")
+		args := append([]string{"stylize", "--weights", "random", "--backend", "go", "--iters", "2", "--quiet", "--content", content,
+			"--style-coarse", style2, "--style-fine", style, "--out", out}, extra...)
+		code, stdout, stderr := estil(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\nstdout: %s\nstderr: %s", extra, code, stdout, stderr)
+		}
+		if !strings.Contains(stderr, "scale control: made a 32×32 style picture") {
+			t.Errorf("%v: stderr does not say the style was made: %q", extra, stderr)
+		}
+		if b := readPNG(t, out).Bounds(); b.Dx() != 32 || b.Dy() != 27 {
+			t.Errorf("%v: the result is %d×%d, want 32×27", extra, b.Dx(), b.Dy())
+		}
+	}
+}
+
+// TestBadMasks: every bad mask, and every misuse of the control flags, gets one line on stderr
+// and a non-zero exit, and writes nothing (an existing output stays as it was).
+func TestBadMasks(t *testing.T) {
+	dir := t.TempDir()
+	content, style, style2, left, right := controlPictures(t, dir)
+	out := filepath.Join(dir, "out.png")
+	small := writeMask(t, dir, "small.png", 24, 20, func(x, _ int) bool { return x < 12 })
+	grey := writeMask(t, dir, "grey.png", 48, 40, func(x, _ int) bool { return x < 24 })
+	g, err := images.Load(grey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soft := image.NewGray(g.Bounds())
+	for y := range 40 {
+		for x := range 48 {
+			soft.SetGray(x, y, color.Gray{Y: uint8(128 * (x % 2))})
+		}
+	}
+	if err := images.SavePNG(grey, soft); err != nil {
+		t.Fatal(err)
+	}
+	empty := writeMask(t, dir, "empty.png", 48, 40, func(int, int) bool { return false })
+	most := writeMask(t, dir, "most.png", 48, 40, func(x, _ int) bool { return x < 30 })
+	guide := writeMask(t, dir, "guide.png", 30, 30, func(int, int) bool { return true })
+	two := func(m1, m2 string, extra ...string) []string {
+		return append([]string{"--content", content, "--style", style, "--style-mask", m1, "--style", style2, "--style-mask", m2,
+			"--out", out}, extra...)
+	}
+	one := func(extra ...string) []string {
+		return append([]string{"--content", content, "--style", style, "--out", out}, extra...)
+	}
+	cases := []badInputCase{
+		{"wrong size", two(small, right), "style 1's mask is 24×20, but the content is 48×40"},
+		{"not binary", two(grey, right), "style 1's mask is not black and white: pixel (1, 0) is grey (0.50)"},
+		{"empty", two(left, empty), "style 2's mask is empty"},
+		{"overlapping", two(most, right), "the masks of styles 1 and 2 overlap, at pixel (24, 0)"},
+		{"one mask for two styles", []string{"--content", content, "--style", style, "--style", style2, "--style-mask", left, "--out", out},
+			"--style-mask is given 1 times for 2 style pictures"},
+		{"missing mask file", one("--style-mask", filepath.Join(dir, "none.png")), "none.png"},
+		{"guide of another size", one("--style-guide", guide), "style 1's guide is 30×30, but its picture is 40×40"},
+		{"masks with another style loss", one("--style-mask", left, "--style-loss", "w2"), "--style-loss gram only"},
+		{"coarse without fine", []string{"--content", content, "--style-coarse", style, "--out", out}, "go together"},
+		{"coarse with style", one("--style-coarse", style, "--style-fine", style2), "leave out --style"},
+	}
+	base := []string{"stylize", "--weights", "random", "--backend", "go", "--size", "32", "--iters", "2", "--quiet"}
+	previous := []byte("previous result")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.WriteFile(out, previous, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			checkBadInput(t, append(append([]string{}, base...), c.args...), c.want, c.name)
+			if data, _ := os.ReadFile(out); !bytes.Equal(data, previous) {
+				t.Errorf("the existing output was changed")
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, "*.tmp*")); len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
+	}
+}
