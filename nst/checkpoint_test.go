@@ -181,6 +181,10 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 		{"blend weight", func(tr *Transfer) (image.Image, []Style) {
 			return checkpointContent, []Style{{Image: checkpointStyles[0].Image, Weight: 2}}
 		}, "other pictures"},
+		{"mask", func(tr *Transfer) (image.Image, []Style) {
+			b := checkpointContent.Bounds()
+			return checkpointContent, []Style{{Image: checkpointStyles[0].Image, Weight: 1, Mask: halfMask(b.Dx(), b.Dy(), true)}}
+		}, "other pictures"},
 		{"pooling", func(tr *Transfer) (image.Image, []Style) {
 			tr.Model = other
 			return checkpointContent, checkpointStyles
