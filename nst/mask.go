@@ -119,6 +119,36 @@ func maskPyramid(m []float32, w, h int, layers []Layer) ([]*tensors.Tensor, erro
 	return out, nil
 }
 
+// MaskLevel is a mask at one layer's resolution: the guidance channel T_l the guided Gram
+// matrices of that layer use, Width×Height values in [0, 1], height major.
+type MaskLevel struct {
+	Layer         string
+	Width, Height int
+	Values        []float32
+}
+
+// MaskLevels is a black-and-white mask at the resolution of each of layers, downsampled as the
+// transfer does (for the handout, which shows how the region blurs with depth).
+func MaskLevels(mask image.Image, layers ...string) ([]MaskLevel, error) {
+	want, err := resolveLayers(layers)
+	if err != nil {
+		return nil, err
+	}
+	m, w, h, err := Mask(mask)
+	if err != nil {
+		return nil, fmt.Errorf("the mask %w", err)
+	}
+	pyramid, err := maskPyramid(m, w, h, want)
+	if err != nil {
+		return nil, fmt.Errorf("the mask %w", err)
+	}
+	out := make([]MaskLevel, len(want))
+	for i, t := range pyramid {
+		out[i] = MaskLevel{Layer: layers[i], Width: t.Shape().Dim(1), Height: t.Shape().Dim(0), Values: tensors.MustCopyFlatData[float32](t)}
+	}
+	return out, nil
+}
+
 // regions says whether styles use spatial control (any of them has a Mask or a Guide).
 func regions(styles []Style) bool {
 	for _, s := range styles {

@@ -148,3 +148,48 @@ func TestBadMasks(t *testing.T) {
 		})
 	}
 }
+
+// TestExplainWithMask writes a handout whose transfer has a mask, and checks that it has the
+// section on masks; a second mask, a grey one, or masks with another style loss are refused
+// with one line, writing nothing.
+func TestExplainWithMask(t *testing.T) {
+	dir := t.TempDir()
+	content, style, _, left, right := controlPictures(t, dir)
+	out := filepath.Join(dir, "handout.html")
+	base := []string{"explain", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
+		"--size", "32", "--iters", "2", "--race-evals", "2", "--layer", "conv1_1", "--channels", "3", "--out", out}
+	code, stdout, stderr := estil(t, append(base, "--style-mask", left)...)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if html := string(data); !strings.Contains(html, "Spatial control: masks") || !strings.Contains(html, "guided Gram matrix") {
+		t.Errorf("the handout has no section on masks")
+	}
+	grey := writeMask(t, dir, "grey.png", 48, 40, func(int, int) bool { return false })
+	g := image.NewGray(image.Rect(0, 0, 48, 40))
+	for i := range g.Pix {
+		g.Pix[i] = 100
+	}
+	if err := images.SavePNG(grey, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []badInputCase{
+		{"two masks", []string{"--style-mask", left, "--style-mask", right}, "a handout explains one style picture"},
+		{"grey mask", []string{"--style-mask", grey}, "style 1's mask is not black and white"},
+		{"another style loss", []string{"--style-mask", left, "--style-loss", "mean-std"}, "--style-loss gram only"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.Remove(out); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			checkBadInput(t, append(append([]string{}, base...), c.args...), c.want, c.name)
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("the handout was written")
+			}
+		})
+	}
+}

@@ -154,7 +154,10 @@ The handout:
   whose feature maps and Gram matrices are shown (default conv1_1,conv3_1,conv5_1), --channels
   how many of the most active feature maps each shows, --order how the Gram matrices' channels
   are ordered (none, energy or greedy), --race-evals the loss evaluations each optimizer gets
-  in the race. --lang is en or ca.
+  in the race. --lang is en or ca. --style-mask (one black-and-white picture of the
+  content's size) gives the style one region of the result, and --style-guide one region of
+  the style picture, as stylize's do; the handout then has a section on Gatys et al.'s
+  guided Gram matrices, with the mask at each style layer's resolution.
 
 The transfer:
   --content-weight, --style-weight, --content-layers, --style-layers and --style-loss are
