@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/estil-nst/estil/images"
@@ -216,4 +217,94 @@ func allOnes(w, h int) []float32 {
 		m[i] = 1
 	}
 	return m
+}
+
+// regionWeights are the weights w_r of the regions of a spatially controlled transfer (one per
+// style, its Weight); nil without spatial control.
+func regionWeights(styles []Style) []float64 {
+	if !regions(styles) {
+		return nil
+	}
+	w := make([]float64, len(styles))
+	for r, s := range styles {
+		w[r] = s.Weight
+	}
+	return w
+}
+
+// guidedTargets are the style targets of a spatially controlled transfer (see mask.go): for each
+// style layer l and each style r, G^r_l of style r's picture within its Guide, normalized as
+// GramNorm says; then, for each style layer l and each style r, style r's Mask at l's resolution
+// (the result's guidance channels, which the objective multiplies the result's features by).
+func (t *Transfer) guidedTargets(content *tensors.Tensor, styles []Style, styleLayers []Layer) ([]*tensors.Tensor, error) {
+	m, norm := t.Model, t.Loss.GramNorm
+	h, w := content.Shape().Dim(0), content.Shape().Dim(1)
+	masks, err := checkRegions(styles, w, h)
+	if err != nil {
+		return nil, err
+	}
+	exec, err := m.exec(fmt.Sprintf("guided-style-stats:%v:%s", styleNames(t.Loss.StyleLayers), norm), func(inputs []*Node) []*Node {
+		params, guides := inputs[1:1+m.numParameters()], inputs[1+m.numParameters():]
+		feats := m.forward(m.normalize(inputs[0]), params, styleLayers)
+		stats := make([]*Node, len(styleLayers))
+		for i, l := range styleLayers {
+			stats[i] = norm.GuidedGram(feats[l.Index], guides[i])
+		}
+		return stats
+	})
+	if err != nil {
+		return nil, err
+	}
+	grams := make([][]*tensors.Tensor, len(styles))          // [style][layer]
+	resultPyramids := make([][]*tensors.Tensor, len(styles)) // [style][layer]
+	for r, s := range styles {
+		st := ImageTensor(s.Image)
+		if err := checkImageTensor(st); err != nil {
+			return nil, fmt.Errorf("style image %d: %w", r+1, err)
+		}
+		sw, sh := s.Image.Bounds().Dx(), s.Image.Bounds().Dy()
+		guide := allOnes(sw, sh)
+		if s.Guide != nil {
+			guide, _, _, _ = Mask(s.Guide) // checked by checkRegions
+		}
+		guides, err := maskPyramid(guide, sw, sh, styleLayers)
+		if err != nil {
+			return nil, fmt.Errorf("style %d's guide %w", r+1, err)
+		}
+		if grams[r], err = m.run(exec, st, guides...); err != nil {
+			return nil, fmt.Errorf("style image %d: %w", r+1, err)
+		}
+		mask := masks[r]
+		if mask == nil {
+			mask = allOnes(w, h)
+		}
+		if resultPyramids[r], err = maskPyramid(mask, w, h, styleLayers); err != nil {
+			return nil, fmt.Errorf("style %d's mask %w", r+1, err)
+		}
+	}
+	// [layer][style], the Gram matrices then the masks.
+	var out, resultMasks []*tensors.Tensor
+	for i := range styleLayers {
+		for r := range styles {
+			out = append(out, grams[r][i])
+			resultMasks = append(resultMasks, resultPyramids[r][i])
+		}
+	}
+	return append(out, resultMasks...), nil
+}
+
+// guidedLayerLoss is E_l = Σ_r w_r·E_l^r at style layer i of n, for a result whose features there
+// are feature: targets holds the n·R guided Gram matrices of the styles, then the n·R masks
+// (guidedTargets's order), R = len(weights).
+//
+//	E_l^r = the style term of GuidedGram(F_l, T^r_l) (the result's region r) against G^r_l(style r)
+func (norm GramNorm) guidedLayerLoss(feature *Node, targets []*Node, i, n int, weights []float64) *Node {
+	regions := len(weights)
+	grams, masks := targets[:n*regions], targets[n*regions:]
+	e := ScalarZero(feature.Graph(), feature.DType())
+	for r, w := range weights {
+		er := norm.GuidedStyleLayerLoss(feature, masks[i*regions+r], grams[i*regions+r])
+		e = Add(e, MulScalar(er, w))
+	}
+	return e
 }
