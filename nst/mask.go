@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
@@ -76,6 +77,30 @@ func ResizeMask(mask image.Image, w, h int) image.Image {
 	out := image.NewGray(image.Rect(0, 0, w, h))
 	for i := range w * h {
 		if (data[3*i]+data[3*i+1]+data[3*i+2])/3 >= 0.5 {
+			out.Pix[i] = 255
+		}
+	}
+	return out
+}
+
+// LabelMask is the mask of one region of a label image, a picture painted in flat colours, one
+// per region: white where the pixel's colour is c (each of R, G, B within 16/255 of c's, so
+// that a label image saved as JPEG still works in its flat parts), black elsewhere. One label
+// image can then hold the masks of all the styles, one colour each.
+func LabelMask(labels image.Image, c color.Color) *image.Gray {
+	const tolerance = 16.0 / 255
+	data, w, h := images.ToHWC(labels)
+	r, g, b, _ := c.RGBA()
+	want := [3]float32{float32(r) / 0xffff, float32(g) / 0xffff, float32(b) / 0xffff}
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range w * h {
+		in := true
+		for k := range 3 {
+			if d := data[3*i+k] - want[k]; d > tolerance || d < -tolerance {
+				in = false
+			}
+		}
+		if in {
 			out.Pix[i] = 255
 		}
 	}

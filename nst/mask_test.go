@@ -344,3 +344,29 @@ func TestRunScalesResizesMasks(t *testing.T) {
 		t.Fatalf("a mask of half the content's size: error %v", err)
 	}
 }
+
+// TestLabelMask picks the regions of a label image painted in three colours: each colour's mask
+// is exactly its pixels, a colour 10/255 off (a JPEG's error in flat parts) still counts, and one
+// 20/255 off does not.
+func TestLabelMask(t *testing.T) {
+	sky, ground, sea := color.NRGBA{135, 206, 235, 255}, color.NRGBA{139, 69, 19, 255}, color.NRGBA{0, 0, 128, 255}
+	labels := image.NewNRGBA(image.Rect(0, 0, 6, 3))
+	for x := range 6 {
+		labels.SetNRGBA(x, 0, sky)
+		labels.SetNRGBA(x, 1, ground)
+		labels.SetNRGBA(x, 2, sea)
+	}
+	labels.SetNRGBA(0, 0, color.NRGBA{145, 196, 235, 255}) // sky, 10/255 off
+	labels.SetNRGBA(1, 0, color.NRGBA{155, 206, 235, 255}) // 20/255 off: no region
+	for row, c := range []color.NRGBA{sky, ground, sea} {
+		m := LabelMask(labels, c)
+		for y := range 3 {
+			for x := range 6 {
+				want := y == row && !(y == 0 && x == 1)
+				if got := m.GrayAt(x, y).Y == 255; got != want {
+					t.Errorf("colour %v at (%d, %d): in the mask %v, want %v", c, x, y, got, want)
+				}
+			}
+		}
+	}
+}

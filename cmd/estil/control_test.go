@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,6 +64,43 @@ func TestStylizeWithMasks(t *testing.T) {
 		if b := readPNG(t, out).Bounds(); b.Dx() != 32 || b.Dy() != 27 {
 			t.Errorf("%v: the result is %d×%d, want 32×27", size, b.Dx(), b.Dy())
 		}
+	}
+}
+
+// TestStylizeWithLabelImage gives both styles' regions in one label image, one colour each, and
+// checks that the run is the one with the two black-and-white masks: the same result, pixel for
+// pixel.
+func TestStylizeWithLabelImage(t *testing.T) {
+	dir := t.TempDir()
+	content, style, style2, left, right := controlPictures(t, dir)
+	labels := image.NewNRGBA(image.Rect(0, 0, 48, 40))
+	for y := range 40 {
+		for x := range 48 {
+			c := color.NRGBA{200, 30, 30, 255}
+			if x >= 24 {
+				c = color.NRGBA{30, 30, 200, 255}
+			}
+			labels.SetNRGBA(x, y, c)
+		}
+	}
+	labelFile := filepath.Join(dir, "labels.png")
+	if err := images.SavePNG(labelFile, labels); err != nil {
+		t.Fatal(err)
+	}
+	var results []image.Image
+	for i, masks := range [][2]string{{left, right}, {labelFile + ":#c81e1e", labelFile + ":#1E1EC8"}} {
+		out := filepath.Join(dir, fmt.Sprintf("o%d.png", i))
+		code, stdout, stderr := estil(t, "stylize", "--weights", "random", "--backend", "go", "--iters", "2", "--quiet", "--size", "32",
+			"--content", content, "--style", style, "--style-mask", masks[0], "--style", style2, "--style-mask", masks[1], "--out", out)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\nstdout: %s\nstderr: %s", masks, code, stdout, stderr)
+		}
+		results = append(results, readPNG(t, out))
+	}
+	a, _, _ := images.ToHWC(results[0])
+	b, _, _ := images.ToHWC(results[1])
+	if !slices.Equal(a, b) {
+		t.Errorf("the label image's run differs from the masks' run")
 	}
 }
 
@@ -128,6 +167,8 @@ func TestBadMasks(t *testing.T) {
 		{"missing mask file", one("--style-mask", filepath.Join(dir, "none.png")), "none.png"},
 		{"guide of another size", one("--style-guide", guide), "style 1's guide is 30×30, but its picture is 40×40"},
 		{"masks with another style loss", one("--style-mask", left, "--style-loss", "w2"), "--style-loss gram only"},
+		{"label colour misspelt", one("--style-mask", left+":#12345"), "a label's colour is written #RRGGBB"},
+		{"label colour absent", one("--style-mask", left+":#ff0000"), "style 1's mask is empty"},
 		{"coarse without fine", []string{"--content", content, "--style-coarse", style, "--out", out}, "go together"},
 		{"coarse with style", one("--style-coarse", style, "--style-fine", style2), "leave out --style"},
 	}

@@ -60,7 +60,7 @@ var orderings = []explain.Ordering{explain.OrderNone, explain.OrderEnergy, expla
 // explainPlan is what estil explain does, decided once from its flags.
 type explainPlan struct {
 	content, style, out string
-	mask, guide         string // --style-mask, --style-guide: "" for none
+	mask, guide         maskSpec // --style-mask, --style-guide: no path for none
 	size, maxPixels     int
 	handout             explain.HandoutOptions // without the pictures
 	model               modelPlan
@@ -166,7 +166,7 @@ func newExplainPlan(f explainSettings) (explainPlan, error) {
 	if err != nil {
 		return explainPlan{}, err
 	}
-	if l := loss.StyleLoss.OrGram(); (mask != "" || guide != "") && l != nst.StyleLossGram {
+	if l := loss.StyleLoss.OrGram(); (mask.path != "" || guide.path != "") && l != nst.StyleLossGram {
 		return explainPlan{}, usagef("--style-mask and --style-guide work with --style-loss gram only (Gatys et al.'s guided Gram matrices), not %s", l)
 	}
 	return explainPlan{
@@ -179,18 +179,18 @@ func newExplainPlan(f explainSettings) (explainPlan, error) {
 
 // maskFiles are the handout's --style-mask and --style-guide: one each at most, for its one
 // style picture.
-func (f *explainSettings) maskFiles() (mask, guide string, err error) {
+func (f *explainSettings) maskFiles() (mask, guide maskSpec, err error) {
 	for _, m := range []struct {
 		name  string
-		files []string
-		file  *string
+		files maskList
+		file  *maskSpec
 	}{{"--style-mask", f.masks, &mask}, {"--style-guide", f.guides, &guide}} {
 		switch len(m.files) {
 		case 0:
 		case 1:
 			*m.file = m.files[0]
 		default:
-			return "", "", usagef("%s: a handout explains one style picture, so it takes one, got %d", m.name, len(m.files))
+			return maskSpec{}, maskSpec{}, usagef("%s: a handout explains one style picture, so it takes one, got %d", m.name, len(m.files))
 		}
 	}
 	return mask, guide, nil
@@ -227,23 +227,23 @@ func (f *explainSettings) checkNumbers() error {
 // any, checked against the pictures as read (nst.CheckMasks) and then resized with them.
 func (p *explainPlan) pictures() (content, style, mask, guide image.Image, err error) {
 	limit := images.MaxPixels(p.maxPixels)
-	load := func(flag, path string) (image.Image, error) {
-		if path == "" {
-			return nil, nil
-		}
-		img, err := images.Load(path, limit)
-		if err != nil && flag != "" {
-			err = fmt.Errorf("%s: %w", flag, err)
-		}
-		return img, err
-	}
 	var contentImg, styleImg, maskImg, guideImg image.Image
-	for _, f := range []struct {
-		flag, path string
-		img        *image.Image
-	}{{"", p.content, &contentImg}, {"", p.style, &styleImg}, {"--style-mask", p.mask, &maskImg}, {"--style-guide", p.guide, &guideImg}} {
-		if *f.img, err = load(f.flag, f.path); err != nil {
-			return nil, nil, nil, nil, err
+	if contentImg, err = images.Load(p.content, limit); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if styleImg, err = images.Load(p.style, limit); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	for _, m := range []struct {
+		flag string
+		spec maskSpec
+		img  *image.Image
+	}{{"--style-mask", p.mask, &maskImg}, {"--style-guide", p.guide, &guideImg}} {
+		if m.spec.path == "" {
+			continue
+		}
+		if *m.img, err = m.spec.load(limit); err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("%s: %w", m.flag, err)
 		}
 	}
 	if maskImg != nil || guideImg != nil {

@@ -34,11 +34,12 @@ Pictures:
 const controlHelp = `
 Spatial and scale control (Gatys et al. 2017):
   --style-mask gives each --style, in the same order, the region of the result it takes: a
-  black-and-white picture of the content's size, white inside (one file per style; a label
-  image is not taken). Masks may not overlap; pixels in no mask keep the content. Each region
-  is matched to its own style's guided Gram matrices (gram style loss only), with
-  --style-blend's weights as the regions' weights. --style-guide likewise gives each style
-  picture the region its style is taken from (default: all of it).
+  black-and-white picture of the content's size, white inside, or LABELS.png:#RRGGBB, the
+  pixels of that colour in a label image painted in flat colours, one per region. Masks may
+  not overlap; pixels in no mask keep the content. Each region is matched to its own style's
+  guided Gram matrices (gram style loss only), with --style-blend's weights as the regions'
+  weights. --style-guide, in either form, likewise gives each style picture the region its
+  style is taken from (default: all of it).
   --style-coarse A --style-fine B make the style picture first: starting from A, B's Gram
   matrices at conv1_1 and conv2_1 are matched, so it keeps A's large structure with B's fine
   strokes (--iters iterations at the result's size); it replaces --style, and works with

@@ -32,10 +32,10 @@ type pictures struct {
 	builtin     bool // demo's: drawn by estil at the result's size
 	content     string
 	styles      []string
-	blend       []float64 // the styles' weights; nil: equal
-	masks       []string  // --style-mask: the result's region of each style; nil: none
-	guides      []string  // --style-guide: each style picture's region; nil: the whole pictures
-	coarse      string    // --style-coarse: with fine, scale control makes the one style picture
+	blend       []float64  // the styles' weights; nil: equal
+	masks       []maskSpec // --style-mask: the result's region of each style; nil: none
+	guides      []maskSpec // --style-guide: each style picture's region; nil: the whole pictures
+	coarse      string     // --style-coarse: with fine, scale control makes the one style picture
 	fine        string
 	styleSizing nst.StyleSizing
 	init        nst.Init // where the picture starts, unless initFile is set
@@ -197,7 +197,7 @@ func (s *settings) checkControl() error {
 	}
 	for _, f := range []struct {
 		name  string
-		files []string
+		files maskList
 	}{{"--style-mask", s.masks}, {"--style-guide", s.guides}} {
 		if len(f.files) > 0 && len(f.files) != styles {
 			return usagef("%s is given %d times for %d style pictures: give one black-and-white picture per style, in the same order",

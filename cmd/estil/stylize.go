@@ -108,17 +108,17 @@ func loadControl(p *plan, j *job) error {
 			return err
 		}
 	}
-	for _, path := range pics.masks {
-		img, err := load("--style-mask", path)
+	for _, m := range pics.masks {
+		img, err := m.load(pics.pixelLimit())
 		if err != nil {
-			return err
+			return fmt.Errorf("--style-mask: %w", err)
 		}
 		j.masks = append(j.masks, img)
 	}
-	for _, path := range pics.guides {
-		img, err := load("--style-guide", path)
+	for _, m := range pics.guides {
+		img, err := m.load(pics.pixelLimit())
 		if err != nil {
-			return err
+			return fmt.Errorf("--style-guide: %w", err)
 		}
 		j.guides = append(j.guides, img)
 	}
@@ -131,6 +131,15 @@ func loadControl(p *plan, j *job) error {
 	}
 	b := j.content.Bounds()
 	return nst.CheckMasks(maskedStyles(styles, j.masks, j.guides), b.Dx(), b.Dy())
+}
+
+// load reads the mask: the file, or with a colour its pixels of that colour (nst.LabelMask).
+func (m maskSpec) load(limit images.LoadOption) (image.Image, error) {
+	img, err := images.Load(m.path, limit)
+	if err != nil || m.label == nil {
+		return img, err
+	}
+	return nst.LabelMask(img, m.label), nil
 }
 
 // maskedStyles are the style pictures with their masks and guides (any of which may be nil), as
