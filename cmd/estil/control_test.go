@@ -53,13 +53,16 @@ func TestStylizeWithMasks(t *testing.T) {
 	content, style, style2, left, right := controlPictures(t, dir)
 	guide := writeMask(t, dir, "guide.png", 40, 40, func(_, y int) bool { return y < 20 })
 	for _, size := range [][]string{{"--size", "32"}, {"--scales", "24,32"}} {
-		out := filepath.Join(dir, "o.png")
+		out, rep := filepath.Join(dir, "o.png"), filepath.Join(dir, "run.json")
 		args := append([]string{"stylize", "--weights", "random", "--backend", "go", "--iters", "2", "--quiet", "--content", content,
 			"--style", style, "--style-mask", left, "--style-guide", guide, "--style", style2, "--style-mask", right,
-			"--style-guide", guide, "--out", out}, size...)
+			"--style-guide", guide, "--out", out, "--report", rep}, size...)
 		code, stdout, stderr := estil(t, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d\nstdout: %s\nstderr: %s", size, code, stdout, stderr)
+		}
+		if r, _ := readReport(t, rep); len(r.Styles) != 2 || r.Styles[0].Mask != left || r.Styles[1].Mask != right || r.Styles[1].Guide != guide {
+			t.Errorf("%v: the report's styles do not name their masks and guides: %+v", size, r.Styles)
 		}
 		if b := readPNG(t, out).Bounds(); b.Dx() != 32 || b.Dy() != 27 {
 			t.Errorf("%v: the result is %d×%d, want 32×27", size, b.Dx(), b.Dy())
@@ -110,12 +113,15 @@ func TestStylizeScaleControl(t *testing.T) {
 	dir := t.TempDir()
 	content, style, style2, left, _ := controlPictures(t, dir)
 	for _, extra := range [][]string{{"--size", "32"}, {"--scales", "24,32", "--style-mask", left}} {
-		out := filepath.Join(dir, "o.png")
+		out, rep := filepath.Join(dir, "o.png"), filepath.Join(dir, "run.json")
 		args := append([]string{"stylize", "--weights", "random", "--backend", "go", "--iters", "2", "--quiet", "--content", content,
-			"--style-coarse", style2, "--style-fine", style, "--out", out}, extra...)
+			"--style-coarse", style2, "--style-fine", style, "--out", out, "--report", rep}, extra...)
 		code, stdout, stderr := estil(t, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d\nstdout: %s\nstderr: %s", extra, code, stdout, stderr)
+		}
+		if r, _ := readReport(t, rep); r.ScaleControl == nil || r.ScaleControl.Coarse != style2 || r.ScaleControl.Fine != style {
+			t.Errorf("%v: the report does not name scale control's pictures: %+v", extra, r.ScaleControl)
 		}
 		if !strings.Contains(stderr, "scale control: made a 32×32 style picture") {
 			t.Errorf("%v: stderr does not say the style was made: %q", extra, stderr)
