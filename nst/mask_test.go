@@ -370,3 +370,43 @@ func TestLabelMask(t *testing.T) {
 		}
 	}
 }
+
+// TestGuideTakesTheStyleFromItsRegion gives one style picture, stripes on its left half and the
+// checkerboard on its right, with a guide on its left half only: the whole result must take the
+// stripes' statistics, at most 0.7× as far (gramDistance) from the stripes' Gram matrices as from
+// the checkerboard's; the same picture guided to its right half must give the opposite.
+func TestGuideTakesTheStyleFromItsRegion(t *testing.T) {
+	const w, h = 64, 64
+	content := images.Lighthouse(w, h)
+	half := image.NewNRGBA(image.Rect(0, 0, w, h))
+	st, ch := stripes(w, h), checker(w, h)
+	for y := range h {
+		for x := range w {
+			src := st
+			if x >= w/2 {
+				src = ch
+			}
+			half.Set(x, y, src.At(x, y))
+		}
+	}
+	tr := NewTransfer(tinyModel(t, NativeLowering))
+	tr.Iterations = 100
+	stripesG, checkerG := regionGrams(t, tr, st, nil), regionGrams(t, tr, ch, nil)
+	for _, tc := range []struct {
+		left       bool
+		own, other [][]float64
+		name       string
+	}{{true, stripesG, checkerG, "stripes"}, {false, checkerG, stripesG, "checker"}} {
+		res, err := tr.Run(context.Background(), content, []Style{{Image: half, Weight: 1, Guide: halfMask(w, h, tc.left)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := regionGrams(t, tr, res.Image, nil)
+		own, other := gramDistance(g, tc.own, tr.Loss.StyleLayers), gramDistance(g, tc.other, tr.Loss.StyleLayers)
+		t.Logf("guide on the %s: distance to %s %.3f, to the other %.3f", tc.name, tc.name, own, other)
+		if !(own <= 0.7*other) {
+			t.Errorf("guided to the %s half, the result is %.3f from the %s's Gram matrices and %.3f from the other's, want at most 0.7× as far",
+				tc.name, own, tc.name, other)
+		}
+	}
+}
