@@ -41,6 +41,10 @@ type HandoutOptions struct {
 	// (Gatys et al.'s luminance-only transfer); with images.ColorControlOriginalColors the result's
 	// chroma is swapped for the content's afterwards. The handout says which was used.
 	ColorControl images.ColorControl
+	// Mask, if set, is the region of the result that takes the style (a black-and-white picture
+	// of Content's size), and Guide the region of Style its statistics come from (Style's size):
+	// Gatys et al.'s spatial control, which a section of the handout explains (MaskView).
+	Mask, Guide image.Image
 }
 
 // HandoutView is every view of the package for one pair of pictures: see Handout.
@@ -130,7 +134,7 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 	t.Loss, t.Iterations = o.Loss, o.Iterations
 	t.OnEvaluation = func(e nst.Evaluation) error { h.Evaluations = append(h.Evaluations, e); return nil }
 	t.OnIteration = func(it optim.Iteration) error { h.Iterations = append(h.Iterations, it); return nil }
-	res, err := t.Run(ctx, content, []nst.Style{{Image: style, Weight: 1}})
+	res, err := t.Run(ctx, content, []nst.Style{{Image: style, Weight: 1, Mask: o.Mask, Guide: o.Guide}})
 	if err != nil && (res == nil || !errors.Is(err, nst.ErrNotFinite)) {
 		return nil, fmt.Errorf("explain: handout: style transfer: %w", err)
 	}
@@ -151,6 +155,13 @@ func Handout(ctx context.Context, model *nst.Model, o HandoutOptions) (*HandoutV
 		pv.NetworkStyle = style
 	}
 	h.Views = append(h.Views, pv, &MethodView{Loss: o.Loss, ColorControl: cc})
+	if o.Mask != nil || o.Guide != nil {
+		mv, err := NewMaskView(o.Mask, o.Guide, o.Loss)
+		if err != nil {
+			return nil, err
+		}
+		h.Views = append(h.Views, mv)
+	}
 	if !isGram(o.Loss.StyleLoss) {
 		h.Views = append(h.Views, &StyleRepresentationView{Loss: o.Loss})
 	}

@@ -282,7 +282,7 @@ func sortedKeys(a, b map[string]any) []string {
 }
 
 // inputsDigest is a SHA-256 of the content's and styles' pixels (as the network sees them),
-// the styles' blend weights and the starting picture when one is given.
+// the styles' blend weights, masks and guides, and the starting picture when one is given.
 func inputsDigest(content image.Image, styles []Style, initImage image.Image) string {
 	h := sha256.New()
 	picture := func(img image.Image) {
@@ -303,6 +303,16 @@ func inputsDigest(content image.Image, styles []Style, initImage image.Image) st
 		var buf [8]byte
 		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(s.Weight))
 		h.Write(buf[:])
+		// Spatial control's masks are inputs too: a run resumed with other regions is another run.
+		// (Without them the digest is what it was before masks existed, so older checkpoints resume.)
+		if s.Mask != nil {
+			h.Write([]byte("mask"))
+			picture(s.Mask)
+		}
+		if s.Guide != nil {
+			h.Write([]byte("guide"))
+			picture(s.Guide)
+		}
 	}
 	if initImage != nil {
 		h.Write([]byte("init"))

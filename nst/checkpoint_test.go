@@ -51,7 +51,7 @@ func (r *checkpointRun) transfer() *Transfer {
 
 var (
 	checkpointContent = images.Lighthouse(40, 32)
-	checkpointStyles  = []Style{{images.Swirls(32, 32), 1}}
+	checkpointStyles  = []Style{{Image: images.Swirls(32, 32), Weight: 1}}
 )
 
 func (r *checkpointRun) run(ctx context.Context, tr *Transfer) (*Result, error) {
@@ -179,7 +179,11 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 		{"content", func(tr *Transfer) (image.Image, []Style) { return images.Swirls(40, 32), checkpointStyles },
 			"other pictures"},
 		{"blend weight", func(tr *Transfer) (image.Image, []Style) {
-			return checkpointContent, []Style{{checkpointStyles[0].Image, 2}}
+			return checkpointContent, []Style{{Image: checkpointStyles[0].Image, Weight: 2}}
+		}, "other pictures"},
+		{"mask", func(tr *Transfer) (image.Image, []Style) {
+			b := checkpointContent.Bounds()
+			return checkpointContent, []Style{{Image: checkpointStyles[0].Image, Weight: 1, Mask: halfMask(b.Dx(), b.Dy(), true)}}
 		}, "other pictures"},
 		{"pooling", func(tr *Transfer) (image.Image, []Style) {
 			tr.Model = other
@@ -317,7 +321,7 @@ func TestAlreadyOptimalEndsAtOnce(t *testing.T) {
 				return nil
 			}
 			tc.change(tr)
-			res, err := tr.Run(ctx, picture, []Style{{tc.style, 1}})
+			res, err := tr.Run(ctx, picture, []Style{{Image: tc.style, Weight: 1}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,6 +20,11 @@
 //     the target image, starting from the content image, until it keeps the content and takes
 //     the style. Long runs go coarse to fine (scales.go), and a checkpoint (checkpoint.go) keeps
 //     the optimizer's whole state so that a stopped run resumes on the very same path.
+//  6. Control (Gatys et al. 2017). Spatial control (mask.go): each style takes a region of the
+//     result (Style.Mask) and draws its statistics from a region of its picture (Style.Guide),
+//     through guided Gram matrices (GuidedGram, gram.go). Scale control (scalecontrol.go): a new
+//     style picture with one picture's coarse structure and another's fine strokes
+//     (Transfer.SynthesizeStyle).
 //
 // A notebook uses it in a few lines: LoadModel opens VGG19 on the best backend (package
 // nst/backend chooses it), Model.Features and Model.Gram show what it sees, Transfer.Evaluate

@@ -24,7 +24,7 @@ func TestTransferOnIteration(t *testing.T) {
 		iters = append(iters, it)
 		return nil
 	}
-	res, err := tr.Run(context.Background(), content, []Style{{style, 1}})
+	res, err := tr.Run(context.Background(), content, []Style{{Image: style, Weight: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestTransferGradientDescent(t *testing.T) {
 	tr.Optimizer, tr.Iterations, tr.LearningRate = optim.GradientDescentName, 5, 1e-6
 	var totals []float64
 	tr.OnEvaluation = func(e Evaluation) error { totals = append(totals, e.Total); return nil }
-	res, err := tr.Run(context.Background(), content, []Style{{style, 1}})
+	res, err := tr.Run(context.Background(), content, []Style{{Image: style, Weight: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,6 +206,32 @@ func (n GramNorm) StyleLayerLoss(target, styleGram *Node) *Node {
 	return ReduceAllMean(Square(Sub(n.Gram(target), styleGram)))
 }
 
+// GuidedGram is the guided Gram matrix of feature in the region guide (GuidedGram), normalized
+// as n says.
+func (n GramNorm) GuidedGram(feature, guide *Node) *Node {
+	g := GuidedGram(feature, guide)
+	if k := n.divisor(feature.Shape().Dim(0), feature.Shape().Dim(1), feature.Shape().Dim(2)); k != 1 {
+		g = DivScalar(g, k)
+	}
+	return g
+}
+
+// GuidedStyleLayerLoss is one region's style term E_l^r at one layer, n's StyleLayerLoss with the
+// guided Gram matrix of target in guide in place of its Gram matrix:
+//
+//	E_l^r = mean((G^r_T − G^r_S)²)/(d·h·w)   (GramNormNone, the original's division), or
+//	E_l^r = mean((Ĝ^r_T − Ĝ^r_S)²)           (hw, chw)
+//
+// styleGram was made by n.GuidedGram. With guide all ones it is n.StyleLayerLoss.
+func (n GramNorm) GuidedStyleLayerLoss(target, guide, styleGram *Node) *Node {
+	d, h, w := target.Shape().Dim(0), target.Shape().Dim(1), target.Shape().Dim(2)
+	e := ReduceAllMean(Square(Sub(n.GuidedGram(target, guide), styleGram)))
+	if n != GramNormHW && n != GramNormCHW {
+		e = DivScalar(e, float64(d*h*w))
+	}
+	return e
+}
+
 // TotalVariation sums the squared differences between neighbouring pixels of x [H, W, C]:
 // a small weight of it removes high-frequency noise from the result. The neighbours are taken
 // with Gather (not Slice, whose gradient the pure-Go backend lacks).

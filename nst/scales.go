@@ -113,6 +113,13 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 		// Every scale would be skipped, and nothing checked or computed.
 		return nil, fmt.Errorf("cannot resume from this checkpoint: it is at scale %d, and this run has %d", resume.Scale+1, len(scales))
 	}
+	if regions(styles) {
+		// The masks must fit the pictures as given, before each scale resizes them with these.
+		b := content.Bounds()
+		if _, err := checkRegions(styles, b.Dx(), b.Dy()); err != nil {
+			return nil, err
+		}
+	}
 	sr := scaleRun{sides: scales, sizing: sizing, init: t.Init}
 	if t.Save != nil || resume != nil {
 		var userInit image.Image
@@ -148,6 +155,13 @@ func (t *Transfer) RunScales(ctx context.Context, content image.Image, styles []
 				return nil, fmt.Errorf("at scale %d style %d %w", side, i+1, err)
 			}
 			scaled[i] = Style{Image: img, Weight: s.Weight}
+			// Masks travel with their pictures: the result's with the content, a guide with its style.
+			if s.Mask != nil {
+				scaled[i].Mask = ResizeMask(s.Mask, w, h)
+			}
+			if s.Guide != nil {
+				scaled[i].Guide = ResizeMask(s.Guide, img.Bounds().Dx(), img.Bounds().Dy())
+			}
 		}
 		rep := ScaleReport{Scale: side, Width: w, Height: h}
 		if prev != nil {

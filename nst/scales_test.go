@@ -16,7 +16,7 @@ import (
 // scale's size.
 func TestRunScalesStartsEachScaleFromThePreviousResult(t *testing.T) {
 	content, style := images.Lighthouse(64, 48), images.Swirls(40, 40)
-	styles := []Style{{style, 1}}
+	styles := []Style{{Image: style, Weight: 1}}
 	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Iterations = 4
 	var reports []ScaleReport
@@ -57,7 +57,7 @@ func TestRunScalesStartsEachScaleFromThePreviousResult(t *testing.T) {
 
 	// What scale 2 should have started from, and what it would have been from the content.
 	content48 := images.Resize(content, 48)
-	styles48 := []Style{{images.ResizeTo(style, 48, 36), 1}} // the content's size, the default
+	styles48 := []Style{{Image: images.ResizeTo(style, 48, 36), Weight: 1}} // the content's size, the default
 	tr.OnEvaluation = nil
 	upsampled, err := tr.Evaluate(images.ResizeTo(reports[0].Result, 48, 36), content48, styles48)
 	if err != nil {
@@ -74,7 +74,7 @@ func TestRunScalesStartsEachScaleFromThePreviousResult(t *testing.T) {
 		t.Errorf("scale 2 started at loss %v, the content's (%v): not from the previous result", firstLoss[1], fromContent.Total)
 	}
 	content32 := images.Resize(content, 32)
-	atContent32, err := tr.Evaluate(content32, content32, []Style{{images.ResizeTo(style, 32, 24), 1}})
+	atContent32, err := tr.Evaluate(content32, content32, []Style{{Image: images.ResizeTo(style, 32, 24), Weight: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestRunScalesLeavesTheTransferAlone(t *testing.T) {
 	}
 	tr.OnEvaluation = func(Evaluation) error { check("during a scale"); return nil }
 	before = transferFields(tr)
-	_, err := tr.RunScales(context.Background(), content, []Style{{style, 1}}, []int{32, 48}, StyleSizing{}, func(r ScaleReport) error {
+	_, err := tr.RunScales(context.Background(), content, []Style{{Image: style, Weight: 1}}, []int{32, 48}, StyleSizing{}, func(r ScaleReport) error {
 		check(fmt.Sprintf("after scale %d", r.Scale))
 		return nil
 	})

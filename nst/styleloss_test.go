@@ -322,7 +322,7 @@ func lossOf(t testing.TB, tr *Transfer, content, style *tensors.Tensor) (func(x 
 	contentLayers, _ := resolveLayers(tr.Loss.ContentLayers)
 	styleLayers, _ := resolveLayers(styleNames(tr.Loss.StyleLayers))
 	styleImg, _ := TensorImage(style)
-	targets, err := tr.targets(content, []Style{{styleImg, 1}}, contentLayers, styleLayers)
+	targets, err := tr.targets(content, []Style{{Image: styleImg, Weight: 1}}, contentLayers, styleLayers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func lossOf(t testing.TB, tr *Transfer, content, style *tensors.Tensor) (func(x 
 	for _, p := range append(tr.Model.parameters(), targets...) {
 		rest = append(rest, p)
 	}
-	return tr.objective(contentLayers, styleLayers), rest
+	return tr.objective(contentLayers, styleLayers, nil), rest
 }
 
 // TestSqrtmNewtonSchulz checks the Newton–Schulz square root (NewtonSchulzIterations, as W2 uses) against
@@ -500,7 +500,7 @@ func TestTransferFallsWithEachStyleLoss(t *testing.T) {
 			tr.Loss.StyleLoss, tr.Iterations = loss, 5
 			var evals []Evaluation
 			tr.OnEvaluation = func(e Evaluation) error { evals = append(evals, e); return nil }
-			res, err := tr.Run(context.Background(), content, []Style{{style, 1}})
+			res, err := tr.Run(context.Background(), content, []Style{{Image: style, Weight: 1}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -526,7 +526,7 @@ func TestStyleLossBlendsAndRefuses(t *testing.T) {
 	defer func(sizes styleloss.MMDGaussSizes) { mmdGaussSizes = sizes }(mmdGaussSizes)
 	m := tinyModel(t, NativeLowering)
 	content := images.Lighthouse(32, 24)
-	styles := []Style{{images.ResizeTo(images.Swirls(32, 32), 32, 24), 1}, {images.Lighthouse(32, 24), 2}}
+	styles := []Style{{Image: images.ResizeTo(images.Swirls(32, 32), 32, 24), Weight: 1}, {Image: images.Lighthouse(32, 24), Weight: 2}}
 	for _, loss := range StyleLosses() {
 		tr := NewTransfer(m)
 		tr.Loss.StyleLoss, tr.Iterations = loss, 1
@@ -602,7 +602,7 @@ func styleLossStart(t testing.TB, m *Model, loss StyleLoss, side int) Evaluation
 	tr.Loss.StyleLoss = loss
 	content := images.Lighthouse(side, side*3/4)
 	style := images.ResizeTo(images.Swirls(side, side), side, side*3/4)
-	e, err := tr.Evaluate(content, content, []Style{{style, 1}})
+	e, err := tr.Evaluate(content, content, []Style{{Image: style, Weight: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,7 +701,7 @@ func TestStyleTermsVanishAtTheStyle(t *testing.T) {
 		tr := NewTransfer(m)
 		tr.Loss.StyleLoss = loss
 		// Two copies of the style, blended: the blend of one style's statistics is themselves.
-		styles := []Style{{style, 1}, {style, 3}}
+		styles := []Style{{Image: style, Weight: 1}, {Image: style, Weight: 3}}
 		if loss == StyleLossMMDGauss {
 			styles = styles[:1]
 		}

@@ -46,7 +46,7 @@ func styleLossAt(t *testing.T, m *Model, norm GramNorm, w, h int) (float64, []fl
 		tr.Loss.StyleLayers[i].Weight = 1
 	}
 	content := images.Lighthouse(w, h)
-	e, err := tr.Evaluate(content, content, []Style{{images.Swirls(w, h), 1}})
+	e, err := tr.Evaluate(content, content, []Style{{Image: images.Swirls(w, h), Weight: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,9 +28,18 @@ const (
 
 // Style is one style image and its weight in the blend (several styles are mixed by
 // averaging their Gram matrices with these weights, as neural-style does).
+//
+// With spatial control (Gatys et al. 2017, §4; see mask.go) a style may instead take one region
+// of the result: Mask, a black-and-white picture of the content's size, is white where the
+// result takes this style (nil: everywhere); Guide, one of the style picture's size, is white
+// where the style's statistics are taken from (nil: the whole picture). With any Mask or Guide
+// the styles are not blended: each has its own guided style term, weighted by Weight, and pixels
+// in no Mask only feel the content loss. Masks work with the Gram style loss only.
 type Style struct {
 	Image  image.Image
 	Weight float64
+	Mask   image.Image
+	Guide  image.Image
 }
 
 // Transfer is one style transfer: it adjusts the pixels of a target image, starting from Init,
@@ -171,7 +180,7 @@ func (t *Transfer) run(ctx context.Context, content image.Image, styles []Style,
 		return nil, err
 	}
 
-	objective := t.objective(contentLayers, styleLayers)
+	objective := t.objective(contentLayers, styleLayers, regionWeights(styles))
 	inputs := append(m.parameters(), targets...)
 	var evals int
 	var lastFinite = math.Inf(1)
@@ -286,6 +295,9 @@ func (t *Transfer) validate(styles []Style, init Init, initImage image.Image) er
 	if len(t.Loss.StyleLayers) > 0 && len(styles) == 0 {
 		return errors.New("transfer: no style image")
 	}
+	if regions(styles) && t.Loss.StyleLoss.OrGram() != StyleLossGram {
+		return fmt.Errorf("style masks work with the gram style loss only (Gatys et al.'s guided Gram matrices), not with %s", t.Loss.StyleLoss)
+	}
 	if len(styles) > 1 && t.Loss.StyleLoss.impl(t.Loss.GramNorm).OneStyle {
 		return fmt.Errorf("the %s style loss takes one style picture, got %d (its statistics are the style's feature vectors, which do not blend)", t.Loss.StyleLoss, len(styles))
 	}
@@ -333,6 +345,10 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 	}
 	if len(styleLayers) == 0 {
 		return out, nil
+	}
+	if regions(styles) {
+		guided, err := t.guidedTargets(content, styles, styleLayers)
+		return append(out, guided...), err
 	}
 	var sum float64
 	for _, s := range styles {
@@ -480,7 +496,11 @@ func (t *Transfer) toImage(x *tensors.Tensor) (image.Image, error) {
 // objective builds the loss of the transfer as a graph function of the target image x
 // (normalized) and its inputs: the network's parameters, then the targets (see targets).
 // Besides the total it returns its parts: α·content, β·w_l·E_l per style layer, and tv·TV.
-func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, inputs []*Node) (*Node, []*Node) {
+//
+// With spatial control (regionWeights not nil: one region per style, see guidedTargets for the
+// targets' order), each style layer's E_l is Σ_r w_r·E_l^r, the styles' guided terms weighted by
+// their Weight.
+func (t *Transfer) objective(contentLayers, styleLayers []Layer, regionWeights []float64) func(x *Node, inputs []*Node) (*Node, []*Node) {
 	m, cfg := t.Model, t.Loss
 	return func(x *Node, inputs []*Node) (*Node, []*Node) {
 		params, targets := inputs[:m.numParameters()], inputs[m.numParameters():]
@@ -499,7 +519,12 @@ func (t *Transfer) objective(contentLayers, styleLayers []Layer) func(x *Node, i
 		infos := t.styleInfos(x.Shape().Dim(0), x.Shape().Dim(1), styleLayers)
 		styleTerms := make([]*Node, len(styleLayers))
 		for i, l := range styleLayers {
-			e := impl.LayerLoss(features[l.Index], styleTargets[i*impl.NumTargets:(i+1)*impl.NumTargets], infos[i])
+			var e *Node
+			if regionWeights != nil {
+				e = cfg.GramNorm.guidedLayerLoss(features[l.Index], styleTargets, i, len(styleLayers), regionWeights)
+			} else {
+				e = impl.LayerLoss(features[l.Index], styleTargets[i*impl.NumTargets:(i+1)*impl.NumTargets], infos[i])
+			}
 			styleTerms[i] = MulScalar(e, cfg.StyleWeight*cfg.StyleLayers[i].Weight*balance)
 		}
 		// total_loss = content_weight·content_loss + style_weight·style_loss (+ tv·TV)
@@ -535,7 +560,7 @@ func (t *Transfer) Evaluate(target, content image.Image, styles []Style) (Evalua
 	if err := checkImageTensor(x); err != nil {
 		return Evaluation{}, fmt.Errorf("target image: %w", err)
 	}
-	objective := t.objective(contentLayers, styleLayers)
+	objective := t.objective(contentLayers, styleLayers, regionWeights(styles))
 	exec, err := NewExec(m.Backend, func(in []*Node) []*Node {
 		total, parts := objective(m.normalize(in[0]), in[1:])
 		return append([]*Node{total}, parts...)

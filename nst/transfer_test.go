@@ -30,7 +30,7 @@ func TestTransferLossFalls(t *testing.T) {
 				}
 				return nil
 			}
-			res, err := tr.Run(context.Background(), content, []Style{{style, 1}})
+			res, err := tr.Run(context.Background(), content, []Style{{Image: style, Weight: 1}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func TestTransferStopsOnNonFiniteLoss(t *testing.T) {
 	content, style := images.Lighthouse(32, 32), images.Swirls(32, 32)
 	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Loss.StyleWeight, tr.Iterations = 1e38, 5
-	res, err := tr.Run(context.Background(), content, []Style{{style, 1}})
+	res, err := tr.Run(context.Background(), content, []Style{{Image: style, Weight: 1}})
 	if !errors.Is(err, ErrNotFinite) {
 		t.Fatalf("error %v, want ErrNotFinite", err)
 	}
@@ -75,7 +75,7 @@ func TestTransferCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	evals := 0
 	tr.OnEvaluation = func(Evaluation) error { evals++; cancel(); return nil }
-	res, err := tr.Run(ctx, content, []Style{{style, 1}})
+	res, err := tr.Run(ctx, content, []Style{{Image: style, Weight: 1}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
@@ -98,12 +98,12 @@ func TestTransferRefusesBadSettings(t *testing.T) {
 	} {
 		tr := NewTransfer(tinyModel(t, NativeLowering))
 		change(tr)
-		if _, err := tr.Run(context.Background(), content, []Style{{style, 1}}); err == nil {
+		if _, err := tr.Run(context.Background(), content, []Style{{Image: style, Weight: 1}}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
 	tr := NewTransfer(tinyModel(t, NativeLowering))
-	if _, err := tr.Run(context.Background(), images.Lighthouse(8, 8), []Style{{style, 1}}); err == nil {
+	if _, err := tr.Run(context.Background(), images.Lighthouse(8, 8), []Style{{Image: style, Weight: 1}}); err == nil {
 		t.Error("8×8 content: no error")
 	}
 }
@@ -137,10 +137,10 @@ func TestEvaluateMatchesRun(t *testing.T) {
 		}
 		return nil
 	}
-	if _, err := tr.Run(context.Background(), content, []Style{{style, 1}}); err != nil {
+	if _, err := tr.Run(context.Background(), content, []Style{{Image: style, Weight: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := tr.Evaluate(content, content, []Style{{style, 1}})
+	got, err := tr.Evaluate(content, content, []Style{{Image: style, Weight: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

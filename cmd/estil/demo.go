@@ -35,7 +35,7 @@ func demoFlags() []string {
 	var names []string
 	for _, f := range settingFlags {
 		switch f.name {
-		case "content", "style", "style-blend", "style-size", "style-scale":
+		case "content", "style", "style-blend", "style-size", "style-scale", "style-mask", "style-guide", "style-coarse", "style-fine":
 		default:
 			names = append(names, f.name)
 		}

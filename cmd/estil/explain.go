@@ -44,7 +44,7 @@ type explainSettings struct {
 
 func (f *explainSettings) register(fs *flag.FlagSet) {
 	f.settings.register(fs, "content", "style", "out", "size", "iters", "content-weight", "style-weight", "content-layers",
-		"style-layers", "style-loss", "model", "weights", "backend", "seed", "color-control", "max-megapixels")
+		"style-layers", "style-loss", "model", "weights", "backend", "seed", "color-control", "max-megapixels", "style-mask", "style-guide")
 	fs.StringVar(&f.lang, "lang", f.lang, "the handout's language: en or ca")
 	fs.Var(&f.layers, "layer", "layers whose feature maps and Gram matrices are shown (default conv1_1,conv3_1,conv5_1)")
 	fs.IntVar(&f.channels, "channels", f.channels, "feature maps shown per layer (the most active)")
@@ -60,6 +60,7 @@ var orderings = []explain.Ordering{explain.OrderNone, explain.OrderEnergy, expla
 // explainPlan is what estil explain does, decided once from its flags.
 type explainPlan struct {
 	content, style, out string
+	mask, guide         maskSpec // --style-mask, --style-guide: no path for none
 	size, maxPixels     int
 	handout             explain.HandoutOptions // without the pictures
 	model               modelPlan
@@ -79,8 +80,8 @@ func explainRun(ctx context.Context, f explainSettings, stdout, stderr io.Writer
 		return err
 	}
 	atomicfile.RemoveStale(filepath.Dir(atomicfile.Target(p.out)), func(dest string) bool { return sameFile(dest, p.out) })
-	var content, style image.Image
-	if err := unlessCancelled(ctx, func() (err error) { content, style, err = p.pictures(); return err }); err != nil {
+	var content, style, mask, guide image.Image
+	if err := unlessCancelled(ctx, func() (err error) { content, style, mask, guide, err = p.pictures(); return err }); err != nil {
 		return err
 	}
 	// Offline in a classroom, a handout with a random network (saying so everywhere) is still
@@ -90,7 +91,9 @@ func explainRun(ctx context.Context, f explainSettings, stdout, stderr io.Writer
 		return err
 	}
 	start := time.Now()
-	h, err := explain.Handout(ctx, model, p.handoutOptions(content, style, stderr))
+	o := p.handoutOptions(content, style, stderr)
+	o.Mask, o.Guide = mask, guide
+	h, err := explain.Handout(ctx, model, o)
 	if err != nil {
 		return err
 	}
@@ -159,12 +162,38 @@ func newExplainPlan(f explainSettings) (explainPlan, error) {
 	if err != nil {
 		return explainPlan{}, usageError{err.Error()}
 	}
+	mask, guide, err := f.maskFiles()
+	if err != nil {
+		return explainPlan{}, err
+	}
+	if l := loss.StyleLoss.OrGram(); (mask.path != "" || guide.path != "") && l != nst.StyleLossGram {
+		return explainPlan{}, usagef("--style-mask and --style-guide work with --style-loss gram only (Gatys et al.'s guided Gram matrices), not %s", l)
+	}
 	return explainPlan{
-		content: f.content, style: f.styles[0], out: f.out, size: f.size, maxPixels: max(1, int(f.maxMP*1e6)),
+		content: f.content, style: f.styles[0], mask: mask, guide: guide, out: f.out, size: f.size, maxPixels: max(1, int(f.maxMP*1e6)),
 		handout: explain.HandoutOptions{Loss: loss, Iterations: f.iters, Layers: f.layers, Channels: f.channels, Order: f.order,
 			RaceBudget: f.raceEvals, ColorControl: color.control},
 		model: modelPlan{name: f.model, weights: f.weights, backend: f.backend, seed: f.seed, pooling: nst.MaxPooling},
 	}, nil
+}
+
+// maskFiles are the handout's --style-mask and --style-guide: one each at most, for its one
+// style picture.
+func (f *explainSettings) maskFiles() (mask, guide maskSpec, err error) {
+	for _, m := range []struct {
+		name  string
+		files maskList
+		file  *maskSpec
+	}{{"--style-mask", f.masks, &mask}, {"--style-guide", f.guides, &guide}} {
+		switch len(m.files) {
+		case 0:
+		case 1:
+			*m.file = m.files[0]
+		default:
+			return maskSpec{}, maskSpec{}, usagef("%s: a handout explains one style picture, so it takes one, got %d", m.name, len(m.files))
+		}
+	}
+	return mask, guide, nil
 }
 
 // checkNumbers refuses missing pictures and numbers out of range.
@@ -194,23 +223,50 @@ func (f *explainSettings) checkNumbers() error {
 	return nil
 }
 
-// pictures loads the content and the style at the plan's size.
-func (p *explainPlan) pictures() (content, style image.Image, err error) {
+// pictures loads the content and the style at the plan's size, and the mask and the guide, if
+// any, checked against the pictures as read (nst.CheckMasks) and then resized with them.
+func (p *explainPlan) pictures() (content, style, mask, guide image.Image, err error) {
 	limit := images.MaxPixels(p.maxPixels)
-	contentImg, err := images.Load(p.content, limit)
-	if err != nil {
-		return nil, nil, err
+	var contentImg, styleImg, maskImg, guideImg image.Image
+	if contentImg, err = images.Load(p.content, limit); err != nil {
+		return nil, nil, nil, nil, err
 	}
-	styleImg, err := images.Load(p.style, limit)
-	if err != nil {
-		return nil, nil, err
+	if styleImg, err = images.Load(p.style, limit); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	for _, m := range []struct {
+		flag string
+		spec maskSpec
+		img  *image.Image
+	}{{"--style-mask", p.mask, &maskImg}, {"--style-guide", p.guide, &guideImg}} {
+		if m.spec.path == "" {
+			continue
+		}
+		if *m.img, err = m.spec.load(limit); err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("%s: %w", m.flag, err)
+		}
+	}
+	if maskImg != nil || guideImg != nil {
+		b := contentImg.Bounds()
+		if err := nst.CheckMasks([]nst.Style{{Image: styleImg, Mask: maskImg, Guide: guideImg}}, b.Dx(), b.Dy()); err != nil {
+			return nil, nil, nil, nil, err
+		}
 	}
 	if content, err = nst.Resize(contentImg, p.size); err != nil {
-		return nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", p.size, err)
+		return nil, nil, nil, nil, fmt.Errorf("at --size %d the content image %w: raise --size", p.size, err)
 	}
 	// The style gets the content's size, as in the original.
-	style, err = nst.StyleSizing{}.Size(styleImg, content.Bounds().Dx(), content.Bounds().Dy())
-	return content, style, err
+	w, h := content.Bounds().Dx(), content.Bounds().Dy()
+	if style, err = (nst.StyleSizing{}).Size(styleImg, w, h); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if maskImg != nil {
+		mask = nst.ResizeMask(maskImg, w, h)
+	}
+	if guideImg != nil {
+		guide = nst.ResizeMask(guideImg, w, h)
+	}
+	return content, style, mask, guide, nil
 }
 
 func isHTMLName(path string) bool {

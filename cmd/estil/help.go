@@ -15,6 +15,9 @@ Examples:
       --size 256 --iters 100 --color-control luminance --report run.json --out result.png
   estil stylize --content photo.jpg --style a.jpg --scales 256,512,1024 --checkpoint run.ckpt --out big.png
       (Ctrl-C or a crash: run the same command with --resume run.ckpt to go on where it stopped)
+  estil stylize --content photo.jpg --style sky.jpg --style-mask sky-mask.png \
+      --style ground.jpg --style-mask ground-mask.png --out regions.png
+  estil stylize --content photo.jpg --style-coarse a.jpg --style-fine b.jpg --out scales.png
   estil stylize --weights random --size 64 --iters 20 ...   (offline; NOT a real style transfer)
 
 Pictures:
@@ -25,7 +28,23 @@ Pictures:
   positions differ with the size). --init is where the picture starts: the content (the
   original's), noise (Gatys et al.), the style, or a picture file. --max-megapixels refuses
   bigger inputs (a decompression-bomb guard).
-` + sizeHelp + lossHelp + optimizerHelp + outputsHelp + modelHelp + colourHelp
+` + controlHelp + sizeHelp + lossHelp + optimizerHelp + outputsHelp + modelHelp + colourHelp
+
+// controlHelp explains spatial and scale control (Gatys et al. 2017, §4 and §6).
+const controlHelp = `
+Spatial and scale control (Gatys et al. 2017):
+  --style-mask gives each --style, in the same order, the region of the result it takes: a
+  black-and-white picture of the content's size, white inside, or LABELS.png:#RRGGBB, the
+  pixels of that colour in a label image painted in flat colours, one per region. Masks may
+  not overlap; pixels in no mask keep the content. Each region is matched to its own style's
+  guided Gram matrices (gram style loss only), with --style-blend's weights as the regions'
+  weights. --style-guide, in either form, likewise gives each style picture the region its
+  style is taken from (default: all of it).
+  --style-coarse A --style-fine B make the style picture first: starting from A, B's Gram
+  matrices at conv1_1 and conv2_1 are matched, so it keeps A's large structure with B's fine
+  strokes (--iters iterations at the result's size); it replaces --style, and works with
+  --scales and --style-mask.
+`
 
 // sizeHelp explains --size and --scales.
 const sizeHelp = `
@@ -136,7 +155,10 @@ The handout:
   whose feature maps and Gram matrices are shown (default conv1_1,conv3_1,conv5_1), --channels
   how many of the most active feature maps each shows, --order how the Gram matrices' channels
   are ordered (none, energy or greedy), --race-evals the loss evaluations each optimizer gets
-  in the race. --lang is en or ca.
+  in the race. --lang is en or ca. --style-mask (one black-and-white picture of the
+  content's size) gives the style one region of the result, and --style-guide one region of
+  the style picture, as stylize's do; the handout then has a section on Gatys et al.'s
+  guided Gram matrices, with the mask at each style layer's resolution.
 
 The transfer:
   --content-weight, --style-weight, --content-layers, --style-layers and --style-loss are

@@ -32,7 +32,11 @@ type pictures struct {
 	builtin     bool // demo's: drawn by estil at the result's size
 	content     string
 	styles      []string
-	blend       []float64 // the styles' weights; nil: equal
+	blend       []float64  // the styles' weights; nil: equal
+	masks       []maskSpec // --style-mask: the result's region of each style; nil: none
+	guides      []maskSpec // --style-guide: each style picture's region; nil: the whole pictures
+	coarse      string     // --style-coarse: with fine, scale control makes the one style picture
+	fine        string
 	styleSizing nst.StyleSizing
 	init        nst.Init // where the picture starts, unless initFile is set
 	initFile    string   // --init's picture
@@ -98,6 +102,9 @@ func newPlan(s settings) (plan, error) {
 	if p.loss, err = s.lossConfig(); err != nil {
 		return plan{}, usageError{err.Error()}
 	}
+	if l := p.loss.StyleLoss.OrGram(); (len(s.masks) > 0 || len(s.guides) > 0) && l != nst.StyleLossGram {
+		return plan{}, usagef("--style-mask and --style-guide work with --style-loss gram only (Gatys et al.'s guided Gram matrices), not %s", l)
+	}
 	if p.color, err = s.colorPlan(); err != nil {
 		return plan{}, err
 	}
@@ -141,12 +148,15 @@ func (s *settings) checkNumbers(size int) error {
 
 // picturesPlan checks the pictures' flags (a demo's are built in) for a result of size.
 func (s *settings) picturesPlan(size int) (pictures, error) {
-	p := pictures{builtin: s.demo, content: s.content, styles: s.styles,
-		blend: s.blend, init: nst.Init(s.init), maxPixels: max(1, int(s.maxMP*1e6))}
+	p := pictures{builtin: s.demo, content: s.content, styles: s.styles, blend: s.blend, masks: s.masks, guides: s.guides,
+		coarse: s.coarse, fine: s.fine, init: nst.Init(s.init), maxPixels: max(1, int(s.maxMP*1e6))}
+	if err := s.checkControl(); err != nil {
+		return p, err
+	}
 	switch {
 	case !p.builtin && s.content == "":
 		return p, usagef("--content is required")
-	case !p.builtin && len(s.styles) == 0:
+	case !p.builtin && len(s.styles) == 0 && s.coarse == "":
 		return p, usagef("--style is required")
 	case s.out == "":
 		return p, usagef("--out is required")
@@ -168,6 +178,33 @@ func (s *settings) picturesPlan(size int) (pictures, error) {
 		p.init, p.initFile = "", s.init // a picture file
 	}
 	return p, nil
+}
+
+// checkControl checks the spatial and scale control flags (--style-mask, --style-guide,
+// --style-coarse, --style-fine) and how they go with --style.
+func (s *settings) checkControl() error {
+	styles := len(s.styles)
+	switch {
+	case (s.coarse == "") != (s.fine == ""):
+		return usagef("--style-coarse and --style-fine go together: scale control makes a style picture from both")
+	case s.coarse != "" && styles > 0:
+		return usagef("--style-coarse and --style-fine make the style picture: leave out --style")
+	case s.coarse != "":
+		styles = 1
+	}
+	if s.coarse != "" && s.blend != nil {
+		return usagef("--style-blend weighs several --style pictures; scale control makes one")
+	}
+	for _, f := range []struct {
+		name  string
+		files maskList
+	}{{"--style-mask", s.masks}, {"--style-guide", s.guides}} {
+		if len(f.files) > 0 && len(f.files) != styles {
+			return usagef("%s is given %d times for %d style pictures: give one black-and-white picture per style, in the same order",
+				f.name, len(f.files), styles)
+		}
+	}
+	return nil
 }
 
 // pixelLimit is --max-megapixels as a load option. A limit under one pixel is one pixel: rounded

@@ -39,15 +39,27 @@ type report struct {
 	Seconds      float64          `json:"seconds"`
 	FinalLoss    float64          `json:"final_loss"`
 	Stopped      string           `json:"stopped,omitempty"`
+	// ScaleControl: the style was made by scale control from these pictures.
+	ScaleControl *scaleControlReport `json:"scale_control,omitempty"`
 	// Scales: one entry per scale of a coarse-to-fine run (--scales).
 	Scales []nst.ScaleReport `json:"scales,omitempty"`
 }
 
-// styleReport is one style picture of a report.
+// styleReport is one style picture of a report. With spatial control, Mask and Guide are its
+// --style-mask and --style-guide, and Weight is its region's weight instead of a blend weight.
 type styleReport struct {
 	Width  int     `json:"width"`
 	Height int     `json:"height"`
 	Weight float64 `json:"weight"`
+	Mask   string  `json:"mask,omitempty"`
+	Guide  string  `json:"guide,omitempty"`
+}
+
+// scaleControlReport is scale control's pictures (--style-coarse, --style-fine), which made the
+// one style picture.
+type scaleControlReport struct {
+	Coarse string `json:"coarse"`
+	Fine   string `json:"fine"`
 }
 
 func newReport(p *plan, j job, m *nst.Model, size image.Rectangle, styles []nst.Style) *report {
@@ -57,9 +69,20 @@ func newReport(p *plan, j job, m *nst.Model, size image.Rectangle, styles []nst.
 		Backend: m.Backend.Name(), Lowering: m.Lowering.String(),
 		Optimizer: p.optimizer.name, Loss: p.loss, ColorMatch: string(p.color.match), ColorControl: string(p.color.control),
 	}
-	for _, st := range styles {
+	pics := &p.pictures
+	for i, st := range styles {
 		b := st.Image.Bounds()
-		r.Styles = append(r.Styles, styleReport{Width: b.Dx(), Height: b.Dy(), Weight: st.Weight})
+		sr := styleReport{Width: b.Dx(), Height: b.Dy(), Weight: st.Weight}
+		if pics.masks != nil {
+			sr.Mask = pics.masks[i].String()
+		}
+		if pics.guides != nil {
+			sr.Guide = pics.guides[i].String()
+		}
+		r.Styles = append(r.Styles, sr)
+	}
+	if pics.coarse != "" {
+		r.ScaleControl = &scaleControlReport{Coarse: pics.coarse, Fine: pics.fine}
 	}
 	r.SIMD = backend.SIMDBuild()
 	if m.Weights.Random {

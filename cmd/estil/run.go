@@ -28,7 +28,36 @@ func runTransfer(ctx context.Context, p *plan, j job, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if j, err = withScaleControl(ctx, model, p, j, stderr); err != nil {
+		return err
+	}
 	return runTransferWith(ctx, model, p, j, stdout, stderr)
+}
+
+// withScaleControl returns j with its style picture made by scale control (--style-coarse and
+// --style-fine; nst's SynthesizeStyle) at the result's size, with the plan's optimizer, --iters
+// iterations, --style-weight and --gram-norm; j as it is without.
+func withScaleControl(ctx context.Context, model *nst.Model, p *plan, j job, stderr io.Writer) (job, error) {
+	if j.coarse == nil {
+		return j, nil
+	}
+	coarse, err := nst.Resize(j.coarse, p.size())
+	if err != nil {
+		return j, fmt.Errorf("at --size %d the --style-coarse picture %w: raise --size", p.size(), err)
+	}
+	t := nst.NewTransfer(model)
+	t.Optimizer, t.Iterations, t.LearningRate, t.LineSearch, t.Seed = p.optimizer.name, p.optimizer.iters, p.optimizer.lr, p.optimizer.strongWolfe, p.optimizer.seed
+	t.Loss.StyleWeight, t.Loss.GramNorm = p.loss.StyleWeight, p.loss.GramNorm
+	start := time.Now()
+	res, err := t.SynthesizeStyle(ctx, coarse, j.fine)
+	if err != nil {
+		return j, fmt.Errorf("scale control (--style-coarse, --style-fine): %w", err)
+	}
+	b := res.Image.Bounds()
+	fmt.Fprintf(stderr, "estil: scale control: made a %d×%d style picture with --style-coarse's structure and --style-fine's strokes (%d iterations, %s)\n",
+		b.Dx(), b.Dy(), res.Iterations, roundDuration(time.Since(start).Seconds()))
+	j.styles = []image.Image{res.Image}
+	return j, nil
 }
 
 // runTransferWith is runTransfer with the model already open.
@@ -141,9 +170,21 @@ func jobPictures(p *plan, j job) (image.Image, []nst.Style, error) {
 			return nil, nil, fmt.Errorf("style image %d: %w", i+1, err)
 		}
 		st = networkStyle(p, st, content) // --color-control luminance
-		styles = append(styles, nst.Style{Image: st, Weight: p.pictures.styleWeight(i)})
+		styles = append(styles, withMasks(nst.Style{Image: st, Weight: p.pictures.styleWeight(i)}, j, i, content.Bounds()))
 	}
 	return content, styles, nil
+}
+
+// withMasks is style i of j with its --style-mask resized to the content's size (bounds) and its
+// --style-guide to its picture's, if they were given.
+func withMasks(s nst.Style, j job, i int, content image.Rectangle) nst.Style {
+	if j.masks != nil {
+		s.Mask = nst.ResizeMask(j.masks[i], content.Dx(), content.Dy())
+	}
+	if j.guides != nil {
+		s.Guide = nst.ResizeMask(j.guides[i], s.Image.Bounds().Dx(), s.Image.Bounds().Dy())
+	}
+	return s
 }
 
 // styleWeight is style i's weight in the blend.

@@ -23,6 +23,7 @@ func runScales(ctx context.Context, t *nst.Transfer, p *plan, j job, rep *report
 			return nil, fmt.Errorf("style image %d: %w", i+1, err)
 		}
 		styles[i] = nst.Style{Image: networkStyle(p, img, j.content), Weight: p.pictures.styleWeight(i)} // --color-control luminance
+		styles[i] = withMasks(styles[i], j, i, j.content.Bounds())                                       // RunScales resizes them at each scale
 	}
 	return t.RunScales(ctx, networkContent(p, j.content), styles, p.scales, p.pictures.styleSizing, func(r nst.ScaleReport) error {
 		r.PeakRSSBytes = rss.Peak()

@@ -3,7 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
+	"image/color"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -26,6 +28,10 @@ type settings struct {
 	content     string
 	styles      stringList
 	blend       weightList // --style-blend; nil: equal
+	masks       maskList   // --style-mask: one per style; nil: no spatial control
+	guides      maskList   // --style-guide: one per style; nil: the whole style pictures
+	coarse      string     // --style-coarse: scale control's coarse picture
+	fine        string     // --style-fine: scale control's fine picture
 	styleSize   nst.StyleSize
 	styleScale  float64
 	init        string // content, noise, style, or a picture file
@@ -98,6 +104,18 @@ var settingFlags = []settingFlag{
 	}},
 	{"style-blend", func(fs *flag.FlagSet, s *settings, n string) {
 		fs.Var(&s.blend, n, "weights of the style pictures, e.g. 0.7,0.3 (default equal)")
+	}},
+	{"style-mask", func(fs *flag.FlagSet, s *settings, n string) {
+		fs.Var(&s.masks, n, "region of the result each --style takes: FILE (black and white) or LABELS.png:#RRGGBB")
+	}},
+	{"style-guide", func(fs *flag.FlagSet, s *settings, n string) {
+		fs.Var(&s.guides, n, "region of each --style picture its style comes from, as --style-mask's")
+	}},
+	{"style-coarse", func(fs *flag.FlagSet, s *settings, n string) {
+		fs.StringVar(&s.coarse, n, s.coarse, "scale control: the style's coarse structure from this picture (with --style-fine)")
+	}},
+	{"style-fine", func(fs *flag.FlagSet, s *settings, n string) {
+		fs.StringVar(&s.fine, n, s.fine, "scale control: the style's fine strokes from this picture (replaces --style)")
 	}},
 	{"style-size", func(fs *flag.FlagSet, s *settings, n string) {
 		fs.Var(&s.styleSize, n, "style pictures' size: "+enum.List(nst.StyleSizes()))
@@ -320,5 +338,58 @@ func (l *weightList) Set(v string) error {
 		out = append(out, w)
 	}
 	*l = out
+	return nil
+}
+
+// maskSpec is one --style-mask or --style-guide: a black-and-white picture, or with a colour
+// (FILE:#RRGGBB) the pixels of that colour in a label image (nst.LabelMask).
+type maskSpec struct {
+	path  string
+	label *color.NRGBA // nil: the file is the mask
+}
+
+// labelSuffix is a mask's colour, at the end of its value.
+var labelSuffix = regexp.MustCompile(`:#([0-9a-fA-F]{6})$`)
+
+func parseMaskSpec(v string) (maskSpec, error) {
+	m := labelSuffix.FindStringSubmatchIndex(v)
+	if m == nil {
+		if strings.Contains(v, ":#") {
+			return maskSpec{}, fmt.Errorf("%q: a label's colour is written #RRGGBB, e.g. labels.png:#87ceeb", v)
+		}
+		return maskSpec{path: v}, nil
+	}
+	rgb, _ := strconv.ParseUint(v[m[2]:m[3]], 16, 32) // six hex digits, by the pattern
+	return maskSpec{path: v[:m[0]], label: &color.NRGBA{R: uint8(rgb >> 16), G: uint8(rgb >> 8), B: uint8(rgb), A: 255}}, nil
+}
+
+func (s maskSpec) String() string {
+	if s.label == nil {
+		return s.path
+	}
+	return fmt.Sprintf("%s:#%02x%02x%02x", s.path, s.label.R, s.label.G, s.label.B)
+}
+
+// maskList is a repeatable --style-mask or --style-guide (commas also separate).
+type maskList []maskSpec
+
+func (l *maskList) String() string {
+	parts := make([]string, len(*l))
+	for i, m := range *l {
+		parts[i] = m.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *maskList) Set(v string) error {
+	var parts stringList
+	_ = parts.Set(v)
+	for _, part := range parts {
+		m, err := parseMaskSpec(part)
+		if err != nil {
+			return err
+		}
+		*l = append(*l, m)
+	}
 	return nil
 }

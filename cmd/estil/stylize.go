@@ -52,6 +52,10 @@ type job struct {
 	content     image.Image
 	styles      []image.Image
 	initImage   image.Image
+	masks       []image.Image   // --style-mask's, at the content's size as read; nil: none
+	guides      []image.Image   // --style-guide's, at their style pictures' sizes; nil: none
+	coarse      image.Image     // --style-coarse's and --style-fine's pictures: scale control makes
+	fine        image.Image     // styles[0] from them once the network is open (withScaleControl)
 	resumed     *nst.Checkpoint // --resume's checkpoint; nil: a new run
 	description string
 }
@@ -72,11 +76,86 @@ func loadJob(p *plan) (job, error) {
 		}
 		j.styles = append(j.styles, img)
 	}
+	if err := loadControl(p, &j); err != nil {
+		return j, err
+	}
 	if j.initImage, err = loadInit(p); err != nil {
 		return j, err
 	}
 	j.resumed, err = loadResume(p)
 	return j, err
+}
+
+// loadControl reads the pictures of spatial and scale control (--style-mask, --style-guide,
+// --style-coarse, --style-fine) and refuses bad masks (nst.CheckMasks) before anything is
+// computed. With scale control a guide belongs to the --style-coarse picture, whose shape the
+// style made from it keeps.
+func loadControl(p *plan, j *job) error {
+	pics := &p.pictures
+	load := func(flag, path string) (image.Image, error) {
+		img, err := images.Load(path, pics.pixelLimit())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", flag, err)
+		}
+		return img, nil
+	}
+	var err error
+	if pics.coarse != "" {
+		if j.coarse, err = load("--style-coarse", pics.coarse); err != nil {
+			return err
+		}
+		if j.fine, err = load("--style-fine", pics.fine); err != nil {
+			return err
+		}
+	}
+	for _, m := range pics.masks {
+		img, err := m.load(pics.pixelLimit())
+		if err != nil {
+			return fmt.Errorf("--style-mask: %w", err)
+		}
+		j.masks = append(j.masks, img)
+	}
+	for _, m := range pics.guides {
+		img, err := m.load(pics.pixelLimit())
+		if err != nil {
+			return fmt.Errorf("--style-guide: %w", err)
+		}
+		j.guides = append(j.guides, img)
+	}
+	if len(j.masks) == 0 && len(j.guides) == 0 {
+		return nil
+	}
+	styles := j.styles
+	if j.coarse != nil {
+		styles = []image.Image{j.coarse}
+	}
+	b := j.content.Bounds()
+	return nst.CheckMasks(maskedStyles(styles, j.masks, j.guides), b.Dx(), b.Dy())
+}
+
+// load reads the mask: the file, or with a colour its pixels of that colour (nst.LabelMask).
+func (m maskSpec) load(limit images.LoadOption) (image.Image, error) {
+	img, err := images.Load(m.path, limit)
+	if err != nil || m.label == nil {
+		return img, err
+	}
+	return nst.LabelMask(img, m.label), nil
+}
+
+// maskedStyles are the style pictures with their masks and guides (any of which may be nil), as
+// nst takes them, with no weight.
+func maskedStyles(styles, masks, guides []image.Image) []nst.Style {
+	out := make([]nst.Style, len(styles))
+	for i, img := range styles {
+		out[i].Image = img
+		if masks != nil {
+			out[i].Mask = masks[i]
+		}
+		if guides != nil {
+			out[i].Guide = guides[i]
+		}
+	}
+	return out
 }
 
 // loadInit reads --init's picture, if it is a file.
