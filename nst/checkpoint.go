@@ -313,6 +313,9 @@ func inputsDigest(content image.Image, styles []Style, initImage image.Image) st
 			h.Write([]byte("guide"))
 			picture(s.Guide)
 		}
+		if s.Layers != nil {
+			fmt.Fprintf(h, "layers%q", s.Layers)
+		}
 	}
 	if initImage != nil {
 		h.Write([]byte("init"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"strings"
 	"testing"
 )
 
@@ -42,16 +43,14 @@ func fineStripes(w, h int) image.Image {
 // fine one B (the stripes) and checks the layer split: at the fine layers (conv1_1, conv2_1) the
 // new style's Gram matrices are nearer B's than A's, at the coarse ones (conv3_1 to conv5_1)
 // nearer A's than B's, each at most half as far (gramDistance) from the one as from the other.
-// It uses GramNormHW, with which every layer's term counts: with the original's unnormalised
-// terms conv1_1's dwarfs the coarse layers', which then barely move whatever their targets, and
-// a wrong split (all five layers matched to B) passes; with hw it fails (coarse layers 0.38
-// from A, 0.59 from B).
+// It runs with the original's loss settings (GramNormNone, β = 10⁶): SynthesizeStyle balances
+// the layers itself. It fails when the styles' Layers are ignored (every layer a blend of A and
+// B: the fine layers end 1.6 from B and 0.9 from A).
 func TestSynthesizeStyleMixesScales(t *testing.T) {
 	const w, h = 64, 64
 	a, b := bigChecker(w, h), fineStripes(w, h)
 	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Iterations = 60
-	tr.Loss.GramNorm, tr.Loss.StyleWeight = GramNormHW, 1e3
 	res, err := tr.SynthesizeStyle(context.Background(), a, b)
 	if err != nil {
 		t.Fatal(err)
@@ -80,4 +79,44 @@ func TestSynthesizeStyleMixesScales(t *testing.T) {
 				tc.name, near, tc.nearN, far, tc.farN, margin, tc.nearN)
 		}
 	}
+}
+
+// TestStyleLayersChooseEachLayersTargets: with Style.Layers, a style layer's target is the Gram
+// matrix of the styles matched there only. Evaluating picture B against {A at the coarse layers,
+// B at the fine ones} gives 0 at the fine layers and more than 0 at the coarse ones; bad Layers
+// are refused with an error that names the layer.
+func TestStyleLayersChooseEachLayersTargets(t *testing.T) {
+	const w, h = 32, 32
+	a, b := bigChecker(w, h), fineStripes(w, h)
+	tr := NewTransfer(tinyModel(t, NativeLowering))
+	fine, coarse := []string{"conv1_1", "conv2_1"}, []string{"conv3_1", "conv4_1", "conv5_1"}
+	ev, err := tr.Evaluate(b, b, []Style{{Image: a, Weight: 1, Layers: coarse}, {Image: b, Weight: 1, Layers: fine}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l, v := range ev.Style {
+		if name := tr.Loss.StyleLayers[l].Name; l < len(fine) && v != 0 || l >= len(fine) && !(v > 0) {
+			t.Errorf("%s: style term %g, want 0 at B's layers and > 0 at A's", name, v)
+		}
+	}
+	for _, c := range []struct {
+		styles []Style
+		want   string
+	}{
+		{[]Style{{Image: a, Weight: 1, Layers: []string{"conv4_2"}}, {Image: b, Weight: 1}}, "conv4_2 is not one of the style layers"},
+		{[]Style{{Image: a, Weight: 1, Layers: coarse}, {Image: b, Weight: 1, Layers: []string{"conv1_1"}}}, "no style is matched at style layer conv2_1"},
+		{[]Style{{Image: a, Weight: 1, Layers: coarse, Mask: image.NewGray(image.Rect(0, 0, w, h))}, {Image: b, Weight: 1, Layers: fine}}, "cannot be combined with masks"},
+	} {
+		if _, err := tr.Evaluate(b, b, c.styles); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Evaluate with %v: error %v, want one that says %q", layersOf(c.styles), err, c.want)
+		}
+	}
+}
+
+func layersOf(styles []Style) [][]string {
+	var out [][]string
+	for _, s := range styles {
+		out = append(out, s.Layers)
+	}
+	return out
 }

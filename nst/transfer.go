@@ -35,12 +35,21 @@ const (
 // where the style's statistics are taken from (nil: the whole picture). With any Mask or Guide
 // the styles are not blended: each has its own guided style term, weighted by Weight, and pixels
 // in no Mask only feel the content loss. Masks work with the Gram style loss only.
+//
+// Layers, when set, are the style layers (names from Loss.StyleLayers) at which this style is
+// matched; at the others the targets come from the other styles alone, blended by their weights.
+// Scale control (SynthesizeStyle) uses it: the fine layers' targets from one picture, the coarse
+// layers' from another. Nil: every style layer. Every style layer needs a style.
 type Style struct {
 	Image  image.Image
 	Weight float64
 	Mask   image.Image
 	Guide  image.Image
+	Layers []string
 }
+
+// at reports whether the style is matched at style layer name (Style.Layers).
+func (s Style) at(name string) bool { return s.Layers == nil || slices.Contains(s.Layers, name) }
 
 // Transfer is one style transfer: it adjusts the pixels of a target image, starting from Init,
 // so that its content features stay those of the content image and its Gram matrices become
@@ -314,6 +323,9 @@ func (t *Transfer) validate(styles []Style, init Init, initImage image.Image) er
 	if len(styles) > 0 && sum == 0 {
 		return errors.New("the style blend weights add up to 0")
 	}
+	if err := t.checkStyleLayers(styles); err != nil {
+		return err
+	}
 	switch init {
 	case InitContent, InitNoise, InitStyle:
 	case "":
@@ -322,6 +334,35 @@ func (t *Transfer) validate(styles []Style, init Init, initImage image.Image) er
 		}
 	default:
 		return fmt.Errorf("unknown init %q: use content, noise, style, or give an image", init)
+	}
+	return nil
+}
+
+// checkStyleLayers checks the styles' Layers: names of style layers, no masks with them, and
+// every style layer matched by a style of weight > 0.
+func (t *Transfer) checkStyleLayers(styles []Style) error {
+	some := false
+	for i, s := range styles {
+		if s.Layers == nil {
+			continue
+		}
+		some = true
+		if regions(styles) {
+			return fmt.Errorf("style %d: per-style layers cannot be combined with masks", i+1)
+		}
+		for _, name := range s.Layers {
+			if !slices.ContainsFunc(t.Loss.StyleLayers, func(l StyleLayer) bool { return l.Name == name }) {
+				return fmt.Errorf("style %d: %s is not one of the style layers %v", i+1, name, styleNames(t.Loss.StyleLayers))
+			}
+		}
+	}
+	if !some {
+		return nil
+	}
+	for _, l := range t.Loss.StyleLayers {
+		if !slices.ContainsFunc(styles, func(s Style) bool { return s.Weight > 0 && s.at(l.Name) }) {
+			return fmt.Errorf("no style is matched at style layer %s (each style's Layers leave it out)", l.Name)
+		}
 	}
 	return nil
 }
@@ -350,9 +391,15 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 		guided, err := t.guidedTargets(content, styles, styleLayers)
 		return append(out, guided...), err
 	}
-	var sum float64
+	// sums[l] is Σ_i b_i over the styles matched at style layer l (all of them unless their
+	// Layers say otherwise).
+	sums := make([]float64, len(styleLayers))
 	for _, s := range styles {
-		sum += s.Weight
+		for l, sl := range t.Loss.StyleLayers {
+			if s.at(sl.Name) {
+				sums[l] += s.Weight
+			}
+		}
 	}
 	loss := t.Loss.StyleLoss.OrGram()
 	impl := loss.impl(t.Loss.GramNorm)
@@ -386,8 +433,12 @@ func (t *Transfer) targets(content *tensors.Tensor, styles []Style, contentLayer
 		if blended == nil {
 			blended, dims = make([][]float32, len(stats)), make([][]int, len(stats))
 		}
-		b := float32(s.Weight / sum)
 		for k, g := range stats {
+			layer := t.Loss.StyleLayers[k/impl.NumStats]
+			if !s.at(layer.Name) {
+				continue
+			}
+			b := float32(s.Weight / sums[k/impl.NumStats])
 			data, err := tensors.CopyFlatData[float32](g)
 			if err != nil {
 				return nil, err
