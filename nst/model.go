@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -30,6 +32,42 @@ type Model struct {
 	mu            sync.Mutex
 	execs         map[string]*Exec // compiled graphs by purpose; GoMLX caches each by input shapes.
 	weightsDigest string           // WeightsDigest, once computed
+	// optimizers are the optimizers' graphs by objective (Transfer.objectiveKey): a run with the
+	// loss of an earlier one, on a picture of the same size, compiles nothing (a batch of frames).
+	optimizers map[string]*optim.Graphs
+	// compilations counts the builds of execs' graphs, each compiled right after (Compilations).
+	compilations atomic.Int64
+}
+
+// Compilations counts the graphs compiled for m so far: the features, the style targets, the
+// normalizations and the optimizers' graphs (optim.Graphs.Compilations). GoMLX compiles a graph
+// again for each new shape of its inputs, calling its build function each time; m counts those
+// calls. A batch of pictures of one size compiles for its first picture only.
+func (m *Model) Compilations() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := int(m.compilations.Load())
+	for _, g := range m.optimizers {
+		n += g.Compilations()
+	}
+	return n
+}
+
+// optimizerGraphs returns the optimizers' graphs of the objective called key, made for fn()
+// on first use. key must name everything the objective's graph depends on besides its inputs'
+// shapes: a run with another loss given the graphs of this one would optimize the wrong loss.
+func (m *Model) optimizerGraphs(key string, fn func() optim.Function) *optim.Graphs {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.optimizers == nil {
+		m.optimizers = map[string]*optim.Graphs{}
+	}
+	g, ok := m.optimizers[key]
+	if !ok {
+		g = optim.NewGraphs(m.Backend, fn())
+		m.optimizers[key] = g
+	}
+	return g
 }
 
 // NewModel prepares the VGG19 given by w to run on backend with the given lowering.

@@ -30,7 +30,6 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 	inputs []*tensors.Tensor, observe func(total float64, extras []float64, iteration int) error,
 	save func(x *tensors.Tensor, done, left int, opt optim.Optimizer) error, start runStart) (*tensors.Tensor, int, optim.StopReason, error) {
 
-	fn := optim.Autodiff(objective)
 	lr := t.LearningRate
 	if lr == 0 && t.Optimizer == optim.AdamName {
 		lr = 0.02 // torch's 1e-3 barely moves an image in normalized space
@@ -42,7 +41,10 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 		done, left = start.resume.Iterations, start.resume.StepLeft
 	}
 	iteration, counted := done, t.Optimizer == optim.LBFGSName
-	opt, err := optim.New(t.Optimizer, t.Model.Backend, fn, optim.Options{
+	// The optimizer runs graphs compiled once per objective and picture size for the model: the
+	// next run of a batch (or the next scale's run at a size seen before) compiles nothing.
+	graphs := t.Model.optimizerGraphs(t.objectiveKey(), func() optim.Function { return optim.Autodiff(objective) })
+	opt, err := graphs.New(t.Optimizer, optim.Options{
 		LR: lr, Inputs: inputs, StrongWolfe: t.LineSearch,
 		OnIteration: func(it optim.Iteration) error {
 			iteration = it.N

@@ -477,6 +477,13 @@ func (t *Transfer) toImage(x *tensors.Tensor) (image.Image, error) {
 	return TensorImage(out[0])
 }
 
+// objectiveKey names the graph objective builds: everything it reads besides its inputs (the
+// loss's settings, and the seed of the style losses that draw at random). Runs with equal keys
+// share the optimizers' compiled graphs (Model.optimizerGraphs).
+func (t *Transfer) objectiveKey() string {
+	return fmt.Sprintf("objective:%+v:seed=%d", t.Loss, t.Seed)
+}
+
 // objective builds the loss of the transfer as a graph function of the target image x
 // (normalized) and its inputs: the network's parameters, then the targets (see targets).
 // Besides the total it returns its parts: α·content, β·w_l·E_l per style layer, and tv·TV.
