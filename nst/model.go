@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -32,10 +33,12 @@ type Model struct {
 	mu            sync.Mutex
 	execs         map[string]*Exec // compiled graphs by purpose; GoMLX caches each by input shapes.
 	weightsDigest string           // WeightsDigest, once computed
-	// optimizers are the optimizers' graphs by objective (Transfer.objectiveKey): a run with the
-	// loss of an earlier one, on a picture of the same size, compiles nothing (a batch of frames).
-	optimizers map[string]*optim.Graphs
-	// compilations counts the builds of execs' graphs, each compiled right after (Compilations).
+	// optimizers are the optimizers' graphs by objective and picture shape (optimizerGraphs): a
+	// run with the loss of the one before, on a picture of the same size, compiles nothing (a
+	// batch of frames). Those no run uses are freed when a run needs others (the next scale).
+	optimizers map[string]*sharedGraphs
+	// compilations counts the builds of execs' graphs, each compiled right after, and those of
+	// the optimizers' graphs freed (Compilations).
 	compilations atomic.Int64
 }
 
@@ -53,21 +56,45 @@ func (m *Model) Compilations() int {
 	return n
 }
 
-// optimizerGraphs returns the optimizers' graphs of the objective called key, made for fn()
-// on first use. key must name everything the objective's graph depends on besides its inputs'
-// shapes: a run with another loss given the graphs of this one would optimize the wrong loss.
-func (m *Model) optimizerGraphs(key string, fn func() optim.Function) *optim.Graphs {
+// sharedGraphs are optimizers' graphs and the number of runs using them.
+type sharedGraphs struct {
+	*optim.Graphs
+	users int
+}
+
+// optimizerGraphs returns the optimizers' graphs for the objective called key on pictures of
+// the given shape, made for fn() unless a run before left them, and the function to call when
+// the run is done with them. key must name everything the objective's graph depends on besides
+// its inputs: a run given the graphs of another loss would optimize the wrong one.
+//
+// Graphs are kept for the next run of the same objective and shape, the next frame of a batch;
+// graphs of another objective or shape that no run uses are freed, so that a coarse-to-fine
+// run holds the compiled graphs of one scale at a time, as it did before they were kept.
+func (m *Model) optimizerGraphs(key string, shape shapes.Shape, fn func() optim.Function) (*optim.Graphs, func()) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	key = fmt.Sprintf("%s:%s", key, shape)
 	if m.optimizers == nil {
-		m.optimizers = map[string]*optim.Graphs{}
+		m.optimizers = map[string]*sharedGraphs{}
+	}
+	for k, g := range m.optimizers {
+		if k != key && g.users == 0 {
+			m.compilations.Add(int64(g.Compilations()))
+			g.Finalize()
+			delete(m.optimizers, k)
+		}
 	}
 	g, ok := m.optimizers[key]
 	if !ok {
-		g = optim.NewGraphs(m.Backend, fn())
+		g = &sharedGraphs{Graphs: optim.NewGraphs(m.Backend, fn())}
 		m.optimizers[key] = g
 	}
-	return g
+	g.users++
+	return g.Graphs, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		g.users--
+	}
 }
 
 // NewModel prepares the VGG19 given by w to run on backend with the given lowering.

@@ -43,7 +43,8 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 	iteration, counted := done, t.Optimizer == optim.LBFGSName
 	// The optimizer runs graphs compiled once per objective and picture size for the model: the
 	// next run of a batch (or the next scale's run at a size seen before) compiles nothing.
-	graphs := t.Model.optimizerGraphs(t.objectiveKey(), func() optim.Function { return optim.Autodiff(objective) })
+	graphs, release := t.Model.optimizerGraphs(t.objectiveKey(), x0.Shape(), func() optim.Function { return optim.Autodiff(objective) })
+	defer release()
 	opt, err := graphs.New(t.Optimizer, optim.Options{
 		LR: lr, Inputs: inputs, StrongWolfe: t.LineSearch,
 		OnIteration: func(it optim.Iteration) error {

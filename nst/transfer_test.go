@@ -156,7 +156,8 @@ func TestEvaluateMatchesRun(t *testing.T) {
 
 // TestRunsOfOneSizeCompileOnce checks that the frames of a batch (runs of one loss on pictures
 // of one size, each a new Transfer) compile only for the first, that sharing the graphs does not
-// change a result, and that another loss or size compiles graphs of its own.
+// change a result, that another loss or size compiles graphs of its own, and that those of an
+// earlier size are not kept.
 func TestRunsOfOneSizeCompileOnce(t *testing.T) {
 	m := tinyModel(t, NativeLowering)
 	style := []Style{{images.Swirls(32, 32), 1}}
@@ -196,6 +197,13 @@ func TestRunsOfOneSizeCompileOnce(t *testing.T) {
 	run(m, images.Lighthouse(48, 32), nil)
 	if m.Compilations() == before {
 		t.Error("a picture of another size compiled nothing")
+	}
+	// The optimizers' graphs of the first size were freed (a coarse-to-fine run holds one
+	// scale's at a time): back to it, they are compiled again.
+	before = m.Compilations()
+	run(m, images.Lighthouse(32, 32), nil)
+	if m.Compilations() == before {
+		t.Error("the optimizers' graphs of an earlier size were kept")
 	}
 }
 
