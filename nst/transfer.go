@@ -477,11 +477,15 @@ func (t *Transfer) toImage(x *tensors.Tensor) (image.Image, error) {
 	return TensorImage(out[0])
 }
 
-// objectiveKey names the graph objective builds: everything it reads besides its inputs (the
-// loss's settings, and the seed of the style losses that draw at random). Runs with equal keys
-// share the optimizers' compiled graphs (Model.optimizerGraphs).
+// objectiveKey names the graph objective builds, for runs to share the optimizers' compiled
+// graphs (Model.optimizerGraphs). It is all of t but what a run only reads on the host (its
+// observers, start and checkpoints): a setting added to Transfer is in the key unless it is
+// taken out here, so that a forgotten one costs a compilation, never a run of the wrong loss.
 func (t *Transfer) objectiveKey() string {
-	return fmt.Sprintf("objective:%+v:seed=%d", t.Loss, t.Seed)
+	k := *t
+	k.OnEvaluation, k.OnIteration, k.Snapshot, k.Save, k.Resume = nil, nil, nil, nil, nil
+	k.Init, k.InitImage, k.SnapshotEvery, k.SaveEvery, k.SaveAtEnd = "", nil, 0, 0, false
+	return fmt.Sprintf("objective:%+v", k)
 }
 
 // objective builds the loss of the transfer as a graph function of the target image x
