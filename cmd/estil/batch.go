@@ -283,7 +283,7 @@ func (bt *batchRun) frame(ctx context.Context, f frame) (done bool, err error) {
 		return false, err
 	}
 	if p.batch.initPrevious && bt.prev != "" {
-		if j.initImage, err = images.Load(bt.prev); err != nil {
+		if j.initImage, err = images.Load(bt.prev, p.pictures.pixelLimit()); err != nil {
 			return false, fmt.Errorf("--init previous: %w", err)
 		}
 	}

@@ -39,8 +39,8 @@ Batches of frames:
   network, compiled once for their size: every frame must have the first's size at --size
   (a video's frames do); one that does not, or that fails otherwise, is reported and the
   batch goes on, ending with a non-zero exit status that names the failed frames.
-  --init previous starts each frame from the previous frame's result (the first from its
-  content): the simple temporal coherence of Ruder et al. 2016, without their optical flow,
+  --init previous starts each frame from the previous frame's result (the first, and one
+  after a failed frame, from its content): the simple temporal coherence of Ruder et al. 2016, without their optical flow,
   so a moving scene drags the previous strokes along; warping the previous result along the
   flow is the next step, not done here. Run the same command again to go on after a stop:
   a frame whose output decodes and records this batch's settings, styles, weights and frame
