@@ -132,7 +132,11 @@ func (s *settings) batchPlan(pics *pictures) (*batchPlan, error) {
 		}
 	}
 	if fi, err := os.Stat(s.out); (err == nil && !fi.IsDir()) || (err != nil && filepath.Ext(s.out) != "") {
-		return nil, usagef("with a batch of frames --out is a folder, got the file %q", s.out)
+		kind := "a directory"
+		if strings.EqualFold(filepath.Ext(s.content), ".txt") {
+			kind = "a .txt list"
+		}
+		return nil, usagef("--content %q is %s of frames, so --out must be a folder, not the file %q", s.content, kind, s.out)
 	}
 	b := &batchPlan{outDir: s.out, initPrevious: s.init == initPrevious}
 	if b.initPrevious {

@@ -207,7 +207,7 @@ func TestBatchBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{batchArgs(folder, style, filepath.Join(dir, "r.png")), "--out is a folder"},
+		{batchArgs(folder, style, filepath.Join(dir, "r.png")), "is a directory of frames, so --out must be a folder"},
 		{batchArgs(folder, style, folder), "would be overwritten"},
 		{batchArgs(clash, style, out), "would both be written to"},
 		{batchArgs(content, style, filepath.Join(dir, "o.png"), "--init", "previous"), "--init previous needs a batch"},
