@@ -40,12 +40,13 @@ Batches of frames:
   (a video's frames do); one that does not, or that fails otherwise, is reported and the
   batch goes on, ending with a non-zero exit status that names the failed frames.
   --init previous starts each frame from the previous frame's result (the first, and one
-  after a failed frame, from its content): the simple temporal coherence of Ruder et al. 2016, without their optical flow,
-  so a moving scene drags the previous strokes along; warping the previous result along the
-  flow is the next step, not done here. Run the same command again to go on after a stop:
-  a frame whose output decodes and records this batch's settings, styles, weights and frame
-  (a digest in the PNG) is skipped; any other is redone. --checkpoint, --resume,
-  --save-every, --preview, --report and --scales are for one picture.
+  after a failed frame, from its content): the simple temporal coherence of Ruder et al.
+  2016, without their optical flow, so a moving scene drags the previous strokes along;
+  warping the previous result along the flow is the next step, not done here. Run the same
+  command again to go on after a stop: a frame whose output decodes and records this
+  batch's settings, styles, weights and frame (a digest in the PNG) is skipped; any other
+  is redone. --checkpoint, --resume, --save-every, --preview, --report and --scales are
+  for one picture.
 `
 
 // sizeHelp explains --size and --scales.
