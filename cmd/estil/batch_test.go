@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
@@ -227,7 +228,8 @@ func TestBatchBadInput(t *testing.T) {
 // TestKilledBatchResumes: a batch killed with SIGKILL once its first frames are written goes on
 // where it stopped when run again: the frames written are skipped, not redone, and the
 // resumed batch ends on the uninterrupted batch's pictures (--init previous included: a frame
-// after a skipped one starts from its written result, as in the uninterrupted run).
+// after a skipped one starts from its written result, as in the uninterrupted run). Ctrl-C
+// stops a batch at once, with 130.
 func TestKilledBatchResumes(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildEstil(t, dir)
@@ -293,5 +295,34 @@ func TestKilledBatchResumes(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(out, ".*.tmp")); len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+
+	// Ctrl-C stops the batch at once with 130, says how to go on, and leaves the frame it was
+	// stylizing unwritten.
+	interrupted := filepath.Join(dir, "interrupted")
+	cmd = exec.Command(bin, args(interrupted)...)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for first, deadline := filepath.Join(interrupted, "f0.png"), time.Now().Add(2*time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(first); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("the batch wrote no frame in 2 minutes")
+		}
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	err = waitAtMost(t, cmd, time.Minute)
+	written, _ := filepath.Glob(filepath.Join(interrupted, "*.png"))
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(stderr.String(), "interrupted at frame") {
+		t.Errorf("Ctrl-C: %v, want exit 130 saying where it stopped:\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), fmt.Sprintf("with %d written", len(written))) {
+		t.Errorf("Ctrl-C left %d frames written, and says:\n%s", len(written), stderr.String())
 	}
 }
