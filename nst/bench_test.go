@@ -3,12 +3,15 @@ package nst
 import (
 	"context"
 	"fmt"
+	"image"
+	"image/draw"
 	"runtime/pprof"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/estil-nst/estil/images"
 	"github.com/estil-nst/estil/internal/rss"
 	"github.com/estil-nst/estil/weights"
 )
@@ -80,4 +83,60 @@ func benchmarkVGG(b *testing.B, size int, backward bool) {
 	}
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	b.ReportMetric(float64(rss.Peak())/1e6, "peak-RSS-MB")
+}
+
+// BenchmarkFrames measures what a batch of frames saves: the time of a frame after the first
+// against a single-picture run, at 256 px on the pure-Go backend with random weights (real ones
+// cost the same), for runs of 1 and 10 L-BFGS iterations, each frame a new picture (the
+// lighthouse panned by a pixel):
+//
+//	go test ./nst -run '^$' -bench Frames -benchtime 3x
+//
+// single is one `estil stylize` of one picture: a new Model, so every graph is compiled;
+// next-frame is a frame of a batch: the same Model, whose graphs the first frame (outside the
+// timing) compiled. compilations/op says how many graphs each compiled.
+func BenchmarkFrames(b *testing.B) {
+	const size = 256
+	w := weights.Random(weights.VGG19, 1)
+	wide := images.Lighthouse(size+64, size)
+	style := []Style{{Image: images.Swirls(size, size), Weight: 1}}
+	frame := func(k int) image.Image {
+		img := image.NewRGBA(image.Rect(0, 0, size, size))
+		draw.Draw(img, img.Bounds(), wide, image.Pt(k%64, 0), draw.Src)
+		return img
+	}
+	newModel := func(b *testing.B) *Model {
+		m, err := NewModel(goBackend(), w, NativeLowering)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return m
+	}
+	for _, iterations := range []int{1, 10} {
+		run := func(b *testing.B, m *Model, k int) {
+			tr := NewTransfer(m)
+			tr.Iterations = iterations
+			if _, err := tr.Run(context.Background(), frame(k), style); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("%dit/single", iterations), func(b *testing.B) {
+			compiled := 0
+			for k := 0; b.Loop(); k++ {
+				m := newModel(b)
+				run(b, m, k)
+				compiled += m.Compilations()
+			}
+			b.ReportMetric(float64(compiled)/float64(b.N), "compilations/op")
+		})
+		b.Run(fmt.Sprintf("%dit/next-frame", iterations), func(b *testing.B) {
+			m := newModel(b)
+			run(b, m, 0) // the batch's first frame compiles
+			before := m.Compilations()
+			for k := 1; b.Loop(); k++ {
+				run(b, m, k)
+			}
+			b.ReportMetric(float64(m.Compilations()-before)/float64(b.N), "compilations/op")
+		})
+	}
 }

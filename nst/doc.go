@@ -31,6 +31,16 @@
 // gives the original's loss term by term and Transfer.Run does the whole transfer. The package's Example is a compiled, runnable version
 // (go doc -all ./nst, or pkg.go.dev).
 //
+// # Many frames, one graph
+//
+// GoMLX compiles a graph for each new shape of its inputs. A Model keeps its graphs, those of
+// the optimizers included (optim.Graphs, keyed by the loss's settings), so that Transfers with
+// one loss on pictures of one size compile only for the first: the frames of a video
+// (`estil stylize --content frames/`). Model.Compilations counts the compilations. Starting
+// each frame from the previous result (Transfer.InitImage; the CLI's --init previous) is the
+// simple temporal coherence of Ruder et al. 2016 without their optical flow, which would warp
+// the previous result along the motion first; that is the next step, not done here.
+//
 // # Two lowerings, one network
 //
 // The network is written once (Model.forward) over two operations, a 3×3 convolution and a 2×2

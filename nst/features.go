@@ -92,7 +92,10 @@ func (m *Model) exec(key string, fn func([]*Node) []*Node) (*Exec, error) {
 	if e, ok := m.execs[key]; ok {
 		return e, nil
 	}
-	e, err := NewExec(m.Backend, fn)
+	e, err := NewExec(m.Backend, func(in []*Node) []*Node {
+		m.compilations.Add(1) // once per compilation: GoMLX builds the graph, then compiles it
+		return fn(in)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -410,3 +410,37 @@ func TestGuideTakesTheStyleFromItsRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestRegionWeightsAreInTheCompiledObjective: the regions' weights are constants of the
+// objective's graph, so a run with other weights (or without masks) on the same model and size
+// must not reuse the graphs of the last: its result equals a fresh model's.
+func TestRegionWeightsAreInTheCompiledObjective(t *testing.T) {
+	const w, h = 32, 32
+	m := tinyModel(t, NativeLowering)
+	content := images.Lighthouse(w, h)
+	styles := func(right float64) []Style {
+		return []Style{{Image: stripes(w, h), Weight: 1, Mask: halfMask(w, h, true)}, {Image: checker(w, h), Weight: right, Mask: halfMask(w, h, false)}}
+	}
+	run := func(m *Model, s []Style) image.Image {
+		t.Helper()
+		tr := NewTransfer(m)
+		tr.Iterations = 3
+		res, err := tr.Run(context.Background(), content, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Image
+	}
+	run(m, styles(1))
+	for _, c := range []struct {
+		name   string
+		styles []Style
+	}{
+		{"the right region weighted 3", styles(3)},
+		{"no masks", []Style{{Image: stripes(w, h), Weight: 1}}},
+	} {
+		if got, want := run(m, c.styles), run(tinyModel(t, NativeLowering), c.styles); !sameImage(got, want) {
+			t.Errorf("%s, after another run: the result differs from a fresh model's (the graphs of the other loss were reused)", c.name)
+		}
+	}
+}

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/estil-nst/estil/optim"
 	"github.com/estil-nst/estil/weights"
 )
 
@@ -30,6 +33,68 @@ type Model struct {
 	mu            sync.Mutex
 	execs         map[string]*Exec // compiled graphs by purpose; GoMLX caches each by input shapes.
 	weightsDigest string           // WeightsDigest, once computed
+	// optimizers are the optimizers' graphs by objective and picture shape (optimizerGraphs): a
+	// run with the loss of the one before, on a picture of the same size, compiles nothing (a
+	// batch of frames). Those no run uses are freed when a run needs others (the next scale).
+	optimizers map[string]*sharedGraphs
+	// compilations counts the builds of execs' graphs, each compiled right after, and those of
+	// the optimizers' graphs freed (Compilations).
+	compilations atomic.Int64
+}
+
+// Compilations counts the graphs compiled for m so far: the features, the style targets, the
+// normalizations and the optimizers' graphs (optim.Graphs.Compilations). GoMLX compiles a graph
+// again for each new shape of its inputs, calling its build function each time; m counts those
+// calls. A batch of pictures of one size compiles for its first picture only.
+func (m *Model) Compilations() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := int(m.compilations.Load())
+	for _, g := range m.optimizers {
+		n += g.Compilations()
+	}
+	return n
+}
+
+// sharedGraphs are optimizers' graphs and the number of runs using them.
+type sharedGraphs struct {
+	*optim.Graphs
+	users int
+}
+
+// optimizerGraphs returns the optimizers' graphs for the objective called key on pictures of
+// the given shape, made for fn() unless a run before left them, and the function to call when
+// the run is done with them. key must name everything the objective's graph depends on besides
+// its inputs: a run given the graphs of another loss would optimize the wrong one.
+//
+// Graphs are kept for the next run of the same objective and shape, the next frame of a batch;
+// graphs of another objective or shape that no run uses are freed, so that a coarse-to-fine
+// run holds the compiled graphs of one scale at a time, as it did before they were kept.
+func (m *Model) optimizerGraphs(key string, shape shapes.Shape, fn func() optim.Function) (*optim.Graphs, func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key = fmt.Sprintf("%s:%s", key, shape)
+	if m.optimizers == nil {
+		m.optimizers = map[string]*sharedGraphs{}
+	}
+	for k, g := range m.optimizers {
+		if k != key && g.users == 0 {
+			m.compilations.Add(int64(g.Compilations()))
+			g.Finalize()
+			delete(m.optimizers, k)
+		}
+	}
+	g, ok := m.optimizers[key]
+	if !ok {
+		g = &sharedGraphs{Graphs: optim.NewGraphs(m.Backend, fn())}
+		m.optimizers[key] = g
+	}
+	g.users++
+	return g.Graphs, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		g.users--
+	}
 }
 
 // NewModel prepares the VGG19 given by w to run on backend with the given lowering.

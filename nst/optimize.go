@@ -13,7 +13,9 @@ import (
 // optimize runs the chosen optimizer on the target image x0 for t.Iterations iterations and
 // returns the final image (normalized), the number of iterations done, and, when L-BFGS stopped
 // before t.Iterations because one of torch's tolerances was met, which (optim.StopReason.Converged). observe
-// gets every evaluation's total loss and its parts; save writes a checkpoint.
+// gets every evaluation's total loss and its parts; save writes a checkpoint. key names the
+// objective (objectiveKey): runs of one model with the same key and picture size share the
+// optimizer's compiled graphs.
 //
 // L-BFGS runs as PyTorch's does: the optimizer keeps its state (history, step) across calls of
 // Step, and each Step does at most its iterations (torch's max_iter) and 1.25 times as many
@@ -26,11 +28,10 @@ import (
 // With t.Save, a cancelled ctx pauses the optimizer at the end of the current iteration, and the
 // state, with the paused Step's progress, is saved before returning ctx's error. With
 // start.resume, the optimizer starts from the checkpoint's state.
-func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective func(*Node, []*Node) (*Node, []*Node),
+func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective func(*Node, []*Node) (*Node, []*Node), key string,
 	inputs []*tensors.Tensor, observe func(total float64, extras []float64, iteration int) error,
 	save func(x *tensors.Tensor, done, left int, opt optim.Optimizer) error, start runStart) (*tensors.Tensor, int, optim.StopReason, error) {
 
-	fn := optim.Autodiff(objective)
 	lr := t.LearningRate
 	if lr == 0 && t.Optimizer == optim.AdamName {
 		lr = 0.02 // torch's 1e-3 barely moves an image in normalized space
@@ -42,7 +43,11 @@ func (t *Transfer) optimize(ctx context.Context, x0 *tensors.Tensor, objective f
 		done, left = start.resume.Iterations, start.resume.StepLeft
 	}
 	iteration, counted := done, t.Optimizer == optim.LBFGSName
-	opt, err := optim.New(t.Optimizer, t.Model.Backend, fn, optim.Options{
+	// The optimizer runs graphs compiled once per objective and picture size for the model: the
+	// next run of a batch (or the next scale's run at a size seen before) compiles nothing.
+	graphs, release := t.Model.optimizerGraphs(key, x0.Shape(), func() optim.Function { return optim.Autodiff(objective) })
+	defer release()
+	opt, err := graphs.New(t.Optimizer, optim.Options{
 		LR: lr, Inputs: inputs, StrongWolfe: t.LineSearch,
 		OnIteration: func(it optim.Iteration) error {
 			iteration = it.N

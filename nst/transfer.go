@@ -189,7 +189,8 @@ func (t *Transfer) run(ctx context.Context, content image.Image, styles []Style,
 		return nil, err
 	}
 
-	objective := t.objective(contentLayers, styleLayers, regionWeights(styles))
+	rw := regionWeights(styles)
+	objective := t.objective(contentLayers, styleLayers, rw)
 	inputs := append(m.parameters(), targets...)
 	var evals int
 	var lastFinite = math.Inf(1)
@@ -228,7 +229,7 @@ func (t *Transfer) run(ctx context.Context, content image.Image, styles []Style,
 		return t.Save(c)
 	}
 
-	x, iterations, converged, runErr := t.optimize(ctx, x0, objective, inputs, observe, save, start)
+	x, iterations, converged, runErr := t.optimize(ctx, x0, objective, t.objectiveKey(rw), inputs, observe, save, start)
 	img, err := t.toImage(x)
 	if err != nil {
 		if runErr != nil {
@@ -542,6 +543,18 @@ func (t *Transfer) toImage(x *tensors.Tensor) (image.Image, error) {
 		return nil, err
 	}
 	return TensorImage(out[0])
+}
+
+// objectiveKey names the graph objective builds, for runs to share the optimizers' compiled
+// graphs (Model.optimizerGraphs). It is all of t but what a run only reads on the host (its
+// observers, start and checkpoints), and the regions' weights of spatial control, which the
+// graph holds as constants: a setting added to Transfer is in the key unless it is taken out
+// here, so that a forgotten one costs a compilation, never a run of the wrong loss.
+func (t *Transfer) objectiveKey(regionWeights []float64) string {
+	k := *t
+	k.OnEvaluation, k.OnIteration, k.Snapshot, k.Save, k.Resume = nil, nil, nil, nil, nil
+	k.Init, k.InitImage, k.SnapshotEvery, k.SaveEvery, k.SaveAtEnd = "", nil, 0, 0, false
+	return fmt.Sprintf("objective:%+v:regions%v", k, regionWeights)
 }
 
 // objective builds the loss of the transfer as a graph function of the target image x

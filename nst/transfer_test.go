@@ -153,3 +153,71 @@ func TestEvaluateMatchesRun(t *testing.T) {
 		}
 	}
 }
+
+// TestRunsOfOneSizeCompileOnce checks that the frames of a batch (runs of one loss on pictures
+// of one size, each a new Transfer) compile only for the first, that sharing the graphs does not
+// change a result, that another loss or size compiles graphs of its own, and that those of an
+// earlier size are not kept.
+func TestRunsOfOneSizeCompileOnce(t *testing.T) {
+	m := tinyModel(t, NativeLowering)
+	style := []Style{{Image: images.Swirls(32, 32), Weight: 1}}
+	run := func(m *Model, content image.Image, change func(*Transfer)) image.Image {
+		t.Helper()
+		tr := NewTransfer(m)
+		tr.Iterations = 3
+		if change != nil {
+			change(tr)
+		}
+		res, err := tr.Run(context.Background(), content, style)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Image
+	}
+	run(m, images.Lighthouse(32, 32), nil)
+	first := m.Compilations()
+	if first == 0 {
+		t.Fatal("the first run compiled nothing: Model.Compilations does not count")
+	}
+	second := images.Swirls(32, 32)
+	got := run(m, second, nil)
+	if n := m.Compilations() - first; n != 0 {
+		t.Errorf("a second picture of the same size compiled %d graphs, want 0", n)
+	}
+	if want := run(tinyModel(t, NativeLowering), second, nil); !sameImage(got, want) {
+		t.Error("the second picture's result on the first's graphs differs from a fresh model's")
+	}
+
+	before := m.Compilations()
+	run(m, second, func(tr *Transfer) { tr.Loss.StyleWeight *= 2 })
+	if m.Compilations() == before {
+		t.Error("another style weight reused the graphs of the first loss")
+	}
+	before = m.Compilations()
+	run(m, images.Lighthouse(48, 32), nil)
+	if m.Compilations() == before {
+		t.Error("a picture of another size compiled nothing")
+	}
+	// The optimizers' graphs of the first size were freed (a coarse-to-fine run holds one
+	// scale's at a time): back to it, they are compiled again.
+	before = m.Compilations()
+	run(m, images.Lighthouse(32, 32), nil)
+	if m.Compilations() == before {
+		t.Error("the optimizers' graphs of an earlier size were kept")
+	}
+}
+
+// sameImage reports whether a and b have the same size and pixels.
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
+}

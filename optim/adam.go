@@ -28,9 +28,9 @@ import (
 // corrections in-graph in that dtype, and reads hyperparameters from the context. The update is ten
 // lines of graph code, so it is written here, in torch's order of operations.
 type Adam struct {
-	backend compute.Backend
-	fn      Function
-	inputs  []*tensors.Tensor
+	graphs    *Graphs
+	ownGraphs bool // made by NewAdam: Finalize frees them
+	inputs    []*tensors.Tensor
 
 	lr, beta1, beta2, eps float64
 	onEval                func(Evaluation) error
@@ -47,8 +47,14 @@ type Adam struct {
 
 // NewAdam creates an Adam optimizer of f with torch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8.
 func NewAdam(backend compute.Backend, f Function) *Adam {
-	a := &Adam{backend: backend, fn: f, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, owned: arena{}}
-	if backend == nil || f == nil {
+	a := newAdam(NewGraphs(backend, f), true)
+	return a
+}
+
+// newAdam is NewAdam running g's graphs; own: Finalize frees them.
+func newAdam(g *Graphs, own bool) *Adam {
+	a := &Adam{graphs: g, ownGraphs: own, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, owned: arena{}}
+	if g.backend == nil || g.fn == nil {
 		a.configErr = errors.New("optim.NewAdam: nil backend or Function")
 	}
 	return a
@@ -112,13 +118,14 @@ func (a *Adam) Reset() {
 	a.m, a.v, a.step, a.evals = nil, nil, 0, 0
 }
 
-// Finalize frees the state and the compiled graph; the Adam can't be used afterwards.
+// Finalize frees the state, and the compiled graphs unless they belong to a Graphs shared with
+// other optimizers (Graphs.New); the Adam can't be used afterwards.
 func (a *Adam) Finalize() {
 	a.Reset()
-	if a.exec != nil {
-		a.exec.Finalize()
-		a.exec = nil
+	if a.ownGraphs {
+		a.graphs.Finalize()
 	}
+	a.exec = nil
 	a.configErr = errors.New("optim.Adam: finalized")
 }
 
@@ -129,11 +136,11 @@ func (a *Adam) Finalize() {
 //	exp_avg_sq.mul_(beta2).addcmul_(grad, grad.conj(), value=1 - beta2)
 //	denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
 //	param.addcdiv_(exp_avg, denom, value=-step_size)
-func (a *Adam) buildAdam(args []*graph.Node) []*graph.Node {
+func buildAdam(fn Function, args []*graph.Node) []*graph.Node {
 	x, m, v, hyper, eps, inputs := args[0], args[1], args[2], args[3], args[4], args[5:]
 	h := func(i int) *graph.Node { return graph.Reshape(graph.Slice(hyper, graph.AxisElem(i))) }
 	beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStepSize, bc2Sqrt := h(0), h(1), h(2), h(3), h(4), h(5)
-	loss, grad, extras := callFunction(a.fn, x, inputs)
+	loss, grad, extras := callFunction(fn, x, inputs)
 	m = graph.Add(graph.Mul(m, beta1), graph.Mul(grad, oneMinusBeta1))
 	v = graph.Add(graph.Mul(v, beta2), graph.Mul(graph.Mul(grad, grad), oneMinusBeta2))
 	denom := graph.Add(graph.Div(graph.Sqrt(v), bc2Sqrt), eps)
@@ -159,22 +166,21 @@ func (a *Adam) Step(x *tensors.Tensor, n int) (*Result, error) {
 			x.Shape(), a.shape)
 	}
 	if a.exec == nil {
+		fn := a.graphs.fn
 		var err error
-		if a.exec, err = graph.NewExec(a.backend, a.buildAdam); err != nil {
-			return nil, fmt.Errorf("optim.Adam: creating the executor: %w", err)
+		if a.exec, err = a.graphs.exec("optim_adam", func(args []*graph.Node) []*graph.Node { return buildAdam(fn, args) }); err != nil {
+			return nil, fmt.Errorf("optim.Adam: %w", err)
 		}
-		a.exec.WithName("optim_adam")
 	}
 	if a.m == nil {
 		a.shape = x.Shape()
-		zeros, err := graph.NewExec(a.backend, func(x *graph.Node) (*graph.Node, *graph.Node) {
-			return graph.ZerosLike(x), graph.ZerosLike(x)
+		zeros, err := a.graphs.exec("optim_adam_moments", func(args []*graph.Node) []*graph.Node {
+			return []*graph.Node{graph.ZerosLike(args[0]), graph.ZerosLike(args[0])}
 		})
 		if err != nil {
 			return nil, fmt.Errorf("optim.Adam: creating the moments: %w", err)
 		}
 		a.m, a.v, err = zeros.Exec2(x)
-		zeros.Finalize()
 		if err != nil {
 			return nil, fmt.Errorf("optim.Adam: creating the moments: %w", err)
 		}

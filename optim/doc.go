@@ -3,7 +3,9 @@
 // original uses, and, to compare it with, torch.optim.Adam ([Adam]) and plain gradient descent
 // ([GradientDescent]). All three minimise the same objective type ([Function]), implement one
 // interface ([Optimizer]: Step(x, iterations), the one way to give a budget) and are made by name
-// with [New], which the CLI, package nst and the teaching views all use.
+// with [New], which the CLI, package nst and the teaching views all use. An optimizer compiles its
+// graphs on its first Step; optimizers made by one [Graphs] share them instead ([Graphs.New]), so
+// that a batch of pictures of one size compiles once ([Graphs.Compilations] counts).
 //
 // # L-BFGS in one page
 //

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -35,7 +34,7 @@ type point struct {
 	g    *tensors.Tensor // on device
 }
 
-// evaluator owns the compiled graphs that evaluate a Function.
+// evaluator runs the graphs that evaluate a Function; they belong to its Graphs.
 type evaluator struct {
 	fn       Function
 	evalAt   *graph.Exec // (x, inputs...) → {loss, ‖g‖∞}, g, [extras]
@@ -44,38 +43,27 @@ type evaluator struct {
 	zeros    *graph.Exec // (x) → zeros shaped like x
 }
 
-func newEvaluator(backend compute.Backend, fn Function) (*evaluator, error) {
-	e := &evaluator{fn: fn}
+func newEvaluator(g *Graphs) (*evaluator, error) {
+	e := &evaluator{fn: g.fn}
 	var err error
-	if e.evalAt, err = graph.NewExec(backend, e.buildEvalAt); err != nil {
-		return nil, fmt.Errorf("optim: creating the evaluation executor: %w", err)
+	if e.evalAt, err = g.exec("optim_eval", e.buildEvalAt); err != nil {
+		return nil, err
 	}
-	e.evalAt.WithName("optim_eval")
-	if e.evalDir, err = graph.NewExec(backend, e.buildEvalDir); err != nil {
-		return nil, fmt.Errorf("optim: creating the directional evaluation executor: %w", err)
+	if e.evalDir, err = g.exec("optim_eval_dir", e.buildEvalDir); err != nil {
+		return nil, err
 	}
-	e.evalDir.WithName("optim_eval_dir")
-	if e.axpyExec, err = graph.NewExec(backend, func(x, t, d *graph.Node) *graph.Node {
-		return graph.Add(x, graph.Mul(t, d)) // torch: p.add_(d, alpha=t)
+	if e.axpyExec, err = g.exec("optim_axpy", func(a []*graph.Node) []*graph.Node {
+		x, t, d := a[0], a[1], a[2]
+		return []*graph.Node{graph.Add(x, graph.Mul(t, d))} // torch: p.add_(d, alpha=t)
 	}); err != nil {
-		return nil, fmt.Errorf("optim: creating the x + t·d executor: %w", err)
+		return nil, err
 	}
-	e.axpyExec.WithName("optim_axpy")
-	if e.zeros, err = graph.NewExec(backend, func(x *graph.Node) *graph.Node {
-		return graph.ZerosLike(x)
+	if e.zeros, err = g.exec("optim_zeros", func(a []*graph.Node) []*graph.Node {
+		return []*graph.Node{graph.ZerosLike(a[0])}
 	}); err != nil {
-		return nil, fmt.Errorf("optim: creating the zeros executor: %w", err)
+		return nil, err
 	}
-	e.zeros.WithName("optim_zeros")
 	return e, nil
-}
-
-func (e *evaluator) finalize() {
-	for _, x := range []*graph.Exec{e.evalAt, e.evalDir, e.axpyExec, e.zeros} {
-		if x != nil {
-			x.Finalize()
-		}
-	}
 }
 
 func (e *evaluator) buildEvalAt(args []*graph.Node) []*graph.Node {

@@ -19,9 +19,9 @@ import (
 // like Adam, but no memory of past gradients and no scaling, it needs a learning rate small enough
 // for the steepest direction, and then crawls along the flat ones.
 type GradientDescent struct {
-	backend compute.Backend
-	fn      Function
-	inputs  []*tensors.Tensor
+	graphs    *Graphs
+	ownGraphs bool // made by NewGradientDescent: Finalize frees them
+	inputs    []*tensors.Tensor
 
 	lr        float64
 	onEval    func(Evaluation) error
@@ -35,8 +35,14 @@ type GradientDescent struct {
 
 // NewGradientDescent creates a gradient-descent optimizer of f with learning rate 1e-3.
 func NewGradientDescent(backend compute.Backend, f Function) *GradientDescent {
-	g := &GradientDescent{backend: backend, fn: f, lr: 1e-3, owned: arena{}}
-	if backend == nil || f == nil {
+	g := newGradientDescent(NewGraphs(backend, f), true)
+	return g
+}
+
+// newGradientDescent is NewGradientDescent running gr's graphs; own: Finalize frees them.
+func newGradientDescent(gr *Graphs, own bool) *GradientDescent {
+	g := &GradientDescent{graphs: gr, ownGraphs: own, lr: 1e-3, owned: arena{}}
+	if gr.backend == nil || gr.fn == nil {
 		g.configErr = errors.New("optim.NewGradientDescent: nil backend or Function")
 	}
 	return g
@@ -75,20 +81,21 @@ func (g *GradientDescent) Pause(fn func() bool) *GradientDescent {
 // Reset forgets the evaluation count: gradient descent keeps no other state between Steps.
 func (g *GradientDescent) Reset() { g.evals = 0 }
 
-// Finalize frees the compiled graph; the optimizer can't be used afterwards.
+// Finalize frees the compiled graph unless it belongs to a Graphs shared with other optimizers
+// (Graphs.New); the optimizer can't be used afterwards.
 func (g *GradientDescent) Finalize() {
 	g.owned.release()
-	if g.exec != nil {
-		g.exec.Finalize()
-		g.exec = nil
+	if g.ownGraphs {
+		g.graphs.Finalize()
 	}
+	g.exec = nil
 	g.configErr = errors.New("optim.GradientDescent: finalized")
 }
 
 // build: args = x, −lr, inputs... → x − lr·g, {loss, ‖g‖∞}, [extras].
-func (g *GradientDescent) build(args []*graph.Node) []*graph.Node {
+func buildGradientDescent(fn Function, args []*graph.Node) []*graph.Node {
 	x, negLR, inputs := args[0], args[1], args[2:]
-	loss, grad, extras := callFunction(g.fn, x, inputs)
+	loss, grad, extras := callFunction(fn, x, inputs)
 	outs := []*graph.Node{graph.Add(x, graph.Mul(negLR, grad)), packScalars(loss, maxAbs(grad))}
 	if len(extras) > 0 {
 		outs = append(outs, packScalars(extras...))
@@ -107,10 +114,12 @@ func (g *GradientDescent) Step(x *tensors.Tensor, n int) (*Result, error) {
 	dtype := x.DType()
 	if g.exec == nil {
 		var err error
-		if g.exec, err = graph.NewExec(g.backend, g.build); err != nil {
-			return nil, fmt.Errorf("optim.GradientDescent: creating the executor: %w", err)
+		fn := g.graphs.fn
+		if g.exec, err = g.graphs.exec("optim_gradient_descent", func(args []*graph.Node) []*graph.Node {
+			return buildGradientDescent(fn, args)
+		}); err != nil {
+			return nil, fmt.Errorf("optim.GradientDescent: %w", err)
 		}
-		g.exec.WithName("optim_gradient_descent")
 	}
 	return firstOrder{
 		name: "optim.GradientDescent", owned: &g.owned, evals: &g.evals, onEval: g.onEval, pause: g.pause, k: 1,

@@ -56,9 +56,9 @@ type Result struct {
 // Step repeatedly; the state (history, last direction and step, counters) carries over between calls,
 // as torch's does. An LBFGS is not safe for concurrent use.
 type LBFGS struct {
-	backend compute.Backend
-	fn      Function
-	inputs  []*tensors.Tensor
+	graphs    *Graphs
+	ownGraphs bool // made by NewLBFGS: Finalize frees them
+	inputs    []*tensors.Tensor
 
 	lr          float64
 	maxIter     int // torch's max_iter: the iterations of the current Step
@@ -97,9 +97,16 @@ type state struct {
 // max_eval 5/4 of each Step's iterations (torch's max_iter), tolerance_grad 1e-7, tolerance_change
 // 1e-9, history_size 100, no line search.
 func NewLBFGS(backend compute.Backend, f Function) *LBFGS {
+	o := newLBFGS(NewGraphs(backend, f), true)
+	return o
+}
+
+// newLBFGS is NewLBFGS running g's graphs; own: Finalize frees them.
+func newLBFGS(g *Graphs, own bool) *LBFGS {
+	backend, f := g.backend, g.fn
 	o := &LBFGS{
-		backend:     backend,
-		fn:          f,
+		graphs:      g,
+		ownGraphs:   own,
 		lr:          1,
 		tolGrad:     1e-7,
 		tolChange:   1e-9,
@@ -207,14 +214,12 @@ func (o *LBFGS) Reset() {
 	o.st = state{}
 }
 
-// Finalize frees the state and the compiled graphs. The LBFGS can't be used afterwards.
+// Finalize frees the state, and the compiled graphs unless they belong to a Graphs shared with
+// other optimizers (Graphs.New). The LBFGS can't be used afterwards.
 func (o *LBFGS) Finalize() {
 	o.Reset()
-	if o.ev != nil {
-		o.ev.finalize()
-	}
-	if o.tl != nil {
-		o.tl.finalize()
+	if o.ownGraphs {
+		o.graphs.Finalize()
 	}
 	o.ev, o.tl = nil, nil
 	o.configErr = errors.New("optim.LBFGS: finalized")
@@ -344,10 +349,10 @@ func (o *LBFGS) Step(x *tensors.Tensor, iterations int) (*Result, error) {
 	st.shape = x.Shape()
 	if o.ev == nil {
 		var err error
-		if o.ev, err = newEvaluator(o.backend, o.fn); err != nil {
+		if o.ev, err = newEvaluator(o.graphs); err != nil {
 			return nil, err
 		}
-		if o.tl, err = newTwoLoop(o.backend); err != nil {
+		if o.tl, err = newTwoLoop(o.graphs); err != nil {
 			return nil, err
 		}
 	}

@@ -61,10 +61,10 @@ type Options struct {
 // constructors is the table New reads: one entry per optimizer, in the order Names lists them.
 var constructors = []struct {
 	name Name
-	make func(compute.Backend, Function, Options) Optimizer
+	make func(g *Graphs, own bool, o Options) Optimizer
 }{
-	{LBFGSName, func(b compute.Backend, f Function, o Options) Optimizer {
-		opt := NewLBFGS(b, f).Inputs(o.Inputs...).StrongWolfe(o.StrongWolfe).OnEvaluation(o.OnEvaluation).OnIteration(o.OnIteration).Pause(o.Pause)
+	{LBFGSName, func(g *Graphs, own bool, o Options) Optimizer {
+		opt := newLBFGS(g, own).Inputs(o.Inputs...).StrongWolfe(o.StrongWolfe).OnEvaluation(o.OnEvaluation).OnIteration(o.OnIteration).Pause(o.Pause)
 		if o.LR != 0 {
 			opt.LR(o.LR)
 		}
@@ -73,15 +73,15 @@ var constructors = []struct {
 		}
 		return opt
 	}},
-	{AdamName, func(b compute.Backend, f Function, o Options) Optimizer {
-		opt := NewAdam(b, f).Inputs(o.Inputs...).OnEvaluation(o.OnEvaluation).Pause(o.Pause)
+	{AdamName, func(g *Graphs, own bool, o Options) Optimizer {
+		opt := newAdam(g, own).Inputs(o.Inputs...).OnEvaluation(o.OnEvaluation).Pause(o.Pause)
 		if o.LR != 0 {
 			opt.LR(o.LR)
 		}
 		return opt
 	}},
-	{GradientDescentName, func(b compute.Backend, f Function, o Options) Optimizer {
-		opt := NewGradientDescent(b, f).Inputs(o.Inputs...).OnEvaluation(o.OnEvaluation).Pause(o.Pause)
+	{GradientDescentName, func(g *Graphs, own bool, o Options) Optimizer {
+		opt := newGradientDescent(g, own).Inputs(o.Inputs...).OnEvaluation(o.OnEvaluation).Pause(o.Pause)
 		if o.LR != 0 {
 			opt.LR(o.LR)
 		}
@@ -103,13 +103,9 @@ func ParseName(s string) (Name, error) {
 	return enum.Parse("optimizer", s, Names())
 }
 
-// New makes the optimizer called name, for f on backend, with the options o.
+// New makes the optimizer called name, for f on backend, with the options o. Its graphs are its
+// own, compiled on its first Step and freed by Finalize; optimizers made by one Graphs' New share
+// theirs instead.
 func New(name Name, backend compute.Backend, f Function, o Options) (Optimizer, error) {
-	for _, c := range constructors {
-		if c.name == name {
-			return c.make(backend, f, o), nil
-		}
-	}
-	_, err := ParseName(string(name))
-	return nil, err
+	return NewGraphs(backend, f).new(name, true, o)
 }

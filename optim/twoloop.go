@@ -3,7 +3,6 @@ package optim
 import (
 	"fmt"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -38,40 +37,33 @@ func (h *history) tensors() []*tensors.Tensor {
 	return append(out, h.y...)
 }
 
-// twoLoop owns the compiled graphs of the L-BFGS update.
+// twoLoop runs the graphs of the L-BFGS update; they belong to the optimizer's Graphs.
 type twoLoop struct {
 	pairExec *graph.Exec // (g, g_prev, d, t) → s, y, {sᵀy, yᵀy}
 	dirExec  *graph.Exec // (g, γ, [ys, s_0…s_{K-1}, y_0…y_{K-1}]) → d, {gᵀd, ‖d‖∞}; pairs newest first
 	l1Exec   *graph.Exec // (g) → ‖g‖₁ in float64
 }
 
-func newTwoLoop(backend compute.Backend) (*twoLoop, error) {
+func newTwoLoop(g *Graphs) (*twoLoop, error) {
 	tl := &twoLoop{}
 	var err error
-	if tl.pairExec, err = graph.NewExec(backend, buildPair); err != nil {
-		return nil, fmt.Errorf("optim: creating the (s, y) executor: %w", err)
+	if tl.pairExec, err = g.exec("optim_pair", func(a []*graph.Node) []*graph.Node {
+		s, y, scalars := buildPair(a[0], a[1], a[2], a[3])
+		return []*graph.Node{s, y, scalars}
+	}); err != nil {
+		return nil, err
 	}
-	tl.pairExec.WithName("optim_pair")
-	if tl.dirExec, err = graph.NewExec(backend, buildDirection); err != nil {
-		return nil, fmt.Errorf("optim: creating the two-loop executor: %w", err)
+	if tl.dirExec, err = g.exec("optim_two_loop", buildDirection); err != nil {
+		return nil, err
 	}
 	// One graph per padded history length (15 for m = 100) and per shape of x: no cache limit.
-	tl.dirExec.WithName("optim_two_loop").SetMaxCache(-1)
-	if tl.l1Exec, err = graph.NewExec(backend, func(g *graph.Node) *graph.Node {
-		return packScalars(graph.ReduceAllSum(graph.Abs(graph.ConvertDType(g, dtypes.Float64))))
+	tl.dirExec.SetMaxCache(-1)
+	if tl.l1Exec, err = g.exec("optim_l1", func(a []*graph.Node) []*graph.Node {
+		return []*graph.Node{packScalars(graph.ReduceAllSum(graph.Abs(graph.ConvertDType(a[0], dtypes.Float64))))}
 	}); err != nil {
-		return nil, fmt.Errorf("optim: creating the ‖g‖₁ executor: %w", err)
+		return nil, err
 	}
-	tl.l1Exec.WithName("optim_l1")
 	return tl, nil
-}
-
-func (tl *twoLoop) finalize() {
-	for _, e := range []*graph.Exec{tl.pairExec, tl.dirExec, tl.l1Exec} {
-		if e != nil {
-			e.Finalize()
-		}
-	}
 }
 
 // buildPair computes torch's

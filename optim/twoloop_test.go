@@ -59,16 +59,16 @@ func TestTwoLoopPadding(t *testing.T) {
 		}
 		return v
 	}
-	tl, err := newTwoLoop(testBackend())
+	graphs := NewGraphs(testBackend(), quadratic)
+	defer graphs.Finalize()
+	tl, err := newTwoLoop(graphs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tl.finalize()
-	ev, err := newEvaluator(testBackend(), quadratic)
+	ev, err := newEvaluator(graphs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ev.finalize()
 	g := vec()
 	gT := tensors.FromFlatDataAndDimensions(g, n)
 	zeros, err := ev.zerosLike(gT)

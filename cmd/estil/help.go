@@ -19,6 +19,8 @@ Examples:
       --style ground.jpg --style-mask ground-mask.png --out regions.png
   estil stylize --content photo.jpg --style-coarse a.jpg --style-fine b.jpg --out scales.png
   estil stylize --weights random --size 64 --iters 20 ...   (offline; NOT a real style transfer)
+  estil stylize --content frames/ --style a.jpg --init previous --size 256 --out styled/
+      (a batch of frames: each stylized in turn, graphs compiled once; run it again to go on)
 
 Pictures:
   --content, --style and --out are required. Several styles are blended by averaging their
@@ -28,7 +30,7 @@ Pictures:
   positions differ with the size). --init is where the picture starts: the content (the
   original's), noise (Gatys et al.), the style, or a picture file. --max-megapixels refuses
   bigger inputs (a decompression-bomb guard).
-` + controlHelp + sizeHelp + lossHelp + optimizerHelp + outputsHelp + modelHelp + colourHelp
+` + controlHelp + batchHelp + sizeHelp + lossHelp + optimizerHelp + outputsHelp + modelHelp + colourHelp
 
 // controlHelp explains spatial and scale control (Gatys et al. 2017, §4 and §6).
 const controlHelp = `
@@ -41,9 +43,30 @@ Spatial and scale control (Gatys et al. 2017):
   weights. --style-guide, in either form, likewise gives each style picture the region its
   style is taken from (default: all of it).
   --style-coarse A --style-fine B make the style picture first: starting from A, B's Gram
-  matrices at conv1_1 and conv2_1 are matched, so it keeps A's large structure with B's fine
+  matrices are matched at conv1_1 and conv2_1 and A's at the other style layers, each layer
+  weighed by how far A and B differ there, so it keeps A's large structure with B's fine
   strokes (--iters iterations at the result's size); it replaces --style, and works with
   --scales and --style-mask.
+`
+
+// batchHelp explains a batch of frames (stylize only).
+const batchHelp = `
+Batches of frames:
+  --content may be a folder (its .png, .jpg and .jpeg pictures, sorted by name) or a .txt
+  list (one picture a line, relative to the list; # comments). --out is then a folder, made
+  if needed, and frame NAME.EXT is written to OUT/NAME.png; two frames of one NAME, or an
+  output that is an input, are refused. The frames are stylized one after the other on one
+  network, compiled once for their size: every frame must have the first's size at --size
+  (a video's frames do); one that does not, or that fails otherwise, is reported and the
+  batch goes on, ending with a non-zero exit status that names the failed frames.
+  --init previous starts each frame from the previous frame's result (the first, and one
+  after a failed frame, from its content): the simple temporal coherence of Ruder et al.
+  2016, without their optical flow, so a moving scene drags the previous strokes along;
+  warping the previous result along the flow is the next step, not done here. Run the same
+  command again to go on after a stop: a frame whose output decodes and records this
+  batch's settings, styles, weights and frame (a digest in the PNG) is skipped; any other
+  is redone. --checkpoint, --resume, --save-every, --preview, --report and --scales are
+  for one picture.
 `
 
 // sizeHelp explains --size and --scales.

@@ -19,6 +19,9 @@ import (
 // --resume's file is an input too, but one that --checkpoint may name (and does by default):
 // going on checkpointing into it is the point of it.
 func checkOutputs(p *plan) error {
+	if p.batch != nil {
+		return checkBatchOutputs(p)
+	}
 	o := &p.outputs
 	base := filepath.Base(o.out)
 	if strings.TrimSuffix(base, filepath.Ext(base)) == "" {

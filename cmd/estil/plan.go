@@ -25,6 +25,8 @@ type plan struct {
 	outputs      outputs
 	model        modelPlan
 	color        colorPlan
+	// batch is set when --content is a folder or a .txt list of frames (batch.go).
+	batch *batchPlan
 }
 
 // pictures are the run's inputs.
@@ -79,6 +81,14 @@ type colorPlan struct {
 	match   images.ColorMatch
 }
 
+// frames is the number of pictures the run stylizes: 1, or a batch's frames.
+func (p *plan) frames() int {
+	if p.batch == nil {
+		return 1
+	}
+	return len(p.batch.frames)
+}
+
 // size is the result's long side: the last scale's.
 func (p *plan) size() int { return p.scales[len(p.scales)-1] }
 
@@ -119,6 +129,11 @@ func newPlan(s settings) (plan, error) {
 	}
 	if s.resume != "" && s.checkpoint == "" {
 		p.outputs.checkpoint = s.resume // it goes on checkpointing into the file it resumes
+	}
+	if !s.demo {
+		if p.batch, err = s.batchPlan(&p.pictures); err != nil {
+			return plan{}, err
+		}
 	}
 	return p, nil
 }

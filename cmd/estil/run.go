@@ -387,18 +387,20 @@ func roundDuration(seconds float64) string {
 	return time.Duration(seconds * float64(time.Second)).Round(time.Second).String()
 }
 
-// progress shows a bar of iterations with the loss, it/s and the ETA.
+// progress shows a bar of iterations with the loss, it/s and the ETA: of the whole batch, for
+// a batch of frames.
 type progress struct {
 	bar    *progressbar.ProgressBar
 	last   int
-	offset int // iterations of the scales already done (--scales)
+	offset int    // iterations of the scales (--scales) or frames (a batch) already done
+	prefix string // "frame 2/9 ": which frame of a batch runs
 }
 
 func newProgress(p *plan, stderr io.Writer) *progress {
 	if p.outputs.quiet {
 		return &progress{}
 	}
-	return &progress{bar: progressbar.NewOptions(p.optimizer.iters*len(p.scales),
+	return &progress{bar: progressbar.NewOptions(p.optimizer.iters*len(p.scales)*p.frames(),
 		progressbar.OptionSetWriter(stderr),
 		progressbar.OptionSetDescription("starting"),
 		progressbar.OptionShowCount(),
@@ -415,10 +417,31 @@ func (p *progress) update(e nst.Evaluation) {
 	if p.bar == nil {
 		return
 	}
-	p.bar.Describe(fmt.Sprintf("loss %.4g", e.Total))
+	p.bar.Describe(fmt.Sprintf("%sloss %.4g", p.prefix, e.Total))
 	if it := p.offset + e.Iteration; it > p.last {
 		_ = p.bar.Add(it - p.last)
 		p.last = it
+	}
+}
+
+// frame starts frame k of n, of iters iterations each: the bar moves to its start, past the
+// iterations that frames done before, skipped or converged early, did not use.
+func (p *progress) frame(k, n, iters int) {
+	p.offset, p.prefix = k*iters, fmt.Sprintf("frame %d/%d ", k+1, n)
+	if p.bar == nil {
+		return
+	}
+	if p.offset > p.last {
+		_ = p.bar.Add(p.offset - p.last)
+		p.last = p.offset
+	}
+	p.bar.Describe(strings.TrimSpace(p.prefix))
+}
+
+// clear rubs the bar out, so that a line can be printed; the next update draws it again.
+func (p *progress) clear() {
+	if p.bar != nil {
+		_ = p.bar.Clear()
 	}
 }
 

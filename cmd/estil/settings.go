@@ -97,7 +97,7 @@ type settingFlag struct {
 // the commands' long texts (help.go) explain them.
 var settingFlags = []settingFlag{
 	{"content", func(fs *flag.FlagSet, s *settings, n string) {
-		fs.StringVar(&s.content, n, s.content, "content picture (required)")
+		fs.StringVar(&s.content, n, s.content, "content picture (required); stylize: or a folder or .txt list of frames")
 	}},
 	{"style", func(fs *flag.FlagSet, s *settings, n string) {
 		fs.Var(&s.styles, n, "style picture (required); repeat, or separate with commas, to blend several")
@@ -124,7 +124,8 @@ var settingFlags = []settingFlag{
 		fs.Float64Var(&s.styleScale, n, s.styleScale, "with --style-size long-side: the style's long side over --size")
 	}},
 	{"init", func(fs *flag.FlagSet, s *settings, n string) {
-		fs.StringVar(&s.init, n, s.init, "starting picture: "+enum.List(append(nst.Inits(), "a picture file")))
+		fs.StringVar(&s.init, n, s.init, "starting picture: "+enum.List(append(nst.Inits(), "a picture file"))+
+			"; a batch: previous")
 	}},
 	{"max-megapixels", func(fs *flag.FlagSet, s *settings, n string) {
 		fs.Float64Var(&s.maxMP, n, s.maxMP, "refuse input pictures larger than this")
@@ -172,7 +173,7 @@ var settingFlags = []settingFlag{
 		fs.Var(&s.styleLays, n, "style layers, layer:weight,…")
 	}},
 	{"out", func(fs *flag.FlagSet, s *settings, n string) {
-		fs.StringVar(&s.out, n, s.out, "the result's file")
+		fs.StringVar(&s.out, n, s.out, "the result's file (a folder for a batch of frames)")
 	}},
 	{"preview", func(fs *flag.FlagSet, s *settings, n string) {
 		fs.StringVar(&s.preview, n, s.preview, "rewrite this PNG with the run's progress")

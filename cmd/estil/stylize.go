@@ -40,6 +40,9 @@ func stylize(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 	if err := checkOutputs(&p); err != nil {
 		return err
 	}
+	if p.batch != nil {
+		return runBatch(ctx, &p, stdout, stderr)
+	}
 	var j job
 	if err := unlessCancelled(ctx, func() (err error) { j, err = loadJob(&p); return err }); err != nil {
 		return err
