@@ -276,12 +276,9 @@ func (v *PicturesView) HTML() string {
 		if p.img == nil {
 			continue
 		}
-		uri, err := pngDataURI(p.img)
-		if err != nil {
+		if err := figure(&b, p.img, tr(p.key), "256px"); err != nil {
 			return errorHTML(title, err)
 		}
-		fmt.Fprintf(&b, `<figure style="margin:0;text-align:center">%s<figcaption>%s</figcaption></figure>`+"\n",
-			imgTag(uri, tr(p.key), "256px"), esc(tr(p.key)))
 	}
 	b.WriteString("</div>\n</div>\n")
 	return b.String()

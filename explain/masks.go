@@ -78,12 +78,9 @@ func (v *MaskView) HTML() string {
 		if p.img == nil {
 			continue
 		}
-		uri, err := pngDataURI(p.img)
-		if err != nil {
+		if err := figure(&b, p.img, tr(p.key), "192px"); err != nil {
 			return errorHTML(title, err)
 		}
-		fmt.Fprintf(&b, `<figure style="margin:0;text-align:center">%s<figcaption>%s</figcaption></figure>`+"\n",
-			imgTag(uri, tr(p.key), "192px"), esc(tr(p.key)))
 	}
 	b.WriteString("</div>\n")
 	b.WriteString(`<div style="border:1px solid #888;background:#f6f6f0;padding:0.6em 1em;max-width:60em;font-family:serif;line-height:1.8">` + "\n")

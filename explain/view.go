@@ -94,6 +94,18 @@ func imgTag(uri, alt string, width string) string {
 	return fmt.Sprintf(`<img src="%s" alt="%s"%s>`, uri, esc(alt), style)
 }
 
+// figure writes img as a captioned figure width wide (a CSS length), its caption also its
+// alternative text; an error if it cannot be encoded.
+func figure(b *strings.Builder, img image.Image, caption, width string) error {
+	uri, err := pngDataURI(img)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(b, `<figure style="margin:0;text-align:center">%s<figcaption>%s</figcaption></figure>`+"\n",
+		imgTag(uri, caption, width), esc(caption))
+	return nil
+}
+
 // errorHTML reports a view that could not be drawn, visibly, instead of an empty space.
 func errorHTML(title string, err error) string {
 	return fmt.Sprintf(`<div class="estil-view" style="color:#a00"><b>%s</b>: %s</div>`, esc(title), esc(err.Error()))
