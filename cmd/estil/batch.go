@@ -199,13 +199,15 @@ func checkBatchOutputs(p *plan) error {
 type batchRun struct {
 	p      *plan
 	model  *nst.Model
-	styles []image.Image
-	init   image.Image // --init's picture, if a file
-	digest string      // of the settings, styles, --init's picture and weights (batchDigest)
-	bar    *progress
-	stdout io.Writer
-	size   image.Point // the frames' size at --size: the first frame's
-	prev   string      // the previous frame's output, for --init previous; "" after a failure
+	styles []image.Image // the style pictures (scale control's, made once, if asked for)
+	// control holds --style-mask's and --style-guide's pictures, applied to every frame.
+	control job
+	init    image.Image // --init's picture, if a file
+	digest  string      // of the settings, styles, --init's picture and weights (batchDigest)
+	bar     *progress
+	stdout  io.Writer
+	size    image.Point // the frames' size at --size: the first frame's
+	prev    string      // the previous frame's output, for --init previous; "" after a failure
 }
 
 // runBatch stylizes the plan's frames one after the other. A frame that fails is reported
@@ -222,6 +224,15 @@ func runBatch(ctx context.Context, p *plan, stdout, stderr io.Writer) error {
 			}
 			bt.styles = append(bt.styles, img)
 		}
+		// Spatial and scale control's pictures, read and checked once, masks against the first
+		// frame (a batch's frames have one size).
+		bt.control = job{styles: bt.styles}
+		if bt.control.content, err = images.Load(b.frames[0].in, p.pictures.pixelLimit()); err != nil {
+			return err
+		}
+		if err := loadControl(p, &bt.control); err != nil {
+			return err
+		}
 		bt.init, err = loadInit(p)
 		return err
 	})
@@ -231,6 +242,11 @@ func runBatch(ctx context.Context, p *plan, stdout, stderr io.Writer) error {
 	if bt.model, err = openModel(ctx, p.model, stderr, ""); err != nil {
 		return err
 	}
+	// Scale control makes the batch's one style picture, once.
+	if bt.control, err = withScaleControl(ctx, bt.model, p, bt.control, stderr); err != nil {
+		return err
+	}
+	bt.styles, bt.control.content = bt.control.styles, nil
 	if bt.digest, err = batchDigest(p, bt.model); err != nil {
 		return err
 	}
@@ -282,7 +298,7 @@ func (bt *batchRun) frame(ctx context.Context, f frame) (done bool, err error) {
 		return false, err
 	}
 	start, compiled := time.Now(), bt.model.Compilations()
-	j := job{styles: bt.styles, initImage: bt.init, description: f.in}
+	j := job{styles: bt.styles, masks: bt.control.masks, guides: bt.control.guides, initImage: bt.init, description: f.in}
 	if j.content, err = images.Load(f.in, p.pictures.pixelLimit()); err != nil {
 		return false, err
 	}
@@ -346,7 +362,12 @@ func batchDigest(p *plan, m *nst.Model) (string, error) {
 	fmt.Fprintf(h, "estil batch 1\nscales %v\nloss %+v\noptimizer %+v\nstyle sizing %+v\nblend %v\ninit %q previous %v\n"+
 		"color %+v\nmodel %s pooling %v weights %s\n", p.scales, p.loss, p.optimizer, p.pictures.styleSizing, p.pictures.blend,
 		p.pictures.init, p.batch.initPrevious, p.color, p.model.name, p.model.pooling, m.WeightsDigest())
-	for _, path := range append(slices.Clone(p.pictures.styles), p.pictures.initFile) {
+	paths := append(slices.Clone(p.pictures.styles), p.pictures.initFile, p.pictures.coarse, p.pictures.fine)
+	for _, m := range append(slices.Clone(p.pictures.masks), p.pictures.guides...) {
+		paths = append(paths, m.path)
+		fmt.Fprintf(h, "region %v\n", m.label)
+	}
+	for _, path := range paths {
 		if path == "" {
 			continue
 		}

@@ -326,3 +326,45 @@ func TestKilledBatchResumes(t *testing.T) {
 		t.Errorf("Ctrl-C left %d frames written, and says:\n%s", len(written), stderr.String())
 	}
 }
+
+// TestBatchWithControl: a batch applies spatial control (--style-mask) and scale control
+// (--style-coarse, --style-fine) to every frame, as a single run of each frame does, pixel for
+// pixel; scale control makes the batch's style picture once.
+func TestBatchWithControl(t *testing.T) {
+	dir := t.TempDir()
+	_, style, style2, left, right := controlPictures(t, dir)
+	folder, frames := writeFrames(t, dir, 2, 48, 40)
+	for name, control := range map[string][]string{
+		"masks":         {"--style", style, "--style-mask", left, "--style", style2, "--style-mask", right},
+		"scale control": {"--style-coarse", style, "--style-fine", style2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			common := append([]string{"stylize", "--weights", "random", "--backend", "go", "--size", "32", "--iters", "3", "--quiet"}, control...)
+			out := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
+			code, _, stderr := estil(t, append(slices.Clone(common), "--content", folder, "--out", out)...)
+			if code != 0 {
+				t.Fatalf("batch: exit %d: %s", code, stderr)
+			}
+			if name == "scale control" && strings.Count(stderr, "scale control: made") != 1 {
+				t.Errorf("the batch made its style picture %d times, want once:\n%s", strings.Count(stderr, "scale control: made"), stderr)
+			}
+			for k, f := range frames {
+				single := filepath.Join(dir, fmt.Sprintf("single-%d.png", k))
+				if code, _, stderr := estil(t, append(slices.Clone(common), "--content", f, "--out", single)...); code != 0 {
+					t.Fatalf("frame %d alone: exit %d: %s", k, code, stderr)
+				}
+				a, b := readPNG(t, filepath.Join(out, filepath.Base(f))), readPNG(t, single)
+				if a.Bounds() != b.Bounds() {
+					t.Fatalf("frame %d: the batch wrote %v, a single run %v", k, a.Bounds(), b.Bounds())
+				}
+				for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+					for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+						if a.At(x, y) != b.At(x, y) {
+							t.Fatalf("frame %d differs from a single run of it at (%d, %d): %v against %v", k, x, y, a.At(x, y), b.At(x, y))
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -65,8 +65,9 @@ Batches of frames:
   warping the previous result along the flow is the next step, not done here. Run the same
   command again to go on after a stop: a frame whose output decodes and records this
   batch's settings, styles, weights and frame (a digest in the PNG) is skipped; any other
-  is redone. --checkpoint, --resume, --save-every, --preview, --report and --scales are
-  for one picture.
+  is redone. --style-mask and --style-guide apply to every frame; --style-coarse and
+  --style-fine make the batch's style picture once. --checkpoint, --resume, --save-every,
+  --preview, --report and --scales are for one picture.
 `
 
 // sizeHelp explains --size and --scales.
