@@ -215,39 +215,8 @@ type batchRun struct {
 // frame in progress unwritten.
 func runBatch(ctx context.Context, p *plan, stdout, stderr io.Writer) error {
 	b := p.batch
-	bt := &batchRun{p: p, stdout: stdout}
-	err := unlessCancelled(ctx, func() (err error) {
-		for _, path := range p.pictures.styles {
-			img, err := images.Load(path, p.pictures.pixelLimit())
-			if err != nil {
-				return err
-			}
-			bt.styles = append(bt.styles, img)
-		}
-		// Spatial and scale control's pictures, read and checked once, masks against the first
-		// frame (a batch's frames have one size).
-		bt.control = job{styles: bt.styles}
-		if bt.control.content, err = images.Load(b.frames[0].in, p.pictures.pixelLimit()); err != nil {
-			return err
-		}
-		if err := loadControl(p, &bt.control); err != nil {
-			return err
-		}
-		bt.init, err = loadInit(p)
-		return err
-	})
+	bt, err := newBatchRun(ctx, p, stdout, stderr)
 	if err != nil {
-		return err
-	}
-	if bt.model, err = openModel(ctx, p.model, stderr, ""); err != nil {
-		return err
-	}
-	// Scale control makes the batch's one style picture, once.
-	if bt.control, err = withScaleControl(ctx, bt.model, p, bt.control, stderr); err != nil {
-		return err
-	}
-	bt.styles, bt.control.content = bt.control.styles, nil
-	if bt.digest, err = batchDigest(p, bt.model); err != nil {
 		return err
 	}
 	removeStaleBatchTemporaries(b)
@@ -279,6 +248,48 @@ func runBatch(ctx context.Context, p *plan, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d of %d frames failed: %s", len(failed), len(b.frames), strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// newBatchRun reads what every frame of the batch shares (the style pictures, spatial and
+// scale control's pictures, --init's picture), opens the network, makes scale control's style
+// picture once, and computes the batch's digest.
+func newBatchRun(ctx context.Context, p *plan, stdout, stderr io.Writer) (*batchRun, error) {
+	bt := &batchRun{p: p, stdout: stdout}
+	err := unlessCancelled(ctx, func() (err error) {
+		for _, path := range p.pictures.styles {
+			img, err := images.Load(path, p.pictures.pixelLimit())
+			if err != nil {
+				return err
+			}
+			bt.styles = append(bt.styles, img)
+		}
+		// Spatial and scale control's pictures, read and checked once, masks against the first
+		// frame (a batch's frames have one size).
+		bt.control = job{styles: bt.styles}
+		if bt.control.content, err = images.Load(p.batch.frames[0].in, p.pictures.pixelLimit()); err != nil {
+			return err
+		}
+		if err := loadControl(p, &bt.control); err != nil {
+			return err
+		}
+		bt.init, err = loadInit(p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if bt.model, err = openModel(ctx, p.model, stderr, ""); err != nil {
+		return nil, err
+	}
+	// Scale control makes the batch's one style picture, once.
+	if bt.control, err = withScaleControl(ctx, bt.model, p, bt.control, stderr); err != nil {
+		return nil, err
+	}
+	bt.styles, bt.control.content = bt.control.styles, nil
+	if bt.digest, err = batchDigest(p, bt.model); err != nil {
+		return nil, err
+	}
+	return bt, nil
 }
 
 // frame stylizes one frame into f.out, or skips it (done false) if f.out is already its result.
