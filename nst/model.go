@@ -124,7 +124,27 @@ func NewModel(backend compute.Backend, w *weights.Set, lowering Lowering) (*Mode
 		m.kernels = append(m.kernels, kernelTensor(kw, i == 0 && w.Model.BGR))
 		m.biases = append(m.biases, tensors.FromFlatDataAndDimensions(slices.Clone(kb.Data), kb.Shape[0]))
 	}
+	if err := m.markKernelsConstant(); err != nil {
+		return nil, fmt.Errorf("VGG19 weights from %s: %w", w.Source, err)
+	}
 	return m, nil
+}
+
+// markKernelsConstant tells the backend that the kernels never change (the network is frozen),
+// so that the Go backend keeps what its convolutions derive from them (their packed and
+// Winograd-transformed forms; compute patch 13) instead of deriving it again at every
+// evaluation. A backend whose buffers take no such promise (XLA's) is left as it is.
+func (m *Model) markKernelsConstant() error {
+	for _, k := range m.kernels {
+		buf, err := k.Buffer(m.Backend, 0)
+		if err != nil {
+			return err
+		}
+		if c, ok := buf.(interface{ MarkConstant() }); ok {
+			c.MarkConstant()
+		}
+	}
+	return nil
 }
 
 // kernelTensor copies a PyTorch kernel [out, in, kh, kw] into a tensor of the same layout, which

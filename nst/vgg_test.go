@@ -31,3 +31,23 @@ func TestLayerNamesMatchTheOriginal(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelsAreConstant: on the Go backend a model's kernels are marked constant (compute patch
+// 13), so that its convolutions keep their packed and Winograd-transformed kernels from one
+// evaluation to the next.
+func TestKernelsAreConstant(t *testing.T) {
+	m := tinyModel(t, NativeLowering)
+	for i, k := range m.kernels {
+		buf, err := k.Buffer(m.Backend, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, ok := buf.(interface{ Constant() uint64 })
+		if !ok {
+			t.Fatalf("the Go backend's buffer %T has no Constant method: is compute patch 13 applied?", buf)
+		}
+		if c.Constant() == 0 {
+			t.Errorf("conv %d's kernel is not marked constant", i)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gomlx/compute"
@@ -38,6 +39,13 @@ type Buffer struct {
 	// (e.g., via BufferFromFlatData). These buffers should not be pooled after use
 	// to avoid unbounded pool growth when iterating over large datasets.
 	isUserFed bool
+
+	// constant is set by MarkConstant, the caller's promise that the contents do not change
+	// while the buffer is in use; constantGen tells one such promise from the next (a pooled
+	// buffer is handed out again with new contents). Both are reset when the buffer is handed
+	// out or released. (A patch carried by estil; see MarkConstant.)
+	constant    bool
+	constantGen uint64
 
 	// RawBytes is the underlying storage for the buffer.
 	// Its length is always >= requested size in bytes.
@@ -134,6 +142,7 @@ func (b *Backend) GetBuffer(shape shapes.Shape) (*Buffer, error) {
 	buf.RawBackend = b
 	buf.InUse = true
 	buf.isUserFed = false
+	buf.constant, buf.constantGen = false, 0
 	buf.RawShape = shape.Clone()
 	buf.recast(dtype, length)
 	// buf.randomize() // Useful to help finding where zero-initialized is needed but missing.
@@ -162,6 +171,7 @@ func (b *Backend) PutBuffer(buffer *Buffer) {
 	if !buffer.InUse {
 		panic(errors.New("double-freeing Go backend buffer"))
 	}
+	buffer.constant = false
 	if buffer.isUserFed {
 		// User-fed buffers are not returned to the pool to avoid unbounded growth
 		// when looping through large datasets.
@@ -179,9 +189,31 @@ func (b *Backend) PutBuffer(buffer *Buffer) {
 	pool.Put(buffer)
 }
 
+// constantGenerations numbers MarkConstant's promises.
+var constantGenerations atomic.Uint64
+
+// MarkConstant is the caller's promise that the buffer's contents will not change for as long
+// as it is in use: it is not written through Data or a shared buffer's slice, nor donated. Ops
+// may then keep what they derive from it (ConvGeneral's packed and Winograd-transformed kernels)
+// from one execution to the next, instead of deriving it again each time; releasing the buffer
+// ends the promise. A model's frozen weights are such buffers. (A patch carried by estil; see
+// third_party/PATCHES.md, patch 13.)
+func (buffer *Buffer) MarkConstant() {
+	buffer.constant, buffer.constantGen = true, constantGenerations.Add(1)
+}
+
+// Constant returns MarkConstant's promise's number, or 0 while there is none.
+func (buffer *Buffer) Constant() uint64 {
+	if !buffer.constant || !buffer.InUse {
+		return 0
+	}
+	return buffer.constantGen
+}
+
 // shallowClone returns a new Buffer struct pointing to the same data.
 func (buffer *Buffer) shallowClone() *Buffer {
 	newBuf := *buffer
+	newBuf.constant = false // a new handle, maybe to contents an op just wrote
 	return &newBuf
 }
 
@@ -354,6 +386,7 @@ func (buffer *Buffer) Finalize() error {
 	}
 
 	buffer.InUse = false
+	buffer.constant = false
 	buffer.Flat = nil
 	buffer.RawBytes = nil
 	buffer.RawShape = shapes.Invalid()

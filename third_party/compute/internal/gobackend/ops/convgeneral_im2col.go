@@ -210,13 +210,17 @@ func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, out
 	p.inputFlat, p.kernelFlat, p.outpt = input.Flat.([]float32), kernel.Flat.([]float32), output.Flat.([]float32)
 	matrix := p.kernelFlat
 	if !p.kernelIsMatrix {
-		packed, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.contracting*p.outC))
-		if err != nil {
-			return err
+		// A constant kernel (convgeneral_kernelcache.go) is packed once, then kept.
+		matrix = cachedKernel(kernel, p.derivation(false), p.contracting*p.outC, func(dst []float32) { p.packKernel(backend, dst) })
+		if matrix == nil {
+			packed, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.contracting*p.outC))
+			if err != nil {
+				return err
+			}
+			defer backend.PutBuffer(packed)
+			matrix = packed.Flat.([]float32)
+			p.packKernel(backend, matrix)
 		}
-		defer backend.PutBuffer(packed)
-		matrix = packed.Flat.([]float32)
-		p.packKernel(backend, matrix)
 	}
 	pixels := p.outH * p.outW
 	if !p.channelsFirst {

@@ -168,12 +168,17 @@ func execConvWinograd(backend *gobackend.Backend, p im2colPlan, input, kernel, o
 		}
 		return buf.Flat.([]float32)[:size], func() { backend.PutBuffer(buf) }, nil
 	}
-	u, putU, err := get(16 * p.outC * p.inC)
-	if err != nil {
-		return err
+	// A constant kernel (convgeneral_kernelcache.go) is transformed once, then kept.
+	u := cachedKernel(kernel, p.derivation(true), 16*p.outC*p.inC, func(dst []float32) { p.winogradKernel(backend, dst) })
+	if u == nil {
+		var putU func()
+		var err error
+		if u, putU, err = get(16 * p.outC * p.inC); err != nil {
+			return err
+		}
+		defer putU()
+		p.winogradKernel(backend, u)
 	}
-	defer putU()
-	p.winogradKernel(backend, u)
 
 	total := p.batch * tilesH
 	rows := p.winogradChunkRows(min(convIm2colBudgetBytes, winogradBudgetBytes))

@@ -37,3 +37,15 @@ func SetConvWinogradMinPixels(pixels int) (previous int) {
 	previous, convWinogradMinPixels = convWinogradMinPixels, pixels
 	return previous
 }
+
+// ConvKernelCacheCounts returns how many kernels the kernel cache has derived and how many
+// times it used one it kept, since the process started.
+func ConvKernelCacheCounts() (derived, hits int64) {
+	return kernelCache.derived.Load(), kernelCache.hits.Load()
+}
+
+// SetConvKernelCache turns the kernel cache on or off; it returns the previous setting.
+func SetConvKernelCache(enabled bool) (previous bool) {
+	previous, convKernelCacheEnabled = convKernelCacheEnabled, enabled
+	return previous
+}

@@ -1,0 +1,120 @@
+// Copyright 2023-2026 The GoMLX Authors. SPDX-License-Identifier: Apache-2.0
+
+package ops_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/internal/gobackend"
+	"github.com/gomlx/compute/internal/gobackend/ops"
+	"github.com/gomlx/compute/shapes"
+)
+
+// TestConvKernelCache runs a gradient-style convolution (the kernel's channel axes swapped and
+// its spatial axes reversed: the im2col path packs it) and a Winograd one, each several times on
+// one compiled executable. With the kernel's buffer marked constant the second run uses the kept
+// kernel and gives the same output, bit for bit, as without the cache; a buffer not marked, and
+// a constant one with other contents (a new promise), are derived afresh, never served stale.
+func TestConvKernelCache(t *testing.T) {
+	enabled, minPixels := ops.SetConvKernelCache(true), ops.SetConvWinogradMinPixels(0)
+	t.Cleanup(func() { ops.SetConvKernelCache(enabled); ops.SetConvWinogradMinPixels(minPixels) })
+	r := rand.New(rand.NewPCG(13, 17))
+	axes := compute.ConvolveAxesConfig{
+		InputBatch: 0, InputChannels: 1, InputSpatial: []int{2, 3},
+		KernelInputChannels: 0, KernelOutputChannels: 1, KernelSpatial: []int{2, 3}, // IOHW: swapped
+		OutputBatch: 0, OutputChannels: 1, OutputSpatial: []int{2, 3},
+	}
+	const cin, cout = 16, 24
+	inputShape, kernelShape := shapes.Make(dtypes.Float32, 1, cin, 12, 10), shapes.Make(dtypes.Float32, cin, cout, 3, 3)
+	for _, winograd := range []bool{false, true} {
+		name := fmt.Sprintf("winograd=%v", winograd)
+		previous := ops.SetConvWinograd(winograd)
+		exec := compileConv(t, name, inputShape, kernelShape, []int{2, 3}, axes)
+		input, kernel, other := randomFloats(r, inputShape.Size()), randomFloats(r, kernelShape.Size()), randomFloats(r, kernelShape.Size())
+		run := func(k *gobackend.Buffer) []float32 {
+			t.Helper()
+			out, err := exec.Execute([]compute.Buffer{makeBuffer(t, inputShape, input), k}, []bool{false, false}, 0)
+			if err != nil {
+				t.Fatalf("%s: %+v", name, err)
+			}
+			result := out[0].(*gobackend.Buffer)
+			return slices.Clone(result.Flat.([]float32)[:result.RawShape.Size()])
+		}
+		ops.SetConvKernelCache(false)
+		want, wantOther := run(makeBuffer(t, kernelShape, kernel)), run(makeBuffer(t, kernelShape, other))
+		ops.SetConvKernelCache(true)
+
+		derived, hits := ops.ConvKernelCacheCounts()
+		plain := makeBuffer(t, kernelShape, kernel)
+		if got := run(plain); !slices.Equal(got, want) || counts(derived, hits) != "0 derived, 0 hits" {
+			t.Errorf("%s, a kernel not marked constant: %s since the start (want none), same output %v", name, counts(derived, hits), slices.Equal(got, want))
+		}
+		constant := makeBuffer(t, kernelShape, kernel)
+		constant.MarkConstant()
+		derived, hits = ops.ConvKernelCacheCounts()
+		for i := range 3 {
+			if got := run(constant); !slices.Equal(got, want) {
+				t.Fatalf("%s, run %d with a constant kernel: the output differs from the uncached one", name, i+1)
+			}
+		}
+		if c := counts(derived, hits); c != "1 derived, 2 hits" {
+			t.Errorf("%s: three runs with a constant kernel: %s, want 1 derived, 2 hits", name, c)
+		}
+		// The same buffer given other contents under a new promise (as a pooled buffer handed out
+		// again would be) is derived again.
+		copy(constant.Flat.([]float32), other)
+		constant.MarkConstant()
+		if got := run(constant); !slices.Equal(got, wantOther) {
+			t.Errorf("%s: after a new promise with other contents, the kept kernel of the old ones was used", name)
+		}
+		if err := constant.Finalize(); err != nil {
+			t.Fatal(err)
+		}
+		if constant.Constant() != 0 {
+			t.Errorf("%s: a released buffer still counts as constant", name)
+		}
+		ops.SetConvWinograd(previous)
+	}
+}
+
+// counts says how many kernels the cache derived and used since derived0, hits0.
+func counts(derived0, hits0 int64) string {
+	derived, hits := ops.ConvKernelCacheCounts()
+	return fmt.Sprintf("%d derived, %d hits", derived-derived0, hits-hits0)
+}
+
+// compileConv builds and compiles one ConvGeneral of a kernel whose spatial axes reverse reads
+// backwards (as GoMLX's gradient with respect to the input does).
+func compileConv(t *testing.T, name string, inputShape, kernelShape shapes.Shape, reverse []int, axes compute.ConvolveAxesConfig) compute.Executable {
+	t.Helper()
+	builder := backend.Builder(name)
+	fn := builder.Main()
+	x, err := fn.Parameter("x", inputShape, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := fn.Parameter("k", kernelShape, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err = fn.Reverse(k, reverse...); err != nil {
+		t.Fatal(err)
+	}
+	y, err := fn.ConvGeneral(x, k, axes, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}, nil, []int{1, 1}, 1, 1)
+	if err != nil {
+		t.Fatalf("%s: %+v", name, err)
+	}
+	if err := fn.Return([]compute.Value{y}, nil); err != nil {
+		t.Fatal(err)
+	}
+	exec, err := builder.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exec
+}
