@@ -1,7 +1,6 @@
 package explain
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"strings"
@@ -40,11 +39,7 @@ func TestHandoutColorControl(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var page bytes.Buffer
-		if err := h.WritePage(&page); err != nil {
-			t.Fatal(err)
-		}
-		html := page.String()
+		html := pageHTML(t, h)
 		if n := strings.Count(html, `<img src="data:image/png;base64,`); n != c.figures {
 			t.Errorf("%s: %d figures, want %d", c.cc, n, c.figures)
 		}

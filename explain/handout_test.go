@@ -21,11 +21,7 @@ func TestHandout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var page bytes.Buffer
-	if err := h.WritePage(&page); err != nil {
-		t.Fatal(err)
-	}
-	html := page.String()
+	html := pageHTML(t, h)
 	// pictures 3, layer table 0, feature maps 2×(input + 4 maps + colour bar), Gram 2×3, losses 1,
 	// L-BFGS 1, races 2.
 	if n, want := strings.Count(html, `<img src="data:image/png;base64,`), 3+2*6+2*3+1+1+2; n != want {
@@ -83,4 +79,14 @@ func TestMethodViewShowsTheRunsLoss(t *testing.T) {
 	if h := (&MethodView{Loss: l}).HTML(); !strings.Contains(h, "Ĝ = F·Fᵀ / (d·h·w)") || strings.Contains(h, "/ (d<sub>l</sub>") {
 		t.Error("with chw the box does not show the normalized Gram matrix and its E_l")
 	}
+}
+
+// pageHTML is the handout's page, as WritePage writes it.
+func pageHTML(t *testing.T, h *HandoutView) string {
+	t.Helper()
+	var page bytes.Buffer
+	if err := h.WritePage(&page); err != nil {
+		t.Fatal(err)
+	}
+	return page.String()
 }

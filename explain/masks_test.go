@@ -1,7 +1,6 @@
 package explain
 
 import (
-	"bytes"
 	"context"
 	"image"
 	"image/color"
@@ -66,11 +65,7 @@ func TestHandoutWithMask(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var page bytes.Buffer
-		if err := h.WritePage(&page); err != nil {
-			t.Fatal(err)
-		}
-		html := page.String()
+		html := pageHTML(t, h)
 		for _, s := range says {
 			if !strings.Contains(html, s) {
 				t.Errorf("%s: the handout lacks %q", lang, s)

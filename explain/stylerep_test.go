@@ -1,7 +1,6 @@
 package explain
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"strings"
@@ -108,11 +107,7 @@ func TestHandoutStyleLoss(t *testing.T) {
 				if err := SetLanguage(lang); err != nil {
 					t.Fatal(err)
 				}
-				var page bytes.Buffer
-				if err := h.WritePage(&page); err != nil {
-					t.Fatal(err)
-				}
-				html := page.String()
+				html := pageHTML(t, h)
 				title, name, pictures, losses, gram := esc(tr("stylerep.title")), c.nameEn, "style loss (", "β·w_l·b·E_l", "does not compare Gram matrices"
 				if lang == Catalan {
 					name, pictures, gram = c.nameCa, "la pèrdua d'estil <code>", "no compara matrius de Gram"

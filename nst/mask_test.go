@@ -30,26 +30,21 @@ func halfMask(w, h int, left bool) *image.Gray {
 // stripes and checker are two style pictures with very different statistics: red and blue
 // vertical stripes 4 px wide, and a green and yellow 8 px checkerboard.
 func stripes(w, h int) image.Image {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			c := color.NRGBA{220, 30, 30, 255}
-			if x/4%2 == 1 {
-				c = color.NRGBA{30, 40, 200, 255}
-			}
-			img.SetNRGBA(x, y, c)
-		}
-	}
-	return img
+	return twoColours(w, h, color.NRGBA{220, 30, 30, 255}, color.NRGBA{30, 40, 200, 255}, func(x, _ int) bool { return x/4%2 == 1 })
 }
 
 func checker(w, h int) image.Image {
+	return twoColours(w, h, color.NRGBA{40, 180, 40, 255}, color.NRGBA{240, 230, 60, 255}, func(x, y int) bool { return (x/8+y/8)%2 == 1 })
+}
+
+// twoColours is a w×h picture in colour a, and b where second(x, y).
+func twoColours(w, h int, a, b color.NRGBA, second func(x, y int) bool) image.Image {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
-			c := color.NRGBA{40, 180, 40, 255}
-			if (x/8+y/8)%2 == 1 {
-				c = color.NRGBA{240, 230, 60, 255}
+			c := a
+			if second(x, y) {
+				c = b
 			}
 			img.SetNRGBA(x, y, c)
 		}

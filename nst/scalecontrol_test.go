@@ -12,31 +12,11 @@ import (
 // black-and-white checkerboard of 16 px squares (large structure, few edges) and 2 px red and
 // blue stripes (nothing but fine strokes).
 func bigChecker(w, h int) image.Image {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			c := color.NRGBA{20, 20, 20, 255}
-			if (x/16+y/16)%2 == 1 {
-				c = color.NRGBA{235, 235, 235, 255}
-			}
-			img.SetNRGBA(x, y, c)
-		}
-	}
-	return img
+	return twoColours(w, h, color.NRGBA{20, 20, 20, 255}, color.NRGBA{235, 235, 235, 255}, func(x, y int) bool { return (x/16+y/16)%2 == 1 })
 }
 
 func fineStripes(w, h int) image.Image {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			c := color.NRGBA{220, 30, 30, 255}
-			if x/2%2 == 1 {
-				c = color.NRGBA{30, 40, 200, 255}
-			}
-			img.SetNRGBA(x, y, c)
-		}
-	}
-	return img
+	return twoColours(w, h, color.NRGBA{220, 30, 30, 255}, color.NRGBA{30, 40, 200, 255}, func(x, _ int) bool { return x/2%2 == 1 })
 }
 
 // TestSynthesizeStyleMixesScales makes a style from a coarse picture A (the checkerboard) and a
