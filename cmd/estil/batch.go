@@ -167,8 +167,8 @@ func checkBatchOutputs(p *plan) error {
 	}
 	var inputs []os.FileInfo // only a file that exists can be overwritten
 	var names []string
-	for _, in := range append([]string{p.pictures.initFile, p.model.weights}, p.pictures.styles...) {
-		if fi, err := os.Stat(in); err == nil && in != "" {
+	for _, in := range p.inputFiles() {
+		if fi, err := os.Stat(in); err == nil {
 			inputs, names = append(inputs, fi), append(names, in)
 		}
 	}
@@ -373,14 +373,12 @@ func batchDigest(p *plan, m *nst.Model) (string, error) {
 	fmt.Fprintf(h, "estil batch 1\nscales %v\nloss %+v\noptimizer %+v\nstyle sizing %+v\nblend %v\ninit %q previous %v\n"+
 		"color %+v\nmodel %s pooling %v weights %s\n", p.scales, p.loss, p.optimizer, p.pictures.styleSizing, p.pictures.blend,
 		p.pictures.init, p.batch.initPrevious, p.color, p.model.name, p.model.pooling, m.WeightsDigest())
-	paths := append(slices.Clone(p.pictures.styles), p.pictures.initFile, p.pictures.coarse, p.pictures.fine)
 	for _, m := range append(slices.Clone(p.pictures.masks), p.pictures.guides...) {
-		paths = append(paths, m.path)
 		fmt.Fprintf(h, "region %v\n", m.label)
 	}
-	for _, path := range paths {
-		if path == "" {
-			continue
+	for _, path := range p.inputFiles() {
+		if path == p.model.weights {
+			continue // in the digest by its contents' digest (WeightsDigest) already
 		}
 		d, err := fileDigest(path)
 		if err != nil {

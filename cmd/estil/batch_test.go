@@ -204,11 +204,17 @@ func TestBatchBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
+	masks := filepath.Join(dir, "masks") // the mask is where frame f0's result would go
+	if err := os.Mkdir(masks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mask := writeMask(t, masks, "f0.png", 48, 40, func(x, _ int) bool { return x < 24 })
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{batchArgs(folder, style, filepath.Join(dir, "r.png")), "is a directory of frames, so --out must be a folder"},
+		{batchArgs(folder, style, masks, "--style-mask", mask), "would be overwritten"},
 		{batchArgs(folder, style, folder), "would be overwritten"},
 		{batchArgs(clash, style, out), "would both be written to"},
 		{batchArgs(content, style, filepath.Join(dir, "o.png"), "--init", "previous"), "--init previous needs a batch"},

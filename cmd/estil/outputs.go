@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,8 +38,7 @@ func checkOutputs(p *plan) error {
 		}
 		outs = append(outs, side)
 	}
-	inputs := append([]string{p.pictures.content, p.pictures.initFile, p.model.weights}, p.pictures.styles...)
-	for _, in := range inputs {
+	for _, in := range append(p.inputFiles(), p.pictures.content) {
 		if err := p.notOverwritten(in, outs); err != nil {
 			return err
 		}
@@ -53,6 +53,17 @@ func checkOutputs(p *plan) error {
 		return p.notOverwritten(o.resume, others)
 	}
 	return nil
+}
+
+// inputFiles are the files the plan reads besides --content and --resume: --init's picture,
+// the weights, the style pictures, and spatial and scale control's pictures (masks, guides,
+// --style-coarse, --style-fine). Empty names are left out.
+func (p *plan) inputFiles() []string {
+	files := append([]string{p.pictures.initFile, p.model.weights, p.pictures.coarse, p.pictures.fine}, p.pictures.styles...)
+	for _, m := range append(slices.Clone(p.pictures.masks), p.pictures.guides...) {
+		files = append(files, m.path)
+	}
+	return slices.DeleteFunc(files, func(f string) bool { return f == "" })
 }
 
 // notOverwritten refuses the outputs outs, and --save-every's pictures, that are the input in.

@@ -42,7 +42,8 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := filepath.Join(dir, "other.ckpt")
-	inputs := []string{content, style, checkpointLike, resumed}
+	mask := writeMask(t, dir, "mask.png", 48, 40, func(x, _ int) bool { return x < 24 })
+	inputs := []string{content, style, checkpointLike, resumed, mask}
 	before := map[string][]byte{}
 	for _, p := range inputs {
 		data, err := os.ReadFile(p)
@@ -75,6 +76,9 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		{"report is the resumed checkpoint", []string{"--content", content, "--style", style, "--resume", resumed, "--checkpoint", other, "--out", out, "--report", resumed}, "is the input"},
 		{"preview is the resumed checkpoint", []string{"--content", content, "--style", style, "--resume", resumed, "--checkpoint", other, "--out", out, "--preview", filepath.Join(dirlink, "..", "state.png")}, "is the input"},
 		{"save-every's picture over the resumed checkpoint", []string{"--content", content, "--style", style, "--resume", checkpointLike, "--checkpoint", other, "--out", out, "--save-every", "2"}, "picture 2"},
+		{"out is the mask", []string{"--content", content, "--style", style, "--style-mask", mask, "--out", mask}, "is the input"},
+		{"report is the guide", []string{"--content", content, "--style", style, "--style-guide", mask, "--out", out, "--report", mask}, "is the input"},
+		{"out is the coarse picture", []string{"--content", content, "--style-coarse", mask, "--style-fine", style, "--out", mask}, "is the input"},
 		{"out without a name", []string{"--content", content, "--style", style, "--out", filepath.Join(dir, ".png")}, "no name"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
