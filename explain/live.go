@@ -78,6 +78,11 @@ func (v *LiveView) Finish(res *nst.Result) {
 	}
 	v.mu.Unlock()
 	v.show(-1, picture)
+	if gonbui.IsNotebook {
+		// The cell's program often ends right after this: wait until GoNB has the final picture
+		// (see Display).
+		gonbui.Sync()
+	}
 }
 
 // Updates is how many times the view was redrawn.
