@@ -50,7 +50,7 @@ func (r *checkpointRun) transfer() *Transfer {
 }
 
 var (
-	checkpointContent = images.Lighthouse(40, 32)
+	checkpointContent = grainy(images.Lighthouse(40, 32), 1)
 	checkpointStyles  = []Style{{Image: images.Swirls(32, 32), Weight: 1}}
 )
 

@@ -1,6 +1,8 @@
 package nst
 
 import (
+	"image"
+	"image/color"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -143,4 +145,22 @@ func compareTensors(t *testing.T, what string, a, b *tensors.Tensor, tol float64
 			t.Fatalf("%s[%d]: %v vs %v", what, i, av[i], bv[i])
 		}
 	}
+}
+
+// grainy returns img with a little deterministic noise (±8 per channel) on every pixel, so that
+// it has no flat regions. On a flat region the tiny networks' features tie inside max-pooling
+// windows, where the gradient (like PyTorch's) goes to one of the tied pixels: a kink on which
+// L-BFGS without its line search can take a wild step and stop early.
+func grainy(img image.Image, seed uint64) image.Image {
+	r := rand.New(rand.NewPCG(seed, 2))
+	b := img.Bounds()
+	out := image.NewNRGBA(b)
+	noisy := func(v uint32) uint8 { return uint8(min(255, max(0, int(v>>8)+r.IntN(17)-8))) }
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			out.SetNRGBA(x, y, color.NRGBA{noisy(cr), noisy(cg), noisy(cb), 255})
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package nst
 import (
 	"fmt"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 	timage "github.com/gomlx/gomlx/core/tensors/images"
 
@@ -110,22 +111,23 @@ func im2colIndices(h, w int) [][][]int32 {
 // pool2x2 halves height and width of x [C, H, W] with a 2×2 window and stride 2. Like PyTorch
 // (floor mode), an odd last row or column is dropped.
 //
-// Both lowerings pool the same way: the 2×2 windows become two axes of their own
-// ([C, H/2, 2, W/2, 2]), reduced by max or mean. That is MaxPool's function, and its gradient is
-// plain broadcasting, fast on every backend (the Go backend's MaxPool gradient,
-// SelectAndScatterMax, is a generic index loop).
+// Both lowerings pool the same way. Max pooling is one ReduceWindow, as in XLA: its gradient,
+// SelectAndScatterMax, sends each window's gradient to its first largest element, as PyTorch's
+// does. On GoMLX's Go backend both run as plain loops over the windows (compute patch 14; the
+// generic executors walk index vectors). Average pooling makes the 2×2 windows two axes of their
+// own ([C, H/2, 2, W/2, 2]) and takes their mean, whose gradient is plain broadcasting.
 func pool2x2(x *Node, kind Pooling) *Node {
 	c, h, w := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
 	if h < 2 || w < 2 {
 		panic(fmt.Sprintf("image too small for VGG19's pooling: a %d×%d feature map cannot be halved", w, h))
 	}
+	if kind == MaxPooling {
+		window := []int{1, 2, 2}
+		return BackendReduceWindow(x, compute.ReduceOpMax, window, window, nil, nil, nil)
+	}
 	if h%2 != 0 || w%2 != 0 {
 		h, w = h/2*2, w/2*2
 		x = Slice(x, AxisRange(), AxisRange(0, h), AxisRange(0, w))
 	}
-	windows := Reshape(x, c, h/2, 2, w/2, 2)
-	if kind == AveragePooling {
-		return ReduceMean(windows, 2, 4)
-	}
-	return ReduceMax(windows, 2, 4)
+	return ReduceMean(Reshape(x, c, h/2, 2, w/2, 2), 2, 4)
 }

@@ -90,3 +90,37 @@ func TestLoweringsAgreeOnXLA(t *testing.T) {
 		compareTensors(t, name, fa[name], fb[name], 1e-4)
 	}
 }
+
+// TestMaxPoolingGradientPicksOnePixel: max pooling's gradient goes, in each 2×2 window, to the
+// window's first largest pixel (in row-major order), as PyTorch's max_pool2d does; on a tie the
+// other pixels get nothing. An odd last row and column belong to no window. (torch 1.13's
+// max_pool2d(x, 2, 2) gives this gradient for this x, checked by hand.)
+func TestMaxPoolingGradientPicksOnePixel(t *testing.T) {
+	x := []float32{ // [1, 5, 5]: a tie of four, a tie of two, a single maximum, a negative window
+		0, 0, 1, 3, 9,
+		0, 0, 3, 2, 9,
+		5, -1, -4, -2, 9,
+		2, 4, -3, -2, 9,
+		9, 9, 9, 9, 9,
+	}
+	want := []float32{ // the pooled outputs' weights are 1, 2, 3, 4
+		1, 0, 0, 2, 0,
+		0, 0, 0, 0, 0,
+		3, 0, 0, 4, 0,
+		0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0,
+	}
+	e, err := NewExec(goBackend(), func(x *Node) *Node {
+		weights := Const(x.Graph(), [][][]float32{{{1, 2}, {3, 4}}})
+		return Gradient(ReduceAllSum(Mul(pool2x2(x, MaxPooling), weights)), x)[0]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tensors.MustCopyFlatData[float32](e.MustExec(tensors.FromFlatDataAndDimensions(x, 1, 5, 5))[0])
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("gradient of max pooling:\n got %v\nwant %v", got, want)
+		}
+	}
+}
