@@ -291,7 +291,10 @@ func (p *im2colPlan) matmul(backend *gobackend.Backend, lhs, rhs, out []float32,
 	})
 }
 
-// parallelFor calls fn(i) for i in [0, n), on the backend's workers.
+// parallelFor calls fn(i) for i in [0, n), on the backend's workers. Each worker takes the
+// indices a block at a time (about 8 blocks per worker): one shared counter taken index by index
+// bounced between the cores, a tenth of the time of a 256-channel convolution on a 16×16 map,
+// whose im2col is 2304 calls of 16 short copies each.
 func parallelFor(backend *gobackend.Backend, n int, fn func(i int)) {
 	if n < 2 || !backend.Workers.IsEnabled() {
 		for i := range n {
@@ -299,10 +302,17 @@ func parallelFor(backend *gobackend.Backend, n int, fn func(i int)) {
 		}
 		return
 	}
+	block := int64(max(1, n/(8*backend.Workers.AdjustedMaxParallelism())))
 	var next atomic.Int64
 	backend.Workers.Saturate(func() {
-		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-			fn(i)
+		for {
+			start := next.Add(block) - block
+			if start >= int64(n) {
+				return
+			}
+			for i := int(start); i < int(min(start+block, int64(n))); i++ {
+				fn(i)
+			}
 		}
 	})
 }
