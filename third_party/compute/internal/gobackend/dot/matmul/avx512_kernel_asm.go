@@ -14,7 +14,11 @@ package matmul
 // instructions for 8 multiply-adds. The assembly version accumulates in place (VFMADD231PS) and
 // broadcasts straight from memory: 2 loads, 4 broadcast-loads and 8 multiply-adds per step.
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gomlx/compute/support/envutil"
+)
 
 // avx512Kernel4x32Float32 computes one 4×32 output tile: for r in 0..3,
 // out[r·outStride : r·outStride+32] = Σ_k lhs[4k+r] · rhs[32k : 32k+32], with lhs and rhs the
@@ -49,4 +53,54 @@ func avx512LargeKernelAsmFloat32(
 				unsafe.Pointer(&packedOutput[row*rhsPanelCols+col]), uintptr(contractingLen), outStride)
 		}
 	}
+}
+
+// avx512Kernel4x32AddFloat32 is avx512Kernel4x32Float32 adding the tile to out instead of
+// writing it: out[r·outStride : r·outStride+32] += Σ_k lhs[4k+r] · rhs[32k : 32k+32].
+//
+//go:noescape
+func avx512Kernel4x32AddFloat32(lhs, rhs, out unsafe.Pointer, contractingLen, outStride uintptr)
+
+// MatMulIntoOutputEnv is the environment variable that turns off, when "false", the float32
+// AVX-512 kernel's writing straight into the output (avx512KernelIntoOutputFloat32).
+const MatMulIntoOutputEnv = "GOMLX_MATMUL_INTO_OUTPUT"
+
+var avx512KernelIntoOutputEnabled = envutil.MustReadBool(MatMulIntoOutputEnv, true)
+
+// avx512KernelIntoOutputFloat32 computes the tiles of one pair of packed panels, as
+// avx512LargeKernelAsmFloat32 does, but straight into the output matrix: it writes them for the
+// first contracting panel (accumulate false) and adds them for the later ones. The packed output
+// and its copy (avx512ApplyPackedOutputFloat32), which read and wrote the whole output once per
+// contracting panel (Kc = 128, so 18 times for a 3×3 convolution of 256 channels), are skipped.
+// It runs only where the panel is whole tiles (height a multiple of 4, width of 32); it reports
+// whether it ran, and the caller takes the packed path where it did not.
+func avx512KernelIntoOutputFloat32(
+	packedLHS, packedRHS, output []float32,
+	rowOffset, colOffset, outputRowStride int,
+	contractingLen, height, width int,
+	accumulate bool,
+) bool {
+	const kernelRows, kernelCols = 4, 32
+	if !avx512KernelIntoOutputEnabled || contractingLen == 0 || height == 0 || width == 0 ||
+		height%kernelRows != 0 || width%kernelCols != 0 {
+		return false
+	}
+	// Bounds: every tile below reads and writes within these.
+	_ = packedLHS[contractingLen*height-1]
+	_ = packedRHS[contractingLen*width-1]
+	_ = output[(rowOffset+height-1)*outputRowStride+colOffset+width-1]
+	outStride := uintptr(outputRowStride * 4)
+	for row := 0; row < height; row += kernelRows {
+		lhs := unsafe.Pointer(&packedLHS[row*contractingLen])
+		for col := 0; col < width; col += kernelCols {
+			rhs := unsafe.Pointer(&packedRHS[col*contractingLen])
+			out := unsafe.Pointer(&output[(rowOffset+row)*outputRowStride+colOffset+col])
+			if accumulate {
+				avx512Kernel4x32AddFloat32(lhs, rhs, out, uintptr(contractingLen), outStride)
+			} else {
+				avx512Kernel4x32Float32(lhs, rhs, out, uintptr(contractingLen), outStride)
+			}
+		}
+	}
+	return true
 }

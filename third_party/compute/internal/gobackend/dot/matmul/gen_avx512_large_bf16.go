@@ -211,6 +211,13 @@ func avx512LargeMatrixSliceBFloat16( //alt:bf16
 			for lhsPanelRowIdx := rowStart; lhsPanelRowIdx < rowEnd; lhsPanelRowIdx += params.LHSPanelCrossSize {
 				lhsPanelHeight := min(params.LHSPanelCrossSize, rowEnd-lhsPanelRowIdx)
 				avx512PackLHSKernelRows4(lhsMatrix, packedLHS, lhsPanelRowIdx, contractingPanelIdx, contractingSize, lhsPanelHeight, contractingPanelWidth, params.LHSL1KernelRows) //alt:f32|bf16|f16|f64
+				isFirstContractingPanel := contractingPanelIdx == 0
+
+				// estil patch: float32 panels of whole tiles go straight into the output (avx512_kernel_asm.go).
+				//alt:f32 if avx512KernelIntoOutputFloat32(packedLHS, packedRHS, outputMatrix, lhsPanelRowIdx, rhsPanelColIdx, rhsCrossSize,
+				//alt:f32 contractingPanelWidth, lhsPanelHeight, rhsPanelWidth, !isFirstContractingPanel) {
+				//alt:f32 continue
+				//alt:f32 }
 
 				// estil patch: float32 runs the assembly kernel (avx512_kernel_asm.go).
 				//alt:f32 avx512LargeKernelAsmFloat32(
@@ -224,7 +231,6 @@ func avx512LargeMatrixSliceBFloat16( //alt:bf16
 				)
 
 				// Accumulate (or write) packedOutput to output.
-				isFirstContractingPanel := contractingPanelIdx == 0
 				avx512ApplyPackedOutputFloat32( //alt:f32|bf16|f16
 					//alt:f64  avx512ApplyPackedOutputFloat64(
 					packedOutput, outputMatrix,
