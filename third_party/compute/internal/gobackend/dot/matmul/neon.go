@@ -139,7 +139,7 @@ func neonLargeFloat32(
 		return
 	}
 
-	workChan := make(chan workItem, max(2000, 2*maxWorkers))
+	workChan := make(chan workItem, workChannelSize(batchSize, maxWorkers))
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		feedWorkItems(batchSize, lhsCrossSize, rhsCrossSize, &params, maxWorkers, workChan)
