@@ -347,6 +347,10 @@ func (p *im2colPlan) fillColumnsChannelsFirst(row []float32, b, k, y0, n int) {
 	ky, kx := tap/p.kW, tap%p.kW
 	plane := p.inputFlat[(b*p.inC+c)*p.inH*p.inW:][:p.inH*p.inW]
 	offsetX := kx*p.dilationW - p.padW // ix = x·strideW + offsetX
+	if p.strideH == 1 && p.strideW == 1 && p.dilationH == 1 && p.dilationW == 1 && p.outW == p.inW {
+		p.fillShiftedPlane(row, plane, ky-p.padH, offsetX, y0, n)
+		return
+	}
 	for y := y0; y < y0+n; y++ {
 		dst := row[(y-y0)*p.outW:][:p.outW]
 		iy := y*p.strideH + ky*p.dilationH - p.padH
@@ -371,6 +375,49 @@ func (p *im2colPlan) fillColumnsChannelsFirst(row []float32, b, k, y0, n int) {
 			} else {
 				dst[x] = 0
 			}
+		}
+	}
+}
+
+// fillShiftedPlane is fillColumnsChannelsFirst for stride 1, no dilation and an output as wide as
+// the input (VGG's "same" 3×3 convolutions): the output rows [y0, y0+n) of the tap are then the
+// plane read from offset (y0+offsetY)·width + offsetX on, as one run, with the rows that fall in
+// the vertical padding cleared, and the offsetX columns at the left or right edge, which the run
+// took from the next or previous row, cleared. On a 16×16 map this is one copy of 256 values
+// and 16 stores, where the row-by-row path made 16 copies of 16 values (a third of the
+// convolution's time went into those calls).
+func (p *im2colPlan) fillShiftedPlane(row, plane []float32, offsetY, offsetX, y0, n int) {
+	width := p.outW
+	row = row[:n*width]
+	// Output rows y whose input row y + offsetY is inside the plane: [lo, hi).
+	lo, hi := max(y0, -offsetY), min(y0+n, p.inH-offsetY)
+	if hi <= lo {
+		clear(row)
+		return
+	}
+	clear(row[:(lo-y0)*width])
+	clear(row[(hi-y0)*width:])
+	dst := row[(lo-y0)*width : (hi-y0)*width]
+	start := (lo+offsetY)*width + offsetX // dst[i] = plane[start+i] where that is inside the plane
+	a, b := min(max(-start, 0), len(dst)), max(min(len(plane)-start, len(dst)), 0)
+	if b <= a {
+		clear(dst)
+		return
+	}
+	clear(dst[:a])
+	copy(dst[a:b], plane[start+a:])
+	clear(dst[b:])
+	// The edge columns, a store each (a clear call per row would cost what the copies did).
+	from, to := 0, 0 // columns [from, to) of each row to zero
+	switch {
+	case offsetX < 0:
+		from, to = 0, min(-offsetX, width)
+	case offsetX > 0:
+		from, to = max(width-offsetX, 0), width
+	}
+	for r := 0; r < len(dst); r += width {
+		for x := r + from; x < r+to; x++ {
+			dst[x] = 0
 		}
 	}
 }
