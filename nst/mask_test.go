@@ -368,8 +368,13 @@ func TestLabelMask(t *testing.T) {
 
 // TestGuideTakesTheStyleFromItsRegion gives one style picture, stripes on its left half and the
 // checkerboard on its right, with a guide on its left half only: the whole result must take the
-// stripes' statistics, at most 0.7× as far (gramDistance) from the stripes' Gram matrices as from
-// the checkerboard's; the same picture guided to its right half must give the opposite.
+// stripes' statistics; the same picture guided to its right half must take the checkerboard's.
+// "Take" is measured against the same picture without a guide, run alike: the ratio of the
+// result's distance (gramDistance) to the guided region's Gram matrices over its distance to the
+// other region's must be at most 0.7× the unguided result's ratio. (An absolute bound on the
+// ratio, 0.7, sat inside the spread that float rounding alone gives after 100 L-BFGS iterations:
+// 0.66–0.71 for the stripes across the AVX-512, AVX2 and generic kernels and two summation
+// orders, against 1.26 unguided; the checkerboard gave 0.31–0.33 against 0.79.)
 func TestGuideTakesTheStyleFromItsRegion(t *testing.T) {
 	const w, h = 64, 64
 	content := images.Lighthouse(w, h)
@@ -387,21 +392,29 @@ func TestGuideTakesTheStyleFromItsRegion(t *testing.T) {
 	tr := NewTransfer(tinyModel(t, NativeLowering))
 	tr.Iterations = 100
 	stripesG, checkerG := regionGrams(t, tr, st, nil), regionGrams(t, tr, ch, nil)
+	run := func(guide image.Image) [][]float64 { // guide nil: none
+		t.Helper()
+		res, err := tr.Run(context.Background(), content, []Style{{Image: half, Weight: 1, Guide: guide}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return regionGrams(t, tr, res.Image, nil)
+	}
+	unguided := run(nil)
 	for _, tc := range []struct {
 		left       bool
 		own, other [][]float64
 		name       string
 	}{{true, stripesG, checkerG, "stripes"}, {false, checkerG, stripesG, "checker"}} {
-		res, err := tr.Run(context.Background(), content, []Style{{Image: half, Weight: 1, Guide: halfMask(w, h, tc.left)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := regionGrams(t, tr, res.Image, nil)
+		g := run(halfMask(w, h, tc.left))
 		own, other := gramDistance(g, tc.own, tr.Loss.StyleLayers), gramDistance(g, tc.other, tr.Loss.StyleLayers)
-		t.Logf("guide on the %s: distance to %s %.3f, to the other %.3f", tc.name, tc.name, own, other)
-		if !(own <= 0.7*other) {
-			t.Errorf("guided to the %s half, the result is %.3f from the %s's Gram matrices and %.3f from the other's, want at most 0.7× as far",
-				tc.name, own, tc.name, other)
+		ownUnguided, otherUnguided := gramDistance(unguided, tc.own, tr.Loss.StyleLayers), gramDistance(unguided, tc.other, tr.Loss.StyleLayers)
+		t.Logf("guide on the %s: distance to %s %.3f, to the other %.3f (ratio %.3f); unguided %.3f and %.3f (ratio %.3f)",
+			tc.name, tc.name, own, other, own/other, ownUnguided, otherUnguided, ownUnguided/otherUnguided)
+		if !(own/other <= 0.7*ownUnguided/otherUnguided) {
+			t.Errorf("guided to the %s half, the result is %.3f from the %s's Gram matrices and %.3f from the other's (ratio %.3f); "+
+				"unguided, %.3f and %.3f (ratio %.3f): want the guided ratio at most 0.7× the unguided one",
+				tc.name, own, tc.name, other, own/other, ownUnguided, otherUnguided, ownUnguided/otherUnguided)
 		}
 	}
 }
