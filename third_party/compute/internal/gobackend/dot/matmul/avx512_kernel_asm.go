@@ -22,10 +22,11 @@ import (
 
 // avx512Kernel4x32Float32 computes one 4×32 output tile: for r in 0..3,
 // out[r·outStride : r·outStride+32] = Σ_k lhs[4k+r] · rhs[32k : 32k+32], with lhs and rhs the
-// packed panels (lhs [contractingLen][4], rhs [contractingLen][32]) and outStride in bytes.
+// packed panels (lhs [contractingLen][4], rhs [contractingLen][32]) and outStride in bytes; with
+// add != 0 it adds the tile to what out holds (+=) instead.
 //
 //go:noescape
-func avx512Kernel4x32Float32(lhs, rhs, out unsafe.Pointer, contractingLen, outStride uintptr)
+func avx512Kernel4x32Float32(lhs, rhs, out unsafe.Pointer, contractingLen, outStride, add uintptr)
 
 // avx512LargeKernelAsmFloat32 is avx512LargeKernelFloat32 (same arguments, same result) with
 // each tile computed by avx512Kernel4x32Float32.
@@ -50,16 +51,10 @@ func avx512LargeKernelAsmFloat32(
 		lhs := unsafe.Pointer(&packedLHS[row*contractingLen])
 		for col := 0; col < rhsActiveCols; col += kernelCols {
 			avx512Kernel4x32Float32(lhs, unsafe.Pointer(&packedRHS[col*contractingLen]),
-				unsafe.Pointer(&packedOutput[row*rhsPanelCols+col]), uintptr(contractingLen), outStride)
+				unsafe.Pointer(&packedOutput[row*rhsPanelCols+col]), uintptr(contractingLen), outStride, 0)
 		}
 	}
 }
-
-// avx512Kernel4x32AddFloat32 is avx512Kernel4x32Float32 adding the tile to out instead of
-// writing it: out[r·outStride : r·outStride+32] += Σ_k lhs[4k+r] · rhs[32k : 32k+32].
-//
-//go:noescape
-func avx512Kernel4x32AddFloat32(lhs, rhs, out unsafe.Pointer, contractingLen, outStride uintptr)
 
 // MatMulIntoOutputEnv is the environment variable that turns off, when "false", the float32
 // AVX-512 kernel's writing straight into the output (avx512KernelIntoOutputFloat32).
@@ -90,16 +85,16 @@ func avx512KernelIntoOutputFloat32(
 	_ = packedRHS[contractingLen*width-1]
 	_ = output[(rowOffset+height-1)*outputRowStride+colOffset+width-1]
 	outStride := uintptr(outputRowStride * 4)
+	add := uintptr(0)
+	if accumulate {
+		add = 1
+	}
 	for row := 0; row < height; row += kernelRows {
 		lhs := unsafe.Pointer(&packedLHS[row*contractingLen])
 		for col := 0; col < width; col += kernelCols {
 			rhs := unsafe.Pointer(&packedRHS[col*contractingLen])
 			out := unsafe.Pointer(&output[(rowOffset+row)*outputRowStride+colOffset+col])
-			if accumulate {
-				avx512Kernel4x32AddFloat32(lhs, rhs, out, uintptr(contractingLen), outStride)
-			} else {
-				avx512Kernel4x32Float32(lhs, rhs, out, uintptr(contractingLen), outStride)
-			}
+			avx512Kernel4x32Float32(lhs, rhs, out, uintptr(contractingLen), outStride, add)
 		}
 	}
 	return true
