@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/estil-nst/estil/internal/testutil"
 )
 
 // TestClassroomHub is a class of three on one server, as docker/classroom/jupyterhub_config.py
@@ -37,9 +39,7 @@ import (
 // It logs what each student cost (CPU seconds of the kernel's start, the first cell, a later cell,
 // the notebook; memory idle and at peak): the README's sizing table quotes them.
 func TestClassroomHub(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping the classroom hub in -short mode")
-	}
+	testutil.SkipIfShort(t, "starts a classroom hub")
 	if os.Getenv(hubInsideEnv) == "" {
 		runInNetworkNamespace(t)
 		return

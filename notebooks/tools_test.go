@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/estil-nst/estil/internal/testutil"
 )
 
 // need skips the test when a tool it needs is missing, or fails it under CI (CI=1, as .ci/run
@@ -26,9 +28,7 @@ func need(t *testing.T, ok bool, what string) {
 // needJupyter checks for jupyter nbconvert and GoNB's kernel, and returns jupyter's path.
 func needJupyter(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping notebook execution in -short mode")
-	}
+	testutil.SkipIfShort(t, "executes notebooks")
 	jupyter, err := exec.LookPath("jupyter")
 	need(t, err == nil, "jupyter (apt-get install jupyter-notebook jupyter-nbconvert)")
 	err = exec.Command(jupyter, "nbconvert", "--version").Run()

@@ -15,6 +15,8 @@ import (
 	"github.com/estil-nst/estil/nst/internal/featuretest"
 	"github.com/estil-nst/estil/nst/styleloss"
 	"github.com/estil-nst/estil/weights"
+
+	"github.com/estil-nst/estil/internal/testutil"
 )
 
 // The style losses' tests: each loss against its formula computed here in float64, pair by pair;
@@ -626,9 +628,7 @@ func fullRandom(t testing.TB) *Model {
 // pictures at 64 px with VGG19's random weights, each loss's style terms start within a factor
 // of 2 of the Gram loss's. With -v it prints Σ_l w_l·E_l of each (the balance's divisor).
 func TestStyleLossBalances(t *testing.T) {
-	if testing.Short() {
-		t.Skip("full-size VGG19")
-	}
+	testutil.SkipIfShort(t, "full-size VGG19")
 	m := fullRandom(t)
 	var gram float64
 	for _, loss := range StyleLosses() {

@@ -13,6 +13,8 @@ import (
 	"github.com/estil-nst/estil/explain"
 	"github.com/estil-nst/estil/notebooks/nbkit"
 	"github.com/estil-nst/estil/nst"
+
+	"github.com/estil-nst/estil/internal/testutil"
 )
 
 // inLanguages runs f with explain's language set to each of the two, as a notebook does.
@@ -118,9 +120,7 @@ func TestExerciseTexts(t *testing.T) {
 // languages: the teacher's copy passes every check, the student's compiles and every check says
 // the function is still a TODO. (About 20 s on 2 cores: two programs are linked.)
 func TestExerciseCellsRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and links two programs")
-	}
+	testutil.SkipIfShort(t, "builds and links two programs")
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		if os.Getenv("CI") != "" {
