@@ -207,6 +207,10 @@ func chunkRows(budgetBytes, outW, width, total int) int {
 // convIm2colBudgetBytes (one output row at least): unchunked, channels first needs
 // kH·kW·inC × outH·outW floats, 604 MB for VGG19's conv1_2 at 512×512.
 func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, output *gobackend.Buffer) error {
+	if p.tapProductsApply() { // few output channels (convgeneral_tapproducts.go)
+		convTapProductsRuns.Add(1)
+		return execConvTapProducts(backend, p, input, kernel, output)
+	}
 	p.inputFlat, p.kernelFlat, p.outpt = input.Flat.([]float32), kernel.Flat.([]float32), output.Flat.([]float32)
 	matrix := p.kernelFlat
 	if !p.kernelIsMatrix {

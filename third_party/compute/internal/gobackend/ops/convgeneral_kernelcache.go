@@ -37,6 +37,7 @@ var convKernelCacheEnabled = func() bool {
 // derived values depend on besides the kernel's contents.
 type kernelDerivation struct {
 	winograd                                                       bool // U = G·g·Gᵀ; else im2col's packed matrix
+	tapRows                                                        bool // the tap-products path's [outC·kH·kW, inC]
 	channelsFirst                                                  bool
 	reversed                                                       [2]bool
 	kH, kW, inC, outC, kSpatial0, kSpatial1, kInStride, kOutStride int

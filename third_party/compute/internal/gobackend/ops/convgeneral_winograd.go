@@ -109,7 +109,8 @@ func readWinogradMinPixels() int {
 func (p *im2colPlan) winogradApplies() bool {
 	return convWinogradEnabled && p.kH == 3 && p.kW == 3 && p.strideH == 1 && p.strideW == 1 &&
 		p.dilationH == 1 && p.dilationW == 1 && p.batch*p.outH*p.outW >= convWinogradMinPixels &&
-		(p.inC >= winogradMinInChannels || convWinogradMinPixels == 0)
+		(p.inC >= winogradMinInChannels || convWinogradMinPixels == 0) &&
+		!p.tapProductsApply() // few output channels: tap products do less work
 }
 
 // execConvGeneralWinograd is the ConvGeneral executor: the Winograd path where it applies, else

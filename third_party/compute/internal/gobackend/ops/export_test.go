@@ -49,3 +49,21 @@ func SetConvKernelCache(enabled bool) (previous bool) {
 	previous, convKernelCacheEnabled = convKernelCacheEnabled, enabled
 	return previous
 }
+
+// SetConvTapProducts turns ConvGeneral's tap-products path on or off; it returns the previous
+// setting.
+func SetConvTapProducts(enabled bool) (previous bool) {
+	previous, convTapProductsEnabled = convTapProductsEnabled, enabled
+	return previous
+}
+
+// ConvTapProductsRuns returns how many convolutions the tap-products path has run since the
+// process started.
+func ConvTapProductsRuns() int64 { return convTapProductsRuns.Load() }
+
+// ConvTapProductsApplyFor reports whether the tap-products path runs a k×k convolution from cin
+// to cout channels, channels first or last.
+func ConvTapProductsApplyFor(cin, cout, k int, channelsFirst bool) bool {
+	p := im2colPlan{channelsFirst: channelsFirst, inC: cin, outC: cout, kH: k, kW: k}
+	return p.tapProductsApply()
+}

@@ -28,3 +28,13 @@ func ExecTransposeBoth(backend *gobackend.Backend, operand *gobackend.Buffer, pe
 	generic, err = execTranspose(backend, node, []*gobackend.Buffer{operand}, []bool{false})
 	return registered, generic, err
 }
+
+// ExecTransposeFast runs Transpose(operand, permutations) with the registered executor only.
+func ExecTransposeFast(backend *gobackend.Backend, operand *gobackend.Buffer, permutations []int) (*gobackend.Buffer, error) {
+	shape, err := shapeinference.Transpose(operand.RawShape, permutations)
+	if err != nil {
+		return nil, err
+	}
+	node := &gobackend.Node{OpType: compute.OpTypeTranspose, Shape: shape, Data: permutations}
+	return execTransposeBlocked(backend, node, []*gobackend.Buffer{operand}, []bool{false})
+}

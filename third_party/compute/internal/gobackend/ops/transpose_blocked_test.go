@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/internal/gobackend"
 	"github.com/gomlx/compute/internal/gobackend/ops"
 	"github.com/gomlx/compute/shapes"
 )
@@ -123,5 +124,30 @@ func TestTransposeBlocked(t *testing.T) {
 				t.Errorf("%s: fast transpose differs from the generic one", name)
 			}
 		}
+	}
+}
+
+// BenchmarkTransposeBlocked times the fast transpose on the shapes estil's evaluations transpose:
+// the Gram matrices' gradients (d×d, a power-of-two row stride) and the image's HWC ↔ CHW.
+//
+//	go test ./internal/gobackend/ops -run '^$' -bench TransposeBlocked
+func BenchmarkTransposeBlocked(b *testing.B) {
+	rng := rand.New(rand.NewPCG(15, 2))
+	for _, dims := range [][]int{{512, 512}, {256, 256}, {1024, 1024}, {500, 500}, {64, 4096}, {4096, 3}} {
+		b.Run(fmt.Sprintf("%dx%d", dims[0], dims[1]), func(b *testing.B) {
+			shape := shapes.Make(dtypes.Float32, dims...)
+			operand, err := backend.BufferFromFlatData(0, randomFloat32s(rng, shape.Size()), shape)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				out, err := ops.ExecTransposeFast(backend, operand.(*gobackend.Buffer), []int{1, 0})
+				if err != nil {
+					b.Fatal(err)
+				}
+				backend.PutBuffer(out)
+			}
+			b.ReportMetric(float64(8*shape.Size())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
 	}
 }
