@@ -58,8 +58,18 @@ func execWhereFloat32(conditionBuf, onTrueBuf, onFalseBuf, outputBuf *gobackend.
 }
 
 // whereFloat32 sets output[i] to onTrue[i] or onFalse[i] (onTrue[0] or onFalse[0] where that value
-// is a scalar) by condition[i], one loop per case so that each has no index arithmetic.
+// is a scalar) by condition[i]: 16 at a time where the AVX-512 loops run (patch 23,
+// float32_simd_avx512.go), else by whereFloat32Loops.
 func whereFloat32(condition []bool, onTrue, onFalse, output []float32, onTrueIsScalar, onFalseIsScalar bool) {
+	if float32SIMD {
+		whereFloat32SIMD(condition, onTrue, onFalse, output, onTrueIsScalar, onFalseIsScalar)
+		return
+	}
+	whereFloat32Loops(condition, onTrue, onFalse, output, onTrueIsScalar, onFalseIsScalar)
+}
+
+// whereFloat32Loops is whereFloat32 in Go, one loop per case so that each has no index arithmetic.
+func whereFloat32Loops(condition []bool, onTrue, onFalse, output []float32, onTrueIsScalar, onFalseIsScalar bool) {
 	n := len(condition)
 	output = output[:n]
 	switch {

@@ -92,9 +92,9 @@ func registerParallelElementwise() {
 		parallelElementwiseExecutors[op] = exec
 		gobackend.SetNodeExecutor(op, gobackend.PriorityTyped, exec)
 	}
-	bin(compute.OpTypeAdd, execAdd, lhsScalarSwap, execAddNumericGeneric[float32])
-	bin(compute.OpTypeMul, execMul, lhsScalarSwap, execMulNumericGeneric[float32])
-	bin(compute.OpTypeSub, execSub, lhsScalarDirect, execSubNumericGeneric[float32])
+	bin(compute.OpTypeAdd, execAdd, lhsScalarSwap, addFloat32)
+	bin(compute.OpTypeMul, execMul, lhsScalarSwap, mulFloat32)
+	bin(compute.OpTypeSub, execSub, lhsScalarDirect, subFloat32)
 	bin(compute.OpTypeDiv, execDiv, lhsScalarDirect, execDivNumericGeneric[float32])
 	bin(compute.OpTypePow, execPow, lhsScalarDirect, execPowFloatGeneric[float32])
 	bin(compute.OpTypeMax, execMax, lhsScalarSwap, execMaxNumericGeneric[float32])
@@ -102,7 +102,7 @@ func registerParallelElementwise() {
 	cmp(compute.OpTypeEqual, execEqual, lhsScalarNone, execEqualNumericGeneric[float32])
 	cmp(compute.OpTypeNotEqual, execNotEqual, lhsScalarNone, execNotEqualNumericGeneric[float32])
 	cmp(compute.OpTypeGreaterOrEqual, execGreaterOrEqual, lhsScalarDirect, execGreaterOrEqualNumericGeneric[float32])
-	cmp(compute.OpTypeGreaterThan, execGreaterThan, lhsScalarDirect, execGreaterThanNumericGeneric[float32])
+	cmp(compute.OpTypeGreaterThan, execGreaterThan, lhsScalarDirect, greaterThanFloat32)
 	cmp(compute.OpTypeLessOrEqual, execLessOrEqual, lhsScalarDirect, execLessOrEqualNumericGeneric[float32])
 	cmp(compute.OpTypeLessThan, execLessThan, lhsScalarDirect, execLessThanNumericGeneric[float32])
 
