@@ -211,6 +211,10 @@ func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, out
 		convTapProductsRuns.Add(1)
 		return execConvTapProducts(backend, p, input, kernel, output)
 	}
+	if p.pixelRowsApply() { // small maps (convgeneral_pixelrows.go)
+		convPixelRowsRuns.Add(1)
+		return execConvPixelRows(backend, p, input, kernel, output)
+	}
 	p.inputFlat, p.kernelFlat, p.outpt = input.Flat.([]float32), kernel.Flat.([]float32), output.Flat.([]float32)
 	matrix := p.kernelFlat
 	if !p.kernelIsMatrix {

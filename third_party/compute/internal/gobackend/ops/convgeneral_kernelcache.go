@@ -38,6 +38,7 @@ var convKernelCacheEnabled = func() bool {
 type kernelDerivation struct {
 	winograd                                                       bool // U = G·g·Gᵀ; else im2col's packed matrix
 	tapRows                                                        bool // the tap-products path's [outC·kH·kW, inC]
+	pixelRows                                                      bool // the pixel-rows path's kernelᵀ [inC·kH·kW, outC]
 	channelsFirst                                                  bool
 	reversed                                                       [2]bool
 	kH, kW, inC, outC, kSpatial0, kSpatial1, kInStride, kOutStride int

@@ -94,15 +94,8 @@ func testConvTapProductsMatchesGeneric(t *testing.T) {
 		}
 		// The three sum the same products in different orders: float32 rounding bounds their
 		// difference by a multiple of Σ|w·x|, which the generic executor computes on |w| and |x|.
-		abs := func(v []float32) []float32 {
-			a := make([]float32, len(v))
-			for i, x := range v {
-				a[i] = float32(math.Abs(float64(x)))
-			}
-			return a
-		}
 		ops.SetConvIm2col(false)
-		magnitude := execConv(t, name, inputShape, kernelShape, abs(input), abs(kernel), reverse, axes, strides, paddings, dilations)
+		magnitude := execConv(t, name, inputShape, kernelShape, absFloats(input), absFloats(kernel), reverse, axes, strides, paddings, dilations)
 		ops.SetConvIm2col(true)
 		for i := range fast {
 			tolerance := 2e-6*float64(magnitude[i]) + 1e-7

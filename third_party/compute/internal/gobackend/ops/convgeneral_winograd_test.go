@@ -260,6 +260,12 @@ func BenchmarkConvWinograd(b *testing.B) {
 }
 
 func benchmarkConv3x3(b *testing.B, cin, cout, size int, gradient bool) {
+	benchmarkConv3x3Kernel(b, cin, cout, size, gradient, false)
+}
+
+// benchmarkConv3x3Kernel is benchmarkConv3x3 with the kernel's buffer marked constant or not (a
+// constant kernel's derived forms are kept by patch 13's cache, as for estil's frozen weights).
+func benchmarkConv3x3Kernel(b *testing.B, cin, cout, size int, gradient, constantKernel bool) {
 	axes := compute.ConvolveAxesConfig{
 		InputBatch: 0, InputChannels: 1, InputSpatial: []int{2, 3},
 		KernelOutputChannels: 0, KernelInputChannels: 1, KernelSpatial: []int{2, 3},
@@ -307,6 +313,9 @@ func benchmarkConv3x3(b *testing.B, cin, cout, size int, gradient bool) {
 		return buf
 	}
 	inputs := []compute.Buffer{buffer(inputShape), buffer(kernelShape)}
+	if constantKernel {
+		inputs[1].(*gobackend.Buffer).MarkConstant()
+	}
 	flops := 2 * float64(cin*cout*9*size*size)
 	for b.Loop() {
 		out, err := exec.Execute(inputs, nil, 0)

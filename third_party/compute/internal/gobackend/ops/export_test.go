@@ -67,3 +67,20 @@ func ConvTapProductsApplyFor(cin, cout, k int, channelsFirst bool) bool {
 	p := im2colPlan{channelsFirst: channelsFirst, inC: cin, outC: cout, kH: k, kW: k}
 	return p.tapProductsApply()
 }
+
+// SetConvPixelRows turns ConvGeneral's pixel-rows path on or off; it returns the previous setting.
+func SetConvPixelRows(enabled bool) (previous bool) {
+	previous, convPixelRowsEnabled = convPixelRowsEnabled, enabled
+	return previous
+}
+
+// ConvPixelRowsRuns returns how many convolutions the pixel-rows path has run since the process
+// started.
+func ConvPixelRowsRuns() int64 { return convPixelRowsRuns.Load() }
+
+// ConvPixelRowsApplyFor reports whether the pixel-rows path runs a channels-first convolution to
+// outC channels on a map of outH×outW pixels.
+func ConvPixelRowsApplyFor(outC, outH, outW int) bool {
+	p := im2colPlan{channelsFirst: true, outC: outC, outH: outH, outW: outW}
+	return p.pixelRowsApply()
+}
