@@ -6,7 +6,15 @@ package ops
 // AVX-512 loops (patch 23, float32_simd_avx512.go) for same-shaped operands or one scalar, the
 // generic ones otherwise.
 
-import "github.com/gomlx/compute/shapes"
+import (
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+)
+
+// hasSIMDLoop lists the binary ops whose chunk function below has an AVX-512 loop.
+var hasSIMDLoop = map[compute.OpType]bool{
+	compute.OpTypeAdd: true, compute.OpTypeMul: true, compute.OpTypeSub: true, compute.OpTypeGreaterThan: true,
+}
 
 // simdOperands reports whether a chunk is one the AVX-512 loops take: the lhs as long as the
 // output and the rhs too or a single value; or, where the op has such a loop (lhsScalar), the

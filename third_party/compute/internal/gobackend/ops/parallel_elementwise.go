@@ -79,14 +79,14 @@ var parallelElementwiseExecutors = map[compute.OpType]gobackend.NodeExecutor{}
 
 func registerParallelElementwise() {
 	bin := func(op compute.OpType, serial gobackend.NodeExecutor, mode lhsScalarMode, fn binaryF32) {
-		exec := parallelBinaryExecutor(serial, mode, func(l, r []float32, out any, lo, hi int, ls, rs, os shapes.Shape) {
+		exec := parallelBinaryExecutor(serial, mode, hasSIMDLoop[op], func(l, r []float32, out any, lo, hi int, ls, rs, os shapes.Shape) {
 			fn(l, r, out.([]float32)[lo:hi], ls, rs, os)
 		})
 		parallelElementwiseExecutors[op] = exec
 		gobackend.SetNodeExecutor(op, gobackend.PriorityTyped, exec)
 	}
 	cmp := func(op compute.OpType, serial gobackend.NodeExecutor, mode lhsScalarMode, fn compareF32) {
-		exec := parallelBinaryExecutor(serial, mode, func(l, r []float32, out any, lo, hi int, ls, rs, os shapes.Shape) {
+		exec := parallelBinaryExecutor(serial, mode, hasSIMDLoop[op], func(l, r []float32, out any, lo, hi int, ls, rs, os shapes.Shape) {
 			fn(l, r, out.([]bool)[lo:hi], ls, rs, os)
 		})
 		parallelElementwiseExecutors[op] = exec
@@ -179,7 +179,10 @@ func runChunks(backend *gobackend.Backend, n, chunks, align int, fn func(lo, hi 
 // parallelBinaryExecutor wraps the serial executor of a binary op: float32 operands of the same
 // shape, one of them of size 1, or a rhs that is one scalar per row of the output (e.g. a bias
 // [C,1,1] added to [C,H,W]) run in parallel.
-func parallelBinaryExecutor(serial gobackend.NodeExecutor, mode lhsScalarMode,
+//
+// Where the op has an AVX-512 loop (simd, patch 23) and it runs, operands too small to split run
+// that loop on the calling goroutine instead of the serial executor's generic loop.
+func parallelBinaryExecutor(serial gobackend.NodeExecutor, mode lhsScalarMode, simd bool,
 	chunk func(lhs, rhs []float32, output any, lo, hi int, lhsShape, rhsShape, outputShape shapes.Shape)) gobackend.NodeExecutor {
 	return func(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobackend.Buffer, inputsOwned []bool) (*gobackend.Buffer, error) {
 		lhsIn, rhsIn := inputs[0], inputs[1]
@@ -221,7 +224,17 @@ func parallelBinaryExecutor(serial gobackend.NodeExecutor, mode lhsScalarMode,
 		}
 		chunks := parallelChunks(backend, n)
 		if chunks == 0 {
-			return serial(backend, node, inputs, inputsOwned)
+			if !simd || !float32SIMD || !parallelElementwiseEnabled {
+				return serial(backend, node, inputs, inputsOwned)
+			}
+			chunks = 1 // one chunk, on this goroutine
+		}
+		runChunks := func(backend *gobackend.Backend, n, chunks, align int, fn func(lo, hi int)) {
+			if chunks <= 1 {
+				fn(0, n)
+				return
+			}
+			runChunks(backend, n, chunks, align, fn)
 		}
 		lhs, rhs, output, _, _ := binaryOperandsAndOutputForExecution(backend, node, inputs, inputsOwned, node.Shape)
 		if output == nil {
