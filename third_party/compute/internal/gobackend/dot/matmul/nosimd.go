@@ -226,7 +226,11 @@ func feedWorkItems(
 		return // We are finished.
 	}
 	splitFactor := (maxWorkers + batchCountRemaining - 1) / batchCountRemaining
-	if lhsCrossSize > rhsCrossSize {
+	// Each item packs all of the side that is not split. On a tie the LHS is split (estil patch 25):
+	// in a channels-first convolution the LHS is the kernel, read from memory, and the RHS the
+	// column matrix just written, still in cache; split on the RHS, every worker read the whole
+	// kernel.
+	if lhsCrossSize >= rhsCrossSize {
 		// Split on the LHS dimension, in multiples of LHSPanelCrossSize.
 		lhsSplitSize := splitSize(lhsCrossSize, splitFactor, params.LHSPanelCrossSize, params.LHSL1KernelRows) // estil patch
 		batchStart := batchIdx

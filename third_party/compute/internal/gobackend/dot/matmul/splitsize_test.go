@@ -27,3 +27,39 @@ func TestSplitSize(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedWorkItemsSplitsTiesOnLHS checks which side a single product is split on (estil patch 25):
+// the longer one, and the LHS on a tie (a channels-first convolution's kernel, which every item
+// would otherwise pack whole), with the items covering the split side exactly.
+func TestFeedWorkItemsSplitsTiesOnLHS(t *testing.T) {
+	params := AVX512ParamsFloat32
+	for _, c := range []struct {
+		m, n    int
+		wantLHS bool
+	}{
+		{256, 256, true}, // VGG19's conv3_2 at 64 px: a tie
+		{512, 64, true},
+		{64, 4096, false},
+		{255, 256, false},
+	} {
+		ch := make(chan workItem, workChannelSize(1, 2))
+		feedWorkItems(1, c.m, c.n, &params, 2, ch)
+		covered, items := 0, 0
+		for item := range ch {
+			items++
+			lhs := item.lhsRowEnd-item.lhsRowStart < c.m
+			rhs := item.rhsColEnd-item.rhsColStart < c.n
+			if lhs != c.wantLHS || rhs == c.wantLHS {
+				t.Errorf("[%d×K]·[K×%d]: item %+v, want the split on the LHS: %v", c.m, c.n, item, c.wantLHS)
+			}
+			if c.wantLHS {
+				covered += item.lhsRowEnd - item.lhsRowStart
+			} else {
+				covered += item.rhsColEnd - item.rhsColStart
+			}
+		}
+		if want := map[bool]int{true: c.m, false: c.n}[c.wantLHS]; covered != want || items < 2 {
+			t.Errorf("[%d×K]·[K×%d]: %d items covering %d, want ≥ 2 covering %d", c.m, c.n, items, covered, want)
+		}
+	}
+}
