@@ -32,7 +32,9 @@ func TestSplitSize(t *testing.T) {
 // the longer one, and the LHS on a tie (a channels-first convolution's kernel, which every item
 // would otherwise pack whole), with the items covering the split side exactly.
 func TestFeedWorkItemsSplitsTiesOnLHS(t *testing.T) {
-	params := AVX512ParamsFloat32
+	params := CacheParams{ // AVX-512 float32's (avx512.go is amd64 only)
+		LHSL1KernelRows: 4, RHSL1KernelCols: 32, PanelContractingSize: 128, LHSPanelCrossSize: 24, RHSPanelCrossSize: 512,
+	}
 	for _, c := range []struct {
 		m, n    int
 		wantLHS bool
