@@ -123,6 +123,9 @@ func execReduceSumFloat32(operand, output *gobackend.Buffer, it *ReduceOutputIte
 func sumFloat32(values []float32) float32 {
 	var acc [16]float32
 	i := 0
+	if float32SIMD { // the same 16 sums, in one AVX-512 register (patch 23)
+		acc, i = sumFloat32x16(values)
+	}
 	for ; i+16 <= len(values); i += 16 {
 		v := (*[16]float32)(values[i : i+16])
 		for j := range acc {

@@ -158,3 +158,15 @@ func whereFloat32SIMD(condition []bool, onTrue, onFalse, output []float32, onTru
 		whereFloat32Loops(condition[i:], onTrue, onFalse, output[i:], onTrueIsScalar, onFalseIsScalar)
 	}
 }
+
+// sumFloat32x16 returns the 16 running sums of sumFloat32 (float32_loops.go) over the whole
+// blocks of 16 values, added in the same order (so the total is the same bit for bit), and how
+// many values they cover.
+func sumFloat32x16(values []float32) (acc [16]float32, n int) {
+	var sum archsimd.Float32x16
+	for ; n+16 <= len(values); n += 16 {
+		sum = sum.Add(archsimd.LoadFloat32x16Slice(values[n:]))
+	}
+	sum.Store(&acc)
+	return acc, n
+}

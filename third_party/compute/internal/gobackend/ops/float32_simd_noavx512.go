@@ -16,3 +16,5 @@ func greaterThanScalarFloat32SIMD(a []float32, c float32, out []bool) { panic("u
 func whereFloat32SIMD(condition []bool, onTrue, onFalse, output []float32, onTrueIsScalar, onFalseIsScalar bool) {
 	panic("unreachable")
 }
+
+func sumFloat32x16(values []float32) (acc [16]float32, n int) { panic("unreachable") }
