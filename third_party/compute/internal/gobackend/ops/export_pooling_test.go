@@ -52,3 +52,11 @@ func ExecMaxPoolGradient(backend *gobackend.Backend, operand, source *gobackend.
 	generic, err = execSelectAndScatter(backend, node, inputs, []bool{false, false})
 	return registered, generic, err
 }
+
+// ExecMaxPoolGradientFast runs SelectAndScatterMax of source over operand's 2×2 windows (stride
+// 2) with the registered executor only.
+func ExecMaxPoolGradientFast(backend *gobackend.Backend, operand, source *gobackend.Buffer, windowDimensions []int) (*gobackend.Buffer, error) {
+	node := &gobackend.Node{OpType: compute.OpTypeSelectAndScatterMax, Shape: operand.RawShape, Data: &selectAndScatterNode{
+		windowDimensions: windowDimensions, strides: windowDimensions}}
+	return execSelectAndScatterMaxTiled(backend, node, []*gobackend.Buffer{operand, source}, []bool{false, false})
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/internal/gobackend"
 	"github.com/gomlx/compute/internal/gobackend/ops"
 	"github.com/gomlx/compute/shapeinference"
 	"github.com/gomlx/compute/shapes"
@@ -49,6 +50,7 @@ func poolingCases() []poolingCase {
 		{dims: []int{5, 7, 9}, window: []int{1, 2, 2}, strides: []int{1, 2, 2}, fast: true},
 		{dims: []int{2, 3, 6, 5}, window: []int{1, 1, 2, 2}, fast: true},
 		{dims: []int{64, 33, 31}, window: []int{1, 2, 2}, fast: true},
+		{dims: []int{3, 6, 64}, window: []int{1, 2, 2}, fast: true}, // whole blocks of 16 windows (patch 26)
 		{dims: []int{16, th / 128, 129}, window: []int{1, 2, 2}, fast: true},
 		{dims: []int{1, 2, th / 32, 33}, window: []int{1, 1, 2, 2}, fast: true},
 		// Other tilings of the last two axes.
@@ -129,5 +131,38 @@ func TestFastPoolingOff(t *testing.T) {
 	}
 	if ops.FastPoolingRuns() != runs {
 		t.Error("the fast path ran while turned off")
+	}
+}
+
+// BenchmarkMaxPoolGradientTiled times VGG19's first two max pooling gradients at 64 px
+// ([64, 64, 64] and [128, 32, 32] to their halves), on ReLU-like values (a quarter zeros):
+//
+//	go test ./internal/gobackend/ops -run '^$' -bench MaxPoolGradientTiled   (GOMLX_SIMD_AVX512=false: the plain loop)
+func BenchmarkMaxPoolGradientTiled(b *testing.B) {
+	rng := rand.New(rand.NewPCG(26, 1))
+	for _, dims := range [][]int{{64, 64, 64}, {128, 32, 32}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", dims[0], dims[1], dims[2]), func(b *testing.B) {
+			shape := shapes.Make(dtypes.Float32, dims...)
+			values := randomFloat32s(rng, shape.Size())
+			for i := range values {
+				values[i] = max(values[i], 0)
+			}
+			buffer := func(shape shapes.Shape, flat []float32) *gobackend.Buffer {
+				buf, err := backend.BufferFromFlatData(0, flat, shape)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return buf.(*gobackend.Buffer)
+			}
+			x := buffer(shape, values)
+			source := buffer(shapes.Make(dtypes.Float32, dims[0], dims[1]/2, dims[2]/2), randomFloat32s(rng, shape.Size()/4))
+			for b.Loop() {
+				out, err := ops.ExecMaxPoolGradientFast(backend, x, source, []int{1, 2, 2})
+				if err != nil {
+					b.Fatal(err)
+				}
+				backend.PutBuffer(out)
+			}
+		})
 	}
 }
