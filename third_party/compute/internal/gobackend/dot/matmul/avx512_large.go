@@ -197,8 +197,14 @@ func avx512LargeMatrixSliceFloat32( //alt:f32
 				avx512PackRHSNonTransposed(rhsMatrix, packedRHS, contractingPanelIdx, rhsPanelColIdx, rhsCrossSize, contractingPanelWidth, rhsPanelWidth, params.RHSL1KernelCols)
 			} else {
 				// For LayoutTransposed, the rhs has the same layout as the lhs, so we use packLHS instead.
-				unsafePackLHS(rhsMatrix, packedRHS, rhsPanelColIdx, contractingPanelIdx, contractingSize,
-					rhsPanelWidth, contractingPanelWidth, params.RHSL1KernelCols)
+				if params.RHSL1KernelCols == 32 { //alt:f32
+					// estil patch: float32 transposes 16×16 blocks in registers (avx512_pack_transposed.go). //alt:f32
+					avx512PackRHSTransposedFloat32(rhsMatrix, packedRHS, rhsPanelColIdx, contractingPanelIdx, contractingSize, //alt:f32
+						rhsPanelWidth, contractingPanelWidth) //alt:f32
+				} else { //alt:f32
+					unsafePackLHS(rhsMatrix, packedRHS, rhsPanelColIdx, contractingPanelIdx, contractingSize,
+						rhsPanelWidth, contractingPanelWidth, params.RHSL1KernelCols)
+				} //alt:f32
 			}
 
 			// Loop 3 (ic): Tiling LHS cross axis (M), i.e. the output rows.
