@@ -147,6 +147,10 @@ func parallelChunks(backend *gobackend.Backend, n int) int {
 // runChunks runs fn(lo, hi) over [0, n) split into the given number of contiguous chunks, whose
 // boundaries are multiples of align (the last one ends at n), on the backend's workers.
 func runChunks(backend *gobackend.Backend, n, chunks, align int, fn func(lo, hi int)) {
+	if chunks <= 1 { // one chunk: on this goroutine, not counted as parallel (patch 23's small operands)
+		fn(0, n)
+		return
+	}
 	parallelElementwiseRuns.Add(1)
 	size := (n + chunks - 1) / chunks
 	size = (size + align - 1) / align * align
@@ -228,13 +232,6 @@ func parallelBinaryExecutor(serial gobackend.NodeExecutor, mode lhsScalarMode, s
 				return serial(backend, node, inputs, inputsOwned)
 			}
 			chunks = 1 // one chunk, on this goroutine
-		}
-		runChunks := func(backend *gobackend.Backend, n, chunks, align int, fn func(lo, hi int)) {
-			if chunks <= 1 {
-				fn(0, n)
-				return
-			}
-			runChunks(backend, n, chunks, align, fn)
 		}
 		lhs, rhs, output, _, _ := binaryOperandsAndOutputForExecution(backend, node, inputs, inputsOwned, node.Shape)
 		if output == nil {
