@@ -41,6 +41,8 @@ type ImplementationRegistration struct {
 	name     string
 	implFn   any
 	priority gobackend.RegisterPriority
+
+	prepackedLHS *PrepackedLHSFloat32 // estil patch 28 (prepacked.go); nil for most
 }
 
 var (

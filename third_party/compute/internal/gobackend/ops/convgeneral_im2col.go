@@ -216,22 +216,31 @@ func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, out
 		return execConvPixelRows(backend, p, input, kernel, output)
 	}
 	p.inputFlat, p.kernelFlat, p.outpt = input.Flat.([]float32), kernel.Flat.([]float32), output.Flat.([]float32)
-	matrix := p.kernelFlat
-	if !p.kernelIsMatrix {
-		// A constant kernel (convgeneral_kernelcache.go) is packed once, then kept.
-		matrix = cachedKernel(kernel, p.derivation(false), p.contracting*p.outC, func(dst []float32) { p.packKernel(backend, dst) })
-		if matrix == nil {
-			packed, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.contracting*p.outC))
-			if err != nil {
-				return err
-			}
-			defer backend.PutBuffer(packed)
-			matrix = packed.Flat.([]float32)
-			p.packKernel(backend, matrix)
+	// kernelMatrix returns the kernel as the [outC, K] matrix (channels first) or [K, outC], and
+	// what releases it.
+	kernelMatrix := func() (matrix []float32, release func(), err error) {
+		if p.kernelIsMatrix {
+			return p.kernelFlat, func() {}, nil
 		}
+		// A constant kernel (convgeneral_kernelcache.go) is packed once, then kept.
+		if matrix = cachedKernel(kernel, p.derivation(false), p.contracting*p.outC, func(dst []float32) { p.packKernel(backend, dst) }); matrix != nil {
+			return matrix, func() {}, nil
+		}
+		packed, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.contracting*p.outC))
+		if err != nil {
+			return nil, nil, err
+		}
+		matrix = packed.Flat.([]float32)
+		p.packKernel(backend, matrix)
+		return matrix, func() { backend.PutBuffer(packed) }, nil
 	}
 	pixels := p.outH * p.outW
 	if !p.channelsFirst {
+		matrix, release, err := kernelMatrix()
+		if err != nil {
+			return err
+		}
+		defer release()
 		// The output rows r = b·outH + y are contiguous in both cols and output: per chunk,
 		// [rows·outW, K] · [K, outC] straight into the output.
 		total := p.batch * p.outH
@@ -256,6 +265,29 @@ func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, out
 	if rows < p.outH {
 		rows = chunkRows(convIm2colBudgetBytes, p.outW, max(p.contracting, p.outC), p.outH)
 	}
+	// A constant kernel is kept packed for the matmul where it can take it so (patch 28,
+	// convgeneral_prepacked.go); else the matmul packs the [outC, K] matrix at each call.
+	var deriveMatrix func(dst []float32)
+	if !p.kernelIsMatrix {
+		deriveMatrix = func(dst []float32) { p.packKernel(backend, dst) }
+	}
+	packing, packedKernel := p.prepackedKernel(backend, kernel, p.derivation(false), 1, p.outC, p.contracting, rows*p.outW, deriveMatrix)
+	var matrix []float32
+	if packedKernel == nil {
+		var release func()
+		var err error
+		if matrix, release, err = kernelMatrix(); err != nil {
+			return err
+		}
+		defer release()
+	}
+	multiply := func(cols, out []float32, n int) { // out[outC, n] = kernel · cols[K, n]
+		if packedKernel != nil {
+			matmulPrepacked(backend, packing, packedKernel, cols, out, 1, p.outC, p.contracting, n)
+			return
+		}
+		p.matmul(backend, matrix, cols, out, p.outC, p.contracting, n)
+	}
 	cols, err := backend.GetBuffer(shapes.Make(dtypes.Float32, p.contracting, rows*p.outW))
 	if err != nil {
 		return err
@@ -278,10 +310,10 @@ func execConvIm2col(backend *gobackend.Backend, p im2colPlan, input, kernel, out
 			width := n * p.outW
 			parallelFor(backend, p.contracting, func(k int) { p.fillColumnsChannelsFirst(colsFlat[k*width:][:width], b, k, y0, n) })
 			if staging == nil {
-				p.matmul(backend, matrix, colsFlat, out, p.outC, p.contracting, pixels)
+				multiply(colsFlat, out, pixels)
 				continue
 			}
-			p.matmul(backend, matrix, colsFlat, staging, p.outC, p.contracting, width)
+			multiply(colsFlat, staging, width)
 			for o := range p.outC {
 				copy(out[o*pixels+y0*p.outW:][:width], staging[o*width:][:width])
 			}

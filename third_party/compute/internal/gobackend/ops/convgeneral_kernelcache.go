@@ -12,7 +12,11 @@ package ops
 // to a fifth of it at small sizes. When the kernel's buffer is marked constant
 // (gobackend.Buffer.MarkConstant: its owner promises not to change it while in use), the result
 // is kept, keyed by the buffer, the promise's number and the layout it was derived for, and used
-// again while the promise holds. Released buffers' entries are dropped at the next miss.
+// again while the promise holds. Released buffers' entries are dropped at the next miss, and so
+// are the other entries of the kernel being derived that read it the same way (the same axes
+// reversed): each convolution keeps one derived form of its kernel, that of the path its map's
+// size takes now. A kernel that two convolutions of different paths read the same way would be
+// derived again at each use (VGG19 has none).
 //
 // Set GOMLX_CONV_KERNEL_CACHE=false to derive every kernel at every execution, as before.
 
@@ -39,6 +43,7 @@ type kernelDerivation struct {
 	winograd                                                       bool // U = G·g·Gᵀ; else im2col's packed matrix
 	tapRows                                                        bool // the tap-products path's [outC·kH·kW, inC]
 	pixelRows                                                      bool // the pixel-rows path's kernelᵀ [inC·kH·kW, outC]
+	prepacked                                                      bool // packed for the matmul (dot.PrepackedLHSFloat32)
 	channelsFirst                                                  bool
 	reversed                                                       [2]bool
 	kH, kW, inC, outC, kSpatial0, kSpatial1, kInStride, kOutStride int
@@ -83,6 +88,17 @@ func cachedKernel(kernel *gobackend.Buffer, what kernelDerivation, size int, der
 		kernelCache.hits.Add(1)
 		return e.values
 	}
+	for k, e := range kernelCache.entries {
+		switch {
+		case k.buffer.Constant() != e.generation: // a released buffer or a broken promise
+			delete(kernelCache.entries, k)
+		case k.buffer == kernel && k.what.reversed == what.reversed:
+			// The same kernel read the same way, derived for another path (patch 28): a
+			// convolution whose path changed with its map's size (a network run at another
+			// size). Kept, such entries added up to 120 MB over VGG19's sizes 64, 128 and 256 px.
+			delete(kernelCache.entries, k)
+		}
+	}
 	kernelCache.Unlock()
 	values := make([]float32, size)
 	derive(values)
@@ -90,11 +106,6 @@ func cachedKernel(kernel *gobackend.Buffer, what kernelDerivation, size int, der
 	defer kernelCache.Unlock()
 	if kernelCache.entries == nil {
 		kernelCache.entries = map[kernelCacheKey]kernelCacheEntry{}
-	}
-	for k, e := range kernelCache.entries { // drop released buffers' and broken promises' entries
-		if k.buffer.Constant() != e.generation {
-			delete(kernelCache.entries, k)
-		}
 	}
 	kernelCache.entries[key] = kernelCacheEntry{generation: gen, values: values}
 	kernelCache.derived.Add(1)

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/internal/gobackend"
+	"github.com/gomlx/compute/internal/gobackend/dot"
 	"github.com/gomlx/compute/internal/gobackend/ops"
 	"github.com/gomlx/compute/shapes"
 )
@@ -82,6 +83,79 @@ func TestConvKernelCache(t *testing.T) {
 	}
 }
 
+// TestConvKernelCacheKeepsOneFormPerUse runs one constant kernel through four convolutions of
+// the same network at two sizes, as VGG19's weights are between runs at 64 and 256 px: forward
+// and as the input gradient reads it (spatial axes reversed), first by im2col, then by Winograd.
+// The cache keeps one derived form per way of reading the kernel: the path a size no longer takes
+// gives its entry up (up to 120 MB over VGG19's sizes), and the forward and gradient forms are
+// kept side by side. The outputs stay those of the uncached convolutions.
+func TestConvKernelCacheKeepsOneFormPerUse(t *testing.T) {
+	enabled, winograd, minPixels := ops.SetConvKernelCache(true), ops.SetConvWinograd(true), ops.SetConvWinogradMinPixels(0)
+	t.Cleanup(func() {
+		ops.SetConvKernelCache(enabled)
+		ops.SetConvWinograd(winograd)
+		ops.SetConvWinogradMinPixels(minPixels)
+	})
+	r := rand.New(rand.NewPCG(28, 3))
+	forwardAxes := compute.ConvolveAxesConfig{
+		InputBatch: 0, InputChannels: 1, InputSpatial: []int{2, 3},
+		KernelOutputChannels: 0, KernelInputChannels: 1, KernelSpatial: []int{2, 3},
+		OutputBatch: 0, OutputChannels: 1, OutputSpatial: []int{2, 3},
+	}
+	gradientAxes := forwardAxes
+	gradientAxes.KernelOutputChannels, gradientAxes.KernelInputChannels = 1, 0 // IOHW
+	const c = 64                                                               // as many channels in as out; products large enough to be packed (patch 28)
+	kernelShape := shapes.Make(dtypes.Float32, c, c, 3, 3)
+	kernelValues := randomFloats(r, kernelShape.Size())
+	kernel := makeBuffer(t, kernelShape, kernelValues)
+	kernel.MarkConstant()
+	// By im2col, the forward kernel is already the product's matrix: it is kept only packed for
+	// the matmul, where the matmul takes it so.
+	forwardIm2col := 0
+	if dot.FindRegisteredImplementation(dot.LayoutNonTransposed, dtypes.Float32, dtypes.Float32).PrepackedLHSFloat32() != nil {
+		forwardIm2col = 1
+	}
+	steps := []struct {
+		name           string
+		gradient, wino bool
+		want           int // derived forms of the kernel kept after the step
+	}{
+		{"forward by im2col", false, false, forwardIm2col},
+		{"gradient by im2col", true, false, forwardIm2col + 1},
+		{"forward by Winograd", false, true, 2}, // replaces the forward im2col form
+		{"gradient by Winograd", true, true, 2}, // replaces the gradient im2col form
+		{"forward by Winograd again", false, true, 2},
+	}
+	for _, step := range steps {
+		ops.SetConvWinograd(step.wino)
+		axes, reverse := forwardAxes, []int(nil)
+		if step.gradient {
+			axes, reverse = gradientAxes, []int{2, 3}
+		}
+		inputShape := shapes.Make(dtypes.Float32, 1, c, 16, 16)
+		exec := compileConv(t, step.name, inputShape, kernelShape, reverse, axes)
+		input := randomFloats(r, inputShape.Size())
+		run := func(k *gobackend.Buffer) []float32 {
+			t.Helper()
+			out, err := exec.Execute([]compute.Buffer{makeBuffer(t, inputShape, input), k}, []bool{false, false}, 0)
+			if err != nil {
+				t.Fatalf("%s: %+v", step.name, err)
+			}
+			result := out[0].(*gobackend.Buffer)
+			return slices.Clone(result.Flat.([]float32)[:result.RawShape.Size()])
+		}
+		want := run(makeBuffer(t, kernelShape, kernelValues)) // not constant: derived afresh
+		for i := range 2 {
+			if got := run(kernel); !slices.Equal(got, want) {
+				t.Fatalf("%s, run %d: the output differs from the uncached convolution's", step.name, i+1)
+			}
+		}
+		if got := ops.ConvKernelCacheEntriesOf(kernel); got != step.want {
+			t.Errorf("after %s: the cache holds %d forms of the kernel, want %d", step.name, got, step.want)
+		}
+	}
+}
+
 // counts says how many kernels the cache derived and used since derived0, hits0.
 func counts(derived0, hits0 int64) string {
 	derived, hits := ops.ConvKernelCacheCounts()
@@ -89,7 +163,7 @@ func counts(derived0, hits0 int64) string {
 }
 
 // compileConv builds and compiles one ConvGeneral of a kernel whose spatial axes reverse reads
-// backwards (as GoMLX's gradient with respect to the input does).
+// backwards (as GoMLX's gradient with respect to the input does; none if reverse is empty).
 func compileConv(t *testing.T, name string, inputShape, kernelShape shapes.Shape, reverse []int, axes compute.ConvolveAxesConfig) compute.Executable {
 	t.Helper()
 	builder := backend.Builder(name)
@@ -102,8 +176,10 @@ func compileConv(t *testing.T, name string, inputShape, kernelShape shapes.Shape
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k, err = fn.Reverse(k, reverse...); err != nil {
-		t.Fatal(err)
+	if len(reverse) > 0 {
+		if k, err = fn.Reverse(k, reverse...); err != nil {
+			t.Fatal(err)
+		}
 	}
 	y, err := fn.ConvGeneral(x, k, axes, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}, nil, []int{1, 1}, 1, 1)
 	if err != nil {

@@ -169,20 +169,29 @@ func execConvWinograd(backend *gobackend.Backend, p im2colPlan, input, kernel, o
 		}
 		return buf.Flat.([]float32)[:size], func() { backend.PutBuffer(buf) }, nil
 	}
-	// A constant kernel (convgeneral_kernelcache.go) is transformed once, then kept.
-	u := cachedKernel(kernel, p.derivation(true), 16*p.outC*p.inC, func(dst []float32) { p.winogradKernel(backend, dst) })
-	if u == nil {
-		var putU func()
-		var err error
-		if u, putU, err = get(16 * p.outC * p.inC); err != nil {
-			return err
-		}
-		defer putU()
-		p.winogradKernel(backend, u)
-	}
-
 	total := p.batch * tilesH
 	rows := p.winogradChunkRows(min(convIm2colBudgetBytes, winogradBudgetBytes))
+	// Channels first, U is the products' left operand: a constant kernel is kept transformed and
+	// packed for the matmul where it can take it so (patch 28, convgeneral_prepacked.go).
+	var packing *dot.PrepackedLHSFloat32
+	var packedU, u []float32
+	if p.channelsFirst {
+		packing, packedU = p.prepackedKernel(backend, kernel, p.derivation(true), 16, p.outC, p.inC, rows*tilesW,
+			func(dst []float32) { p.winogradKernel(backend, dst) })
+	}
+	if packedU == nil {
+		// A constant kernel (convgeneral_kernelcache.go) is transformed once, then kept.
+		u = cachedKernel(kernel, p.derivation(true), 16*p.outC*p.inC, func(dst []float32) { p.winogradKernel(backend, dst) })
+		if u == nil {
+			var putU func()
+			var err error
+			if u, putU, err = get(16 * p.outC * p.inC); err != nil {
+				return err
+			}
+			defer putU()
+			p.winogradKernel(backend, u)
+		}
+	}
 	v, putV, err := get(16 * p.inC * rows * tilesW)
 	if err != nil {
 		return err
@@ -202,7 +211,11 @@ func execConvWinograd(backend *gobackend.Backend, p im2colPlan, input, kernel, o
 				c, r := i/n, i%n
 				p.winogradInputChannelsFirst(v, tiles, c, r0+r, r*tilesW, zeros)
 			})
-			p.batchedMatmul(backend, u, v, m, p.outC, p.inC, tiles)
+			if packedU != nil {
+				matmulPrepacked(backend, packing, packedU, v, m, 16, p.outC, p.inC, tiles)
+			} else {
+				p.batchedMatmul(backend, u, v, m, p.outC, p.inC, tiles)
+			}
 			parallelFor(backend, p.outC*n, func(i int) {
 				o, r := i/n, i%n
 				p.winogradOutputChannelsFirst(m, tiles, o, r0+r, r*tilesW)

@@ -2,6 +2,8 @@
 
 package ops
 
+import "github.com/gomlx/compute/internal/gobackend"
+
 // SetConvIm2col turns ConvGeneral's im2col fast path on or off, for tests that compare it with the
 // generic executor; it returns the previous setting.
 func SetConvIm2col(enabled bool) (previous bool) {
@@ -44,6 +46,19 @@ func ConvKernelCacheCounts() (derived, hits int64) {
 	return kernelCache.derived.Load(), kernelCache.hits.Load()
 }
 
+// ConvKernelCacheEntriesOf returns how many derived forms of the kernel buffer the cache holds.
+func ConvKernelCacheEntriesOf(kernel *gobackend.Buffer) int {
+	kernelCache.Lock()
+	defer kernelCache.Unlock()
+	n := 0
+	for k := range kernelCache.entries {
+		if k.buffer == kernel {
+			n++
+		}
+	}
+	return n
+}
+
 // SetConvKernelCache turns the kernel cache on or off; it returns the previous setting.
 func SetConvKernelCache(enabled bool) (previous bool) {
 	previous, convKernelCacheEnabled = convKernelCacheEnabled, enabled
@@ -84,3 +99,14 @@ func ConvPixelRowsApplyFor(outC, outH, outW int) bool {
 	p := im2colPlan{channelsFirst: true, outC: outC, outH: outH, outW: outW}
 	return p.pixelRowsApply()
 }
+
+// SetConvPrepacked turns the packed constant kernels (patch 28) on or off; it returns the
+// previous setting.
+func SetConvPrepacked(enabled bool) (previous bool) {
+	previous, convPrepackedEnabled = convPrepackedEnabled, enabled
+	return previous
+}
+
+// ConvPrepackedRuns returns how many products have been multiplied from a packed kernel since
+// the process started.
+func ConvPrepackedRuns() int64 { return convPrepackedRuns.Load() }

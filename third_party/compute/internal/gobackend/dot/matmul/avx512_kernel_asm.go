@@ -28,6 +28,12 @@ import (
 //go:noescape
 func avx512Kernel4x32Float32(lhs, rhs, out unsafe.Pointer, contractingLen, outStride, add uintptr)
 
+// avx512Kernel4x32StreamFloat32 is avx512Kernel4x32Float32 for an lhs that comes from memory (a
+// panel of an LHS packed ahead of time, estil patch 28): it prefetches the lhs 2 KB ahead.
+//
+//go:noescape
+func avx512Kernel4x32StreamFloat32(lhs, rhs, out unsafe.Pointer, contractingLen, outStride, add uintptr)
+
 // avx512LargeKernelAsmFloat32 is avx512LargeKernelFloat32 (same arguments, same result) with
 // each tile computed by avx512Kernel4x32Float32.
 func avx512LargeKernelAsmFloat32(
@@ -73,7 +79,7 @@ func avx512KernelIntoOutputFloat32(
 	packedLHS, packedRHS, output []float32,
 	rowOffset, colOffset, outputRowStride int,
 	contractingLen, height, width int,
-	accumulate bool,
+	accumulate, streamLHS bool,
 ) bool {
 	const kernelRows, kernelCols = 4, 32
 	if !avx512KernelIntoOutputEnabled || contractingLen == 0 || height == 0 || width == 0 ||
@@ -94,6 +100,10 @@ func avx512KernelIntoOutputFloat32(
 		for col := 0; col < width; col += kernelCols {
 			rhs := unsafe.Pointer(&packedRHS[col*contractingLen])
 			out := unsafe.Pointer(&output[(rowOffset+row)*outputRowStride+colOffset+col])
+			if streamLHS && col == 0 { // the strip's first tile reads it from memory, the others from L1
+				avx512Kernel4x32StreamFloat32(lhs, rhs, out, uintptr(contractingLen), outStride, add)
+				continue
+			}
 			avx512Kernel4x32Float32(lhs, rhs, out, uintptr(contractingLen), outStride, add)
 		}
 	}

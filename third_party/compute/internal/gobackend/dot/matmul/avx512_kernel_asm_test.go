@@ -64,7 +64,8 @@ func TestAVX512KernelAsmMatchesArchsimd(t *testing.T) {
 // the output directly (avx512KernelIntoOutputFloat32), and through the packed output and its
 // copy (avx512LargeKernelAsmFloat32 + avx512ApplyPackedOutputFloat32), writing (first contracting
 // panel) and adding (later ones) at random offsets of a larger output. The sums must agree
-// within float32 rounding, and nothing outside the panel's place may change. Panels that are not
+// within float32 rounding, and nothing outside the panel's place may change, with the plain
+// kernel and with the one that prefetches a streamed LHS (estil patch 28). Panels that are not
 // whole tiles must be refused, so that the caller takes the packed path.
 func TestAVX512KernelIntoOutputMatchesPackedPath(t *testing.T) {
 	if !archsimd.X86.AVX512() {
@@ -84,7 +85,7 @@ func TestAVX512KernelIntoOutputMatchesPackedPath(t *testing.T) {
 		width := 32 * (1 + r.IntN(params.RHSPanelCrossSize/32))
 		rowOffset, colOffset := r.IntN(5), r.IntN(40)
 		rowStride := colOffset + width + r.IntN(40)
-		accumulate := r.IntN(2) == 1
+		accumulate, stream := r.IntN(2) == 1, r.IntN(2) == 1
 		packedLHS := make([]float32, params.LHSPanelCrossSize*contractingLen)
 		packedRHS := make([]float32, params.RHSPanelCrossSize*contractingLen)
 		for i := range packedLHS {
@@ -104,21 +105,21 @@ func TestAVX512KernelIntoOutputMatchesPackedPath(t *testing.T) {
 		avx512ApplyPackedOutputFloat32(packedOutput, want, !accumulate, params.RHSPanelCrossSize,
 			rowOffset, colOffset, rowStride, height, width)
 		if !avx512KernelIntoOutputFloat32(packedLHS, packedRHS, got, rowOffset, colOffset, rowStride,
-			contractingLen, height, width, accumulate) {
+			contractingLen, height, width, accumulate, stream) {
 			t.Fatalf("k=%d %d×%d: a whole-tile panel was refused", contractingLen, height, width)
 		}
 		for i := range want {
 			d := math.Abs(float64(got[i] - want[i]))
 			if math.IsNaN(d) || d > 1e-5*math.Max(1, math.Abs(float64(want[i]))) {
-				t.Fatalf("k=%d %d×%d at (%d, %d), stride %d, accumulate=%v: output[%d][%d] = %v, packed path %v",
-					contractingLen, height, width, rowOffset, colOffset, rowStride, accumulate,
+				t.Fatalf("k=%d %d×%d at (%d, %d), stride %d, accumulate=%v, stream=%v: output[%d][%d] = %v, packed path %v",
+					contractingLen, height, width, rowOffset, colOffset, rowStride, accumulate, stream,
 					i/rowStride, i%rowStride, got[i], want[i])
 			}
 		}
 	}
 	for _, c := range []struct{ height, width int }{{3, 32}, {4, 31}, {6, 64}, {8, 48}} {
 		out := make([]float32, 24*512)
-		if avx512KernelIntoOutputFloat32(make([]float32, 24*8), make([]float32, 512*8), out, 0, 0, 512, 8, c.height, c.width, false) {
+		if avx512KernelIntoOutputFloat32(make([]float32, 24*8), make([]float32, 512*8), out, 0, 0, 512, 8, c.height, c.width, false, false) {
 			t.Errorf("%d×%d: a panel that is not whole tiles was taken", c.height, c.width)
 		}
 	}

@@ -24,13 +24,17 @@ import (
 )
 
 // avx512LargeFloat32 implements a "packing" version of the non-SIMD matrix, and parallelizes if possible.
-func avx512LargeFloat32( //alt:f32
+//
+// estil patch 28: the float32 version takes its LHS either plain or packed ahead of time
+// (prepackedLHS, in avx512PackLHSFloat32's layout; then lhs is nil): avx512_prepacked.go.
+func avx512LargeWithPackedLHSFloat32( //alt:f32
 	//alt:bf16 func avx512LargeBFloat16(
 	//alt:f16 func avx512LargeFloat16(
 	//alt:f64 func avx512LargeFloat64(
 	backend *gobackend.Backend,
 	layout dot.Layout,
 	lhs, rhs []float32, //alt:f32
+	prepackedLHS []float32, //alt:f32
 	//alt:bf16 lhs, rhs []bfloat16.BFloat16,
 	//alt:f16 lhs, rhs []float16.Float16,
 	//alt:f64 lhs, rhs []float64,
@@ -77,7 +81,8 @@ func avx512LargeFloat32( //alt:f32
 		rhsFlatIdx := 0
 		outputFlatIdx := 0
 		for range batchSize {
-			batchLHS := lhs[lhsFlatIdx : lhsFlatIdx+lhsBatchStride]
+			//alt:bf16|f16|f64 batchLHS := lhs[lhsFlatIdx : lhsFlatIdx+lhsBatchStride]
+			batchLHS, batchPrepackedLHS := avx512BatchLHSFloat32(lhs, prepackedLHS, lhsFlatIdx/lhsBatchStride, lhsCrossSize, contractingSize) //alt:f32
 			batchRHS := rhs[rhsFlatIdx : rhsFlatIdx+rhsBatchStride]
 			batchOutput := output[outputFlatIdx : outputFlatIdx+outputBatchStride]
 			avx512LargeMatrixSliceFloat32( //alt:f32
@@ -90,6 +95,7 @@ func avx512LargeFloat32( //alt:f32
 				0, lhsCrossSize, 0, rhsCrossSize,
 				params,
 				packedLHS, packedRHS, packedOutput,
+				batchPrepackedLHS, //alt:f32
 			)
 			lhsFlatIdx += lhsBatchStride
 			rhsFlatIdx += rhsBatchStride
@@ -134,7 +140,8 @@ func avx512LargeFloat32( //alt:f32
 		defer ReleaseBuffer(packedOutputRef)
 		for item := range workChan {
 			for batchIdx := item.batchStart; batchIdx < item.batchEnd; batchIdx++ {
-				batchLhs := lhs[batchIdx*lhsBatchStride : (batchIdx+1)*lhsBatchStride]
+				//alt:bf16|f16|f64 batchLhs := lhs[batchIdx*lhsBatchStride : (batchIdx+1)*lhsBatchStride]
+				batchLhs, batchPrepackedLHS := avx512BatchLHSFloat32(lhs, prepackedLHS, batchIdx, lhsCrossSize, contractingSize) //alt:f32
 				batchRhs := rhs[batchIdx*rhsBatchStride : (batchIdx+1)*rhsBatchStride]
 				batchOutput := output[batchIdx*outputBatchStride : (batchIdx+1)*outputBatchStride]
 				avx512LargeMatrixSliceFloat32( //alt:f32
@@ -147,6 +154,7 @@ func avx512LargeFloat32( //alt:f32
 					item.lhsRowStart, item.lhsRowEnd, item.rhsColStart, item.rhsColEnd,
 					params,
 					packedLHS, packedRHS, packedOutput,
+					batchPrepackedLHS, //alt:f32
 				)
 			}
 		}
@@ -173,6 +181,7 @@ func avx512LargeMatrixSliceFloat32( //alt:f32
 	rowStart, rowEnd, colStart, colEnd int,
 	params CacheParams,
 	packedLHS, packedRHS []float32, packedOutput []float32, //alt:f32
+	prepackedLHS []float32, //alt:f32
 	//alt:bf16 packedLHS, packedRHS []bfloat16.BFloat16, packedOutput []float32,
 	//alt:f16 packedLHS, packedRHS []float16.Float16, packedOutput []float32,
 	//alt:f64 packedLHS, packedRHS []float64, packedOutput []float64,
@@ -210,12 +219,17 @@ func avx512LargeMatrixSliceFloat32( //alt:f32
 			// Loop 3 (ic): Tiling LHS cross axis (M), i.e. the output rows.
 			for lhsPanelRowIdx := rowStart; lhsPanelRowIdx < rowEnd; lhsPanelRowIdx += params.LHSPanelCrossSize {
 				lhsPanelHeight := min(params.LHSPanelCrossSize, rowEnd-lhsPanelRowIdx)
-				avx512PackLHSKernelRows4(lhsMatrix, packedLHS, lhsPanelRowIdx, contractingPanelIdx, contractingSize, lhsPanelHeight, contractingPanelWidth, params.LHSL1KernelRows) //alt:f32|bf16|f16|f64
+				if prepackedLHS != nil { //alt:f32
+					// estil patch 28: the LHS was packed ahead of time; this panel is a slice of it. //alt:f32
+					packedLHS = avx512PrepackedLHSPanelFloat32(prepackedLHS, lhsCrossSize, lhsPanelRowIdx, contractingPanelIdx, contractingPanelWidth) //alt:f32
+				} else { //alt:f32
+					avx512PackLHSKernelRows4(lhsMatrix, packedLHS, lhsPanelRowIdx, contractingPanelIdx, contractingSize, lhsPanelHeight, contractingPanelWidth, params.LHSL1KernelRows) //alt:f32|bf16|f16|f64
+				} //alt:f32
 				isFirstContractingPanel := contractingPanelIdx == 0
 
 				// estil patch: float32 panels of whole tiles go straight into the output (avx512_kernel_asm.go).
 				if avx512KernelIntoOutputFloat32(packedLHS, packedRHS, outputMatrix, lhsPanelRowIdx, rhsPanelColIdx, rhsCrossSize, //alt:f32
-					contractingPanelWidth, lhsPanelHeight, rhsPanelWidth, !isFirstContractingPanel) { //alt:f32
+					contractingPanelWidth, lhsPanelHeight, rhsPanelWidth, !isFirstContractingPanel, prepackedLHS != nil) { //alt:f32
 					continue //alt:f32
 				} //alt:f32
 
