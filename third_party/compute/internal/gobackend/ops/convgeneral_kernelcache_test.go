@@ -22,8 +22,8 @@ import (
 // kernel and gives the same output, bit for bit, as without the cache; a buffer not marked, and
 // a constant one with other contents (a new promise), are derived afresh, never served stale.
 func TestConvKernelCache(t *testing.T) {
-	enabled, minPixels := ops.SetConvKernelCache(true), ops.SetConvWinogradMinPixels(0)
-	t.Cleanup(func() { ops.SetConvKernelCache(enabled); ops.SetConvWinogradMinPixels(minPixels) })
+	enabled, restoreMinPixels := ops.SetConvKernelCache(true), ops.SetConvWinogradMinPixels(0)
+	t.Cleanup(func() { ops.SetConvKernelCache(enabled); restoreMinPixels() })
 	r := rand.New(rand.NewPCG(13, 17))
 	axes := compute.ConvolveAxesConfig{
 		InputBatch: 0, InputChannels: 1, InputSpatial: []int{2, 3},
@@ -90,11 +90,11 @@ func TestConvKernelCache(t *testing.T) {
 // gives its entry up (up to 120 MB over VGG19's sizes), and the forward and gradient forms are
 // kept side by side. The outputs stay those of the uncached convolutions.
 func TestConvKernelCacheKeepsOneFormPerUse(t *testing.T) {
-	enabled, winograd, minPixels := ops.SetConvKernelCache(true), ops.SetConvWinograd(true), ops.SetConvWinogradMinPixels(0)
+	enabled, winograd, restoreMinPixels := ops.SetConvKernelCache(true), ops.SetConvWinograd(true), ops.SetConvWinogradMinPixels(0)
 	t.Cleanup(func() {
 		ops.SetConvKernelCache(enabled)
 		ops.SetConvWinograd(winograd)
-		ops.SetConvWinogradMinPixels(minPixels)
+		restoreMinPixels()
 	})
 	r := rand.New(rand.NewPCG(28, 3))
 	forwardAxes := compute.ConvolveAxesConfig{

@@ -37,7 +37,7 @@ func TestConvPrepackedMatchesPacking(t *testing.T) {
 		ops.SetConvKernelCache(true)
 		ops.SetConvIm2col(true)
 	})
-	defer ops.SetConvWinogradMinPixels(ops.SetConvWinogradMinPixels(0))
+	defer ops.SetConvWinogradMinPixels(0)()
 	ops.SetConvKernelCache(true)
 	ops.SetConvIm2col(true)
 	r := rand.New(rand.NewPCG(28, 2))

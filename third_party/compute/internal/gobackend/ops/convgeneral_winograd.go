@@ -59,9 +59,10 @@ func init() {
 const ConvWinogradEnv = "GOMLX_CONV_WINOGRAD"
 
 // ConvWinogradMinPixelsEnv sets the smallest output, in pixels over the batch, that the Winograd
-// path runs (default 1024, see defaultWinogradMinPixels). 0 runs it on every 3×3 stride-1
-// convolution, whatever its size and channels (winogradMinInChannels is lifted too), e.g. to test
-// it on small images.
+// path runs (default 1024, or 256 for a constant kernel: see defaultWinogradMinPixels and
+// defaultWinogradMinPixelsConstant); set, it is the threshold for both. 0 runs it on every 3×3
+// stride-1 convolution, whatever its size and channels (winogradMinInChannels is lifted too), e.g.
+// to test it on small images.
 const ConvWinogradMinPixelsEnv = "GOMLX_CONV_WINOGRAD_MIN_PIXELS"
 
 // Where it pays, measured on VGG19's layers (2 Zen 5 cores, AVX-512; BenchmarkConvWinograd): the
@@ -71,6 +72,14 @@ const ConvWinogradMinPixelsEnv = "GOMLX_CONV_WINOGRAD_MIN_PIXELS"
 // ms, 8×8 3.7 ms against 1.1 ms. Below these many output pixels (over the batch) im2col runs the
 // convolution.
 const defaultWinogradMinPixels = 32 * 32
+
+// defaultWinogradMinPixelsConstant is the threshold for a kernel whose buffer is constant (estil
+// patch 29). Patch 13's cache keeps its transform U and patch 28 keeps U packed for the products,
+// so no execution pays the transform, and 16×16 maps pay: in estil's whole evaluation (VGG19 to
+// conv5_1, where conv3 runs on 16×16 maps at 64 px and conv4 at 128 px), alternated rounds gave
+// 35.2 → 33.8 ms at 64 px and 95.4 → 86.3 ms at 128 px. 8×8 maps do not (32.3 against 37.1 ms at
+// 64 px): 16 tiles fill half of the matmul's 32-wide column tiles.
+const defaultWinogradMinPixelsConstant = 16 * 16
 
 // winogradMinInChannels: with fewer input channels the products are too short (contracting
 // inC) to pay for the output transform. VGG19's conv1_1 (3 → 64 channels at 128×128): 2.0-2.2 ms
@@ -85,31 +94,37 @@ const winogradMinInChannels = 16
 const winogradBudgetBytes = 4 << 20
 
 var (
-	convWinogradEnabled   = envutil.MustReadBool(ConvWinogradEnv, true)
-	convWinogradMinPixels = readWinogradMinPixels()
+	convWinogradEnabled = envutil.MustReadBool(ConvWinogradEnv, true)
+
+	// The thresholds for kernels derived at each execution and for constant ones.
+	convWinogradMinPixels, convWinogradMinPixelsConstant = readWinogradMinPixels()
 
 	// Convolutions the Winograd path ran, read by the tests (export_test.go).
 	convWinogradRuns atomic.Int64
 )
 
-func readWinogradMinPixels() int {
+func readWinogradMinPixels() (derived, constant int) {
 	v := os.Getenv(ConvWinogradMinPixelsEnv)
 	if v == "" {
-		return defaultWinogradMinPixels
+		return defaultWinogradMinPixels, defaultWinogradMinPixelsConstant
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		panic(errors.Errorf("%s=%q: want a non-negative whole number of pixels", ConvWinogradMinPixelsEnv, v))
 	}
-	return n
+	return n, n
 }
 
 // winogradApplies reports whether the Winograd path runs a convolution the im2col plan p
-// describes.
-func (p *im2colPlan) winogradApplies() bool {
+// describes, of a kernel that the kernel cache keeps (constant) or not.
+func (p *im2colPlan) winogradApplies(constantKernel bool) bool {
+	minPixels := convWinogradMinPixels
+	if constantKernel {
+		minPixels = convWinogradMinPixelsConstant
+	}
 	return convWinogradEnabled && p.kH == 3 && p.kW == 3 && p.strideH == 1 && p.strideW == 1 &&
-		p.dilationH == 1 && p.dilationW == 1 && p.batch*p.outH*p.outW >= convWinogradMinPixels &&
-		(p.inC >= winogradMinInChannels || convWinogradMinPixels == 0) &&
+		p.dilationH == 1 && p.dilationW == 1 && p.batch*p.outH*p.outW >= minPixels &&
+		(p.inC >= winogradMinInChannels || minPixels == 0) &&
 		!p.tapProductsApply() // few output channels: tap products do less work
 }
 
@@ -129,7 +144,7 @@ func execConvGeneralWinograd(backend *gobackend.Backend, node *gobackend.Node, i
 		return nil, errors.Errorf("ConvGeneral: unexpected node data %T", node.Data)
 	}
 	plan, ok := newIm2colPlan(params, reversed, inputs[0], inputs[1], node.Shape)
-	if !ok || !plan.winogradApplies() {
+	if !ok || !plan.winogradApplies(convKernelCacheEnabled && inputs[1].Constant() != 0) {
 		return execConvGeneralIm2col(backend, node, inputs, donate)
 	}
 	output, err := backend.GetBuffer(node.Shape)

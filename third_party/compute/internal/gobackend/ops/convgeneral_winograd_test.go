@@ -33,8 +33,8 @@ const winogradTolerance = 3e-5
 // reversed by a Reverse that the fast path absorbs). It checks that the Winograd path ran, and
 // that it does not when turned off.
 func TestConvWinogradMatchesGeneric(t *testing.T) {
-	minPixels, enabled := ops.SetConvWinogradMinPixels(0), ops.SetConvWinograd(true) // whatever GOMLX_CONV_WINOGRAD says
-	t.Cleanup(func() { ops.SetConvIm2col(true); ops.SetConvWinograd(enabled); ops.SetConvWinogradMinPixels(minPixels) })
+	restoreMinPixels, enabled := ops.SetConvWinogradMinPixels(0), ops.SetConvWinograd(true) // whatever GOMLX_CONV_WINOGRAD says
+	t.Cleanup(func() { ops.SetConvIm2col(true); ops.SetConvWinograd(enabled); restoreMinPixels() })
 	ops.SetConvIm2col(true)
 	kernelLayouts := []struct {
 		name    string
@@ -133,11 +133,11 @@ func TestConvWinogradMatchesGeneric(t *testing.T) {
 // TestConvWinogradChunks runs a convolution whose tiles take several chunks (the workspace
 // budget set to nothing: one tile row per chunk), both layouts, against the generic executor.
 func TestConvWinogradChunks(t *testing.T) {
-	previous, minPixels, enabled := ops.SetConvIm2colBudget(0), ops.SetConvWinogradMinPixels(0), ops.SetConvWinograd(true)
+	previous, restoreMinPixels, enabled := ops.SetConvIm2colBudget(0), ops.SetConvWinogradMinPixels(0), ops.SetConvWinograd(true)
 	t.Cleanup(func() {
 		ops.SetConvIm2colBudget(previous)
 		ops.SetConvIm2col(true)
-		ops.SetConvWinogradMinPixels(minPixels)
+		restoreMinPixels()
 		ops.SetConvWinograd(enabled)
 	})
 	r := rand.New(rand.NewPCG(3, 4))
@@ -177,11 +177,11 @@ func TestConvWinogradChunks(t *testing.T) {
 }
 
 // TestConvWinogradMinPixels checks that maps below the threshold (default: 32×32 output pixels
-// over the batch) and convolutions with fewer than 16 input channels go to im2col, the others to
-// Winograd.
+// over the batch, 16×16 for a constant kernel, whose transform the kernel cache keeps) and
+// convolutions with fewer than 16 input channels go to im2col, the others to Winograd.
 func TestConvWinogradMinPixels(t *testing.T) {
-	enabled := ops.SetConvWinograd(true)
-	t.Cleanup(func() { ops.SetConvIm2col(true); ops.SetConvWinograd(enabled) })
+	enabled, cache := ops.SetConvWinograd(true), ops.SetConvKernelCache(true)
+	t.Cleanup(func() { ops.SetConvIm2col(true); ops.SetConvWinograd(enabled); ops.SetConvKernelCache(cache) })
 	ops.SetConvIm2col(true)
 	r := rand.New(rand.NewPCG(9, 10))
 	axes := compute.ConvolveAxesConfig{
@@ -190,14 +190,24 @@ func TestConvWinogradMinPixels(t *testing.T) {
 		OutputBatch: 0, OutputChannels: 1, OutputSpatial: []int{2, 3},
 	}
 	for _, c := range []struct {
-		batch, cin, h, w int
-		winograd         bool
-	}{{1, 16, 31, 32, false}, {1, 16, 32, 32, true}, {2, 16, 16, 32, true}, {2, 16, 16, 31, false}, {1, 8, 64, 64, false}} {
+		batch, cin, h, w   int
+		constant, winograd bool
+	}{
+		{1, 16, 31, 32, false, false}, {1, 16, 32, 32, false, true}, {2, 16, 16, 32, false, true}, {2, 16, 16, 31, false, false},
+		{1, 8, 64, 64, false, false}, {1, 16, 16, 16, false, false},
+		{1, 16, 16, 16, true, true}, {1, 16, 15, 16, true, false}, {2, 16, 8, 16, true, true}, {1, 8, 32, 32, true, false},
+	} {
 		inputShape, kernelShape := shapes.Make(dtypes.Float32, c.batch, c.cin, c.h, c.w), shapes.Make(dtypes.Float32, 4, c.cin, 3, 3)
-		name := fmt.Sprintf("b%d_c%d_%dx%d", c.batch, c.cin, c.h, c.w)
+		name := fmt.Sprintf("b%d_c%d_%dx%d_constant=%v", c.batch, c.cin, c.h, c.w, c.constant)
+		exec := compileConv(t, name, inputShape, kernelShape, nil, axes)
+		kernel := makeBuffer(t, kernelShape, randomFloats(r, kernelShape.Size()))
+		if c.constant {
+			kernel.MarkConstant()
+		}
 		runs, im2colRuns := ops.ConvWinogradRuns(), ops.ConvIm2colRuns()
-		execConv(t, name, inputShape, kernelShape, randomFloats(r, inputShape.Size()), randomFloats(r, kernelShape.Size()), nil,
-			axes, []int{1, 1}, [][2]int{{1, 1}, {1, 1}}, []int{1, 1})
+		if _, err := exec.Execute([]compute.Buffer{makeBuffer(t, inputShape, randomFloats(r, inputShape.Size())), kernel}, []bool{false, false}, 0); err != nil {
+			t.Fatalf("%s: %+v", name, err)
+		}
 		if ran := ops.ConvWinogradRuns() == runs+1; ran != c.winograd || ops.ConvIm2colRuns() != im2colRuns+1 {
 			t.Errorf("%s: Winograd ran: %v, want %v (fast path runs: %d)", name, ran, c.winograd, ops.ConvIm2colRuns()-im2colRuns)
 		}
@@ -224,7 +234,9 @@ func abs(v []float32) []float32 {
 // BenchmarkConvWinograd times VGG19's convolutions (channels first, padding 1, batch 1), forward
 // (OIHW kernel) and input gradient (the kernel read as IOHW with its spatial axes reversed),
 // through the Winograd path (whatever the map's size: the threshold is set to 0) and through
-// im2col, in the same run:
+// im2col, in the same run; with a kernel derived at each execution, and with a constant one (the
+// kernel cache keeps its derived forms, as for estil's frozen weights; in an evaluation the
+// kernels come from memory, here from the caches):
 //
 //	go test ./internal/gobackend/ops -run '^$' -bench ConvWinograd
 func BenchmarkConvWinograd(b *testing.B) {
@@ -247,13 +259,16 @@ func BenchmarkConvWinograd(b *testing.B) {
 	}
 	for _, layer := range layers {
 		for _, gradient := range []bool{false, true} {
-			for _, winograd := range []bool{true, false} {
-				name := fmt.Sprintf("%s_%dx%d_%d->%d/grad=%v/winograd=%v", layer.name, layer.size, layer.size, layer.cin, layer.cout, gradient, winograd)
-				b.Run(name, func(b *testing.B) {
-					previous, minPixels := ops.SetConvWinograd(winograd), ops.SetConvWinogradMinPixels(0)
-					defer func() { ops.SetConvWinograd(previous); ops.SetConvWinogradMinPixels(minPixels) }()
-					benchmarkConv3x3(b, layer.cin, layer.cout, layer.size, gradient)
-				})
+			for _, constant := range []bool{false, true} {
+				for _, winograd := range []bool{true, false} {
+					name := fmt.Sprintf("%s_%dx%d_%d->%d/grad=%v/constant=%v/winograd=%v", layer.name, layer.size, layer.size,
+						layer.cin, layer.cout, gradient, constant, winograd)
+					b.Run(name, func(b *testing.B) {
+						previous, restoreMinPixels := ops.SetConvWinograd(winograd), ops.SetConvWinogradMinPixels(0)
+						defer func() { ops.SetConvWinograd(previous); restoreMinPixels() }()
+						benchmarkConv3x3Kernel(b, layer.cin, layer.cout, layer.size, gradient, constant)
+					})
+				}
 			}
 		}
 	}

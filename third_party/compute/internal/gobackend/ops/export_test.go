@@ -34,10 +34,12 @@ func SetConvWinograd(enabled bool) (previous bool) {
 func ConvWinogradRuns() int64 { return convWinogradRuns.Load() }
 
 // SetConvWinogradMinPixels sets the smallest output (batch·height·width) that the Winograd path
-// runs (0: all); it returns the previous one.
-func SetConvWinogradMinPixels(pixels int) (previous int) {
-	previous, convWinogradMinPixels = convWinogradMinPixels, pixels
-	return previous
+// runs (0: all), for constant kernels and others alike; it returns what puts the previous
+// thresholds back.
+func SetConvWinogradMinPixels(pixels int) (restore func()) {
+	derived, constant := convWinogradMinPixels, convWinogradMinPixelsConstant
+	convWinogradMinPixels, convWinogradMinPixelsConstant = pixels, pixels
+	return func() { convWinogradMinPixels, convWinogradMinPixelsConstant = derived, constant }
 }
 
 // ConvKernelCacheCounts returns how many kernels the kernel cache has derived and how many
