@@ -342,7 +342,8 @@ func (p *im2colPlan) winogradInputChannelsFirst(v []float32, tiles, c, R, t0 int
 	}
 	// The 16 entries go to 16 matrices of inC·tiles floats each, often a power of two apart, so
 	// that writing them one tile at a time would keep 16 lines of the same cache set in flight:
-	// a block of tiles is transformed into buf first, then copied out row by row. Within a block,
+	// the plain loops transform a block of tiles into buf first, then copy it out row by row; the
+	// AVX-512 loops write 16 tiles of one matrix at a time, straight into V. Within a block,
 	// the columns' Bᵀ·d (w; neighbouring tiles share two columns) are computed first, then the
 	// tiles' (Bᵀ·d)·B, each as a loop along contiguous rows.
 	const block = 64
@@ -374,17 +375,20 @@ func (p *im2colPlan) winogradInputChannelsFirst(v []float32, tiles, c, R, t0 int
 			}
 		}
 		if winogradAVX512 {
+			// Straight into V's 16 rows (estil patch 30): 16 values per store, so no cache set
+			// thrashes, and no copy.
 			for k := range 4 {
-				winogradRowsAVX512(buf[4*k][:], buf[4*k+1][:], buf[4*k+2][:], buf[4*k+3][:], w[k][:], n)
+				row := func(xi int) []float32 { return dst[xi*stride+tb:][:n] }
+				winogradRowsAVX512(row(4*k), row(4*k+1), row(4*k+2), row(4*k+3), w[k][:], n)
 			}
-		} else {
-			for k := range 4 {
-				wk := w[k][:width]
-				o0, o1, o2, o3 := buf[4*k][:n], buf[4*k+1][:n], buf[4*k+2][:n], buf[4*k+3][:n]
-				for i := range o0 {
-					e := wk[2*i : 2*i+4]
-					o0[i], o1[i], o2[i], o3[i] = e[0]-e[2], e[1]+e[2], e[2]-e[1], e[1]-e[3]
-				}
+			continue
+		}
+		for k := range 4 {
+			wk := w[k][:width]
+			o0, o1, o2, o3 := buf[4*k][:n], buf[4*k+1][:n], buf[4*k+2][:n], buf[4*k+3][:n]
+			for i := range o0 {
+				e := wk[2*i : 2*i+4]
+				o0[i], o1[i], o2[i], o3[i] = e[0]-e[2], e[1]+e[2], e[2]-e[1], e[1]-e[3]
 			}
 		}
 		for xi := range 16 {
@@ -405,18 +409,23 @@ func (p *im2colPlan) winogradOutputChannelsFirst(m []float32, tiles, o, R, t0 in
 	if y+1 < p.outH {
 		row1 = plane[(y+1)*p.outW:][:p.outW]
 	}
-	// As in winogradInputChannelsFirst, the 16 matrices are read a block of tiles at a time.
+	// As in winogradInputChannelsFirst, the 16 matrices are read a block of tiles at a time (the
+	// plain loops through a copy, the AVX-512 ones 16 tiles of one matrix at a time).
 	const block = 64
 	var src [16][block]float32
 	stride := p.outC * tiles
 	for tb := 0; tb < tilesW; tb += block {
 		n := min(block, tilesW-tb)
+		if winogradAVX512 { // straight from M's 16 rows (estil patch 30), 16 values per load
+			var rows [16][]float32
+			for xi := range 16 {
+				rows[xi] = m[xi*stride+o*tiles+t0+tb:][:n]
+			}
+			winogradOutputAVX512(&rows, n, row0, row1, 2*tb)
+			continue
+		}
 		for xi := range 16 {
 			copy(src[xi][:n], m[xi*stride+o*tiles+t0+tb:][:n])
-		}
-		if winogradAVX512 {
-			winogradOutputAVX512(&src, n, row0, row1, 2*tb)
-			continue
 		}
 		for i := range n {
 			tx := tb + i

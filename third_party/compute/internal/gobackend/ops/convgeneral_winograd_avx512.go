@@ -47,10 +47,11 @@ func winogradColumnsAVX512(w0, w1, w2, w3, d0, d1, d2, d3 []float32) {
 	}
 }
 
-// winogradRowsAVX512 sets, for the tiles i < n (rounded up to 16), (o0, o1, o2, o3)[i] = (e0-e2,
-// e1+e2, e2-e1, e1-e3) with e = w[2i : 2i+4]: the tiles' (Bᵀ·d)·B along one row of Bᵀ·d. w must
-// hold 2·n16+2 values (n16: n rounded up to 16; those past the tiles' own are finite, their
-// results unused) and o0..o3 n16 values.
+// winogradRowsAVX512 sets, for the tiles i < n, (o0, o1, o2, o3)[i] = (e0-e2, e1+e2, e2-e1,
+// e1-e3) with e = w[2i : 2i+4]: the tiles' (Bᵀ·d)·B along one row of Bᵀ·d. w must hold 2·n16+2
+// values (n16: n rounded up to 16; those past the tiles' own are finite, their results unused);
+// o0..o3 n values: they are rows of the products' operand V itself (estil patch 30), whose next
+// values belong to other tiles, so the last 16 tiles are stored under a mask.
 func winogradRowsAVX512(o0, o1, o2, o3, w []float32, n int) {
 	even, odd := archsimd.LoadUint32x16(&winogradEven), archsimd.LoadUint32x16(&winogradOdd)
 	for i := 0; i < n; i += 16 {
@@ -58,22 +59,35 @@ func winogradRowsAVX512(o0, o1, o2, o3, w []float32, n int) {
 		a2, b2 := archsimd.LoadFloat32x16Slice(w[2*i+2:]), archsimd.LoadFloat32x16Slice(w[2*i+18:])
 		e0, e1 := a.ConcatPermute(b, even), a.ConcatPermute(b, odd)     // w[2i], w[2i+1]
 		e2, e3 := a2.ConcatPermute(b2, even), a2.ConcatPermute(b2, odd) // w[2i+2], w[2i+3]
-		e0.Sub(e2).StoreSlice(o0[i:])
-		e1.Add(e2).StoreSlice(o1[i:])
-		e2.Sub(e1).StoreSlice(o2[i:])
-		e1.Sub(e3).StoreSlice(o3[i:])
+		if i+16 <= n {
+			e0.Sub(e2).StoreSlice(o0[i:])
+			e1.Add(e2).StoreSlice(o1[i:])
+			e2.Sub(e1).StoreSlice(o2[i:])
+			e1.Sub(e3).StoreSlice(o3[i:])
+			continue
+		}
+		e0.Sub(e2).StoreSlicePart(o0[i:n])
+		e1.Add(e2).StoreSlicePart(o1[i:n])
+		e2.Sub(e1).StoreSlicePart(o2[i:n])
+		e1.Sub(e3).StoreSlicePart(o3[i:n])
 	}
 }
 
 // winogradOutputAVX512 writes the output transform of the tiles [0, n) of a block, src[ξ][i]
-// holding their products (src rows hold n rounded up to 16 values, finite): row0[x0+2i],
+// holding their products (src rows hold n values at least: they are rows of the products' output
+// M itself, estil patch 30; the last 16 tiles are loaded under a mask): row0[x0+2i],
 // row0[x0+2i+1] and the same in row1 (nil: past the output), x0 the block's first column, only
 // the columns before len(row0).
-func winogradOutputAVX512(src *[16][64]float32, n int, row0, row1 []float32, x0 int) {
+func winogradOutputAVX512(src *[16][]float32, n int, row0, row1 []float32, x0 int) {
 	lo, hi := archsimd.LoadUint32x16(&winogradInterleave[0]), archsimd.LoadUint32x16(&winogradInterleave[1])
 	var tmp [32]float32
 	for i := 0; i < n; i += 16 {
-		load := func(xi int) archsimd.Float32x16 { return archsimd.LoadFloat32x16Slice(src[xi][i:]) }
+		load := func(xi int) archsimd.Float32x16 {
+			if i+16 <= n {
+				return archsimd.LoadFloat32x16Slice(src[xi][i:])
+			}
+			return archsimd.LoadFloat32x16SlicePart(src[xi][i:n]) // zeros past n
+		}
 		m4, m5, m6, m7 := load(4), load(5), load(6), load(7)
 		m8, m9, m10, m11 := load(8), load(9), load(10), load(11)
 		s0, s1 := load(0).Add(m4).Add(m8), load(1).Add(m5).Add(m9)
