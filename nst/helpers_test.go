@@ -48,6 +48,16 @@ func tinyModelSeed(t testing.TB, seed int64) *Model {
 
 func tinyModelWith(t testing.TB, lowering Lowering, seed int64) *Model {
 	t.Helper()
+	m, err := NewModel(goBackend(), tinyWeights(t, seed), lowering)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// tinyWeights are tinyModel's weights: VGG19's layers with 4 to 16 channels, random.
+func tinyWeights(t testing.TB, seed int64) *weights.Set {
+	t.Helper()
 	layout, err := weights.LayoutWithChannels([]int{4, 4, 8, 8, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16, 16, 16})
 	if err != nil {
 		t.Fatal(err)
@@ -56,11 +66,7 @@ func tinyModelWith(t testing.TB, lowering Lowering, seed int64) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewModel(goBackend(), w, lowering)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return w
 }
 
 func randomImage(h, w int, seed uint64) *tensors.Tensor {

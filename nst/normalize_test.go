@@ -43,7 +43,7 @@ func TestNormalize(t *testing.T) {
 // first kernel's input channels, which must equal feeding the network what Caffe fed it,
 // BGR·255 − (103.939, 116.779, 123.68), with the kernel as stored.
 func TestCaffeInput(t *testing.T) {
-	caffe := tinyModel(t, Im2colLowering).Weights
+	caffe := tinyWeights(t, 7) // tinyModel's
 	caffe.Model = weights.VGG19Caffe
 	asStored := *caffe
 	asStored.Model.BGR, asStored.Model.Input = false, identityInput
@@ -74,4 +74,26 @@ func TestCaffeInput(t *testing.T) {
 	}
 	compareTensors(t, "conv1_1", fa["conv1_1"], fb["conv1_1"], 1e-4)
 	compareTensors(t, "conv3_1", fa["conv3_1"], fb["conv3_1"], 1e-4)
+}
+
+// TestModelKeepsNoSecondCopyOfTheWeights checks that a Model keeps where its weights came from
+// but not their values: its kernels and biases hold those, and the Set's tensors would be a second
+// copy of the network for as long as the model lives. The caller's Set is left as it was.
+func TestModelKeepsNoSecondCopyOfTheWeights(t *testing.T) {
+	w := tinyWeights(t, 7)
+	tensorsBefore := len(w.Tensors)
+	m, err := NewModel(goBackend(), w, Im2colLowering)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Weights.Tensors != nil {
+		t.Errorf("the model keeps the Set's %d tensors", len(m.Weights.Tensors))
+	}
+	if m.Weights.Source != w.Source || m.Weights.Random != w.Random || m.Weights.Model.Name != w.Model.Name {
+		t.Errorf("the model's Weights say %q (random %v, %s), want %q (random %v, %s)",
+			m.Weights.Source, m.Weights.Random, m.Weights.Model.Name, w.Source, w.Random, w.Model.Name)
+	}
+	if len(w.Tensors) != tensorsBefore {
+		t.Errorf("NewModel changed the caller's Set: %d tensors, had %d", len(w.Tensors), tensorsBefore)
+	}
 }
