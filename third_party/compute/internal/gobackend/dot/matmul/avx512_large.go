@@ -23,10 +23,11 @@ import (
 	//alt:f16 "github.com/gomlx/compute/dtypes/float16"
 )
 
-// avx512LargeFloat32 implements a "packing" version of the non-SIMD matrix, and parallelizes if possible.
+// avx512LargeWithPackedLHSFloat32 implements a "packing" version of the non-SIMD matrix, and parallelizes if possible.
 //
 // estil patch 28: the float32 version takes its LHS either plain or packed ahead of time
-// (prepackedLHS, in avx512PackLHSFloat32's layout; then lhs is nil): avx512_prepacked.go.
+// (prepackedLHS, in avx512PackLHSFloat32's layout; then lhs is nil): avx512_prepacked.go, which
+// also has avx512LargeFloat32, the plain one.
 func avx512LargeWithPackedLHSFloat32( //alt:f32
 	//alt:bf16 func avx512LargeBFloat16(
 	//alt:f16 func avx512LargeFloat16(
@@ -82,7 +83,7 @@ func avx512LargeWithPackedLHSFloat32( //alt:f32
 		outputFlatIdx := 0
 		for range batchSize {
 			//alt:bf16|f16|f64 batchLHS := lhs[lhsFlatIdx : lhsFlatIdx+lhsBatchStride]
-			batchLHS, batchPrepackedLHS := avx512BatchLHSFloat32(lhs, prepackedLHS, lhsFlatIdx/lhsBatchStride, lhsCrossSize, contractingSize) //alt:f32
+			batchLHS, batchPrepackedLHS := avx512BatchLHSFloat32(lhs, prepackedLHS, lhsFlatIdx, lhsCrossSize, contractingSize) //alt:f32
 			batchRHS := rhs[rhsFlatIdx : rhsFlatIdx+rhsBatchStride]
 			batchOutput := output[outputFlatIdx : outputFlatIdx+outputBatchStride]
 			avx512LargeMatrixSliceFloat32( //alt:f32
@@ -141,7 +142,7 @@ func avx512LargeWithPackedLHSFloat32( //alt:f32
 		for item := range workChan {
 			for batchIdx := item.batchStart; batchIdx < item.batchEnd; batchIdx++ {
 				//alt:bf16|f16|f64 batchLhs := lhs[batchIdx*lhsBatchStride : (batchIdx+1)*lhsBatchStride]
-				batchLhs, batchPrepackedLHS := avx512BatchLHSFloat32(lhs, prepackedLHS, batchIdx, lhsCrossSize, contractingSize) //alt:f32
+				batchLhs, batchPrepackedLHS := avx512BatchLHSFloat32(lhs, prepackedLHS, batchIdx*lhsBatchStride, lhsCrossSize, contractingSize) //alt:f32
 				batchRhs := rhs[batchIdx*rhsBatchStride : (batchIdx+1)*rhsBatchStride]
 				batchOutput := output[batchIdx*outputBatchStride : (batchIdx+1)*outputBatchStride]
 				avx512LargeMatrixSliceFloat32( //alt:f32

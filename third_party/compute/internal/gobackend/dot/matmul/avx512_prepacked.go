@@ -67,14 +67,18 @@ func avx512PrepackedLHSPanelFloat32(packed []float32, m, row0, k0, width int) []
 	return packed[k0*avx512PaddedRowsFloat32(m)+row0*width:]
 }
 
-// avx512BatchLHSFloat32 returns example b's LHS: the plain matrix, or, when it was packed ahead of
-// time, its packed form (and a nil plain one, which is not read then).
-func avx512BatchLHSFloat32(lhs, prepacked []float32, b, m, k int) (plain, packed []float32) {
+// avx512BatchLHSFloat32 returns the LHS of the example whose plain matrix starts at flatOffset
+// (a multiple of m·k): the plain matrix, or, when it was packed ahead of time, its packed form
+// (and a nil plain one, which is not read then).
+func avx512BatchLHSFloat32(lhs, prepacked []float32, flatOffset, m, k int) (plain, packed []float32) {
 	if prepacked != nil {
-		size := avx512PackedLHSSizeFloat32(1, m, k)
+		b, size := 0, avx512PackedLHSSizeFloat32(1, m, k)
+		if m*k > 0 {
+			b = flatOffset / (m * k)
+		}
 		return nil, prepacked[b*size : (b+1)*size]
 	}
-	return lhs[b*m*k : (b+1)*m*k], nil
+	return lhs[flatOffset : flatOffset+m*k], nil
 }
 
 // avx512PrepackedLHSAppliesFloat32 is dot.PrepackedLHSFloat32's Applies: the products
