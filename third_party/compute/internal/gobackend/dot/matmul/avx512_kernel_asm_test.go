@@ -7,8 +7,6 @@ package matmul
 import (
 	"math"
 	"math/rand/v2"
-	"os"
-	"simd/archsimd"
 	"testing"
 )
 
@@ -17,13 +15,7 @@ import (
 // and partial tiles, and compares their packed outputs. The outputs start as NaN: both kernels
 // must overwrite the active part of the tile, not accumulate into it.
 func TestAVX512KernelAsmMatchesArchsimd(t *testing.T) {
-	if !archsimd.X86.AVX512() {
-		// CI runs on an AVX-512 machine (estil's .ci/run sets CI): there a skip would hide the kernel.
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set but AVX512 is not supported on this CPU")
-		}
-		t.Skip("AVX512 is not supported on this CPU")
-	}
+	requireAVX512(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 300 {
 		params := AVX512ParamsFloat32
@@ -68,12 +60,7 @@ func TestAVX512KernelAsmMatchesArchsimd(t *testing.T) {
 // kernel and with the one that prefetches a streamed LHS (estil patch 28). Panels that are not
 // whole tiles must be refused, so that the caller takes the packed path.
 func TestAVX512KernelIntoOutputMatchesPackedPath(t *testing.T) {
-	if !archsimd.X86.AVX512() {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set but AVX512 is not supported on this CPU")
-		}
-		t.Skip("AVX512 is not supported on this CPU")
-	}
+	requireAVX512(t)
 	// The switch (GOMLX_MATMUL_INTO_OUTPUT) only stops the large path from calling it.
 	defer func(enabled bool) { avx512KernelIntoOutputEnabled = enabled }(avx512KernelIntoOutputEnabled)
 	avx512KernelIntoOutputEnabled = true
