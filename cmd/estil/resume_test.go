@@ -38,17 +38,43 @@ func TestKilledRunsResumeToTheSameImage(t *testing.T) {
 		return append([]string{"stylize", "--weights", "random", "--backend", "go", "--content", content, "--style", style,
 			"--size", "32", "--iters", "24", "--checkpoint-every", "2", "--checkpoint", checkpoint, "--out", out, "--quiet"}, extra...)
 	}
-	// The uninterrupted run, timed: the kills fall anywhere in a run of that length.
-	ref := filepath.Join(dir, "ref.png")
+	// The uninterrupted run, timed: the kills fall anywhere in a run of that length. Its first
+	// checkpoint is timed too: after it, a run has only its iterations left, a short part of it
+	// where compiling the graphs takes most of the run.
+	ref, refCheckpoint := filepath.Join(dir, "ref.png"), filepath.Join(dir, "ref.ckpt")
 	start := time.Now()
-	if out, err := exec.Command(bin, args(ref, filepath.Join(dir, "ref.ckpt"))...).CombinedOutput(); err != nil {
-		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	refRun := exec.Command(bin, args(ref, refCheckpoint)...)
+	var refOutput strings.Builder
+	refRun.Stdout, refRun.Stderr = &refOutput, &refOutput
+	if err := refRun.Start(); err != nil {
+		t.Fatal(err)
+	}
+	refDone := make(chan error, 1)
+	go func() { refDone <- refRun.Wait() }()
+	var firstCheckpoint time.Duration
+	for waiting := true; waiting; {
+		select {
+		case err := <-refDone:
+			if err != nil {
+				t.Fatalf("uninterrupted run: %v\n%s", err, refOutput.String())
+			}
+			waiting = false
+		case <-time.After(2 * time.Millisecond):
+			if _, err := os.Stat(refCheckpoint); err == nil && firstCheckpoint == 0 {
+				firstCheckpoint = time.Since(start)
+			}
+		}
 	}
 	length := time.Since(start)
+	if firstCheckpoint == 0 {
+		t.Fatal("the uninterrupted run wrote no checkpoint")
+	}
+	iterating := length - firstCheckpoint // what is left of a run after its first checkpoint
 	want := pixelsOf(t, ref)
 
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("uninterrupted run: %v; kill times drawn with seed %d", length.Round(time.Millisecond), seed)
+	t.Logf("uninterrupted run: %v, its first checkpoint after %v; kill times drawn with seed %d",
+		length.Round(time.Millisecond), firstCheckpoint.Round(time.Millisecond), seed)
 	r := rand.New(rand.NewPCG(seed, 10))
 	resumedFromCheckpoint := 0
 	for trial := range 20 {
@@ -62,17 +88,19 @@ func TestKilledRunsResumeToTheSameImage(t *testing.T) {
 		}
 		started := time.Now()
 		if trial%2 == 1 {
-			// Every other kill first waits for the first checkpoint, then falls anywhere in the rest
-			// of a run of the uninterrupted one's length. Drawn over the whole run only, the kills
-			// test resuming too rarely where compiling the graphs is most of a run: once in CI, 3 of
-			// 20 came after the first checkpoint.
+			// Every other kill first waits for the first checkpoint, then falls anywhere in the
+			// first 80 % of what was left of the uninterrupted run after its own. Drawn over the
+			// whole run only, the kills test resuming too rarely where compiling the graphs is most
+			// of a run: once in CI, 3 of 20 came after the first checkpoint. Drawn over the rest of
+			// the run's length, they came after the run had ended once the iterations had got
+			// faster (4 of 20 in CI).
 			for time.Since(started) < 2*length {
 				if _, err := os.Stat(ck); err == nil {
 					break
 				}
-				time.Sleep(5 * time.Millisecond)
+				time.Sleep(2 * time.Millisecond)
 			}
-			time.Sleep(time.Duration(r.Float64() * float64(max(length-time.Since(started), 0))))
+			time.Sleep(time.Duration(r.Float64() * 0.8 * float64(iterating)))
 		} else {
 			time.Sleep(time.Duration(r.Float64() * float64(length)))
 		}
