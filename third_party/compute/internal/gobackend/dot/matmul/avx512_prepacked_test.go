@@ -7,26 +7,12 @@ package matmul
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"simd/archsimd"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/internal/gobackend"
 	"github.com/gomlx/compute/internal/gobackend/dot"
 )
-
-// requireAVX512 skips a test of the AVX-512 code on a CPU without it, except under CI (estil's
-// .ci/run sets CI; its machines have AVX-512), where a skip would hide the test: it fails there.
-func requireAVX512(t *testing.T) {
-	t.Helper()
-	if !archsimd.X86.AVX512() {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI: this CPU has no AVX-512")
-		}
-		t.Skip("this CPU has no AVX-512")
-	}
-}
 
 // TestPrepackedLHSMatchesPacking multiplies random float32 products twice through the AVX-512
 // large path (estil patch 28): packing the LHS at each panel, and from an LHS packed ahead of
